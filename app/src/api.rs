@@ -1,0 +1,6 @@
+//! Server functions, grouped by feature. Each one reads: state, authorised caller, parse
+//! input, one database call. Types here travel between browser and server.
+
+pub mod auth;
+pub mod members;
+pub mod orgs;

@@ -1,0 +1,96 @@
+//! Members and invites: who is in an organization and with which role.
+
+use crate::domain::Role;
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Member {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub joined_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    pub id: Uuid,
+    pub email: String,
+    pub role: Role,
+    pub link: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[server(endpoint = "list_members")]
+pub async fn list_members(org_id: Uuid) -> Result<Vec<Member>, AppError> {
+    use crate::server::{auth, db, state};
+    let state = state();
+    auth::require_member(&state, org_id, Role::Admin).await?;
+    db::members::list(&state.db, org_id).await
+}
+
+/// Promotes or demotes a member. Admins manage volunteers and admins; only owners touch
+/// ownership, and an organization always keeps at least one owner.
+#[server(endpoint = "set_member_role")]
+pub async fn set_member_role(org_id: Uuid, user_id: Uuid, role: String) -> Result<(), AppError> {
+    use crate::server::{auth, db, state};
+    let state = state();
+    let caller = auth::require_member(&state, org_id, Role::Admin).await?;
+    let role = Role::parse(&role).map_err(|m| AppError::invalid("role", m))?;
+    db::members::set_role(&state.db, &caller, user_id, role).await
+}
+
+#[server(endpoint = "remove_member")]
+pub async fn remove_member(org_id: Uuid, user_id: Uuid) -> Result<(), AppError> {
+    use crate::server::{auth, db, state};
+    let state = state();
+    let caller = auth::require_member(&state, org_id, Role::Admin).await?;
+    db::members::remove(&state.db, &caller, user_id).await
+}
+
+/// Creates (or refreshes) an invite for an e-mail address and returns the link to send them.
+#[server(endpoint = "create_invite")]
+pub async fn create_invite(org_id: Uuid, email: String, role: String) -> Result<Invite, AppError> {
+    use crate::domain::Email;
+    use crate::server::{auth, db, state};
+    let state = state();
+    let caller = auth::require_member(&state, org_id, Role::Admin).await?;
+    let email = Email::parse(&email).map_err(|m| AppError::invalid("email", m))?;
+    let role = match Role::parse(&role).map_err(|m| AppError::invalid("role", m))? {
+        Role::Owner => return Err(AppError::invalid("role", "Invite as admin or volunteer; make someone an owner once they have joined.")),
+        role => role,
+    };
+    db::invites::create(&state.db, &state.config, &caller, &email, role).await
+}
+
+#[server(endpoint = "list_invites")]
+pub async fn list_invites(org_id: Uuid) -> Result<Vec<Invite>, AppError> {
+    use crate::server::{auth, db, state};
+    let state = state();
+    auth::require_member(&state, org_id, Role::Admin).await?;
+    db::invites::list_open(&state.db, &state.config, org_id).await
+}
+
+#[server(endpoint = "revoke_invite")]
+pub async fn revoke_invite(org_id: Uuid, invite_id: Uuid) -> Result<(), AppError> {
+    use crate::server::{auth, db, state};
+    let state = state();
+    auth::require_member(&state, org_id, Role::Admin).await?;
+    db::invites::revoke(&state.db, org_id, invite_id).await
+}
+
+/// Accepts an invite as the signed-in person, whose e-mail must be the invited one.
+#[server(endpoint = "accept_invite")]
+pub async fn accept_invite(token: String) -> Result<crate::api::orgs::OrgMembership, AppError> {
+    use crate::server::{auth, db, state};
+    let state = state();
+    let user = auth::require_user(&state).await?;
+    let org = db::invites::accept(&state.db, token.trim(), &user).await?;
+    leptos_axum::redirect(&org.home_path());
+    Ok(org)
+}

@@ -1,0 +1,33 @@
+//! Server-only half of the app: state, sessions and the database queries that server
+//! functions call. Compiled only with the `ssr` feature.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod password;
+
+pub use config::Config;
+
+use leptos::prelude::*;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// Everything a request handler needs, provided to server functions as Leptos context and to
+/// axum handlers as router state.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: sqlx::PgPool,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The app state inside a server function.
+pub fn state() -> AppState {
+    expect_context::<AppState>()
+}

@@ -1,0 +1,14 @@
+//! Queries, one file per feature. Functions take `impl PgExecutor` where they can run on the
+//! pool or inside a caller's transaction.
+
+pub mod invites;
+pub mod login_failures;
+pub mod members;
+pub mod orgs;
+pub mod secrets;
+pub mod users;
+
+/// True when `error` is a unique violation of the named constraint.
+pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation() && db.constraint() == Some(constraint))
+}

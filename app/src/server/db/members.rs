@@ -1,0 +1,90 @@
+use crate::api::members::Member;
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::server::auth::Caller;
+use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+pub async fn role_of(db: impl PgExecutor<'_>, org_id: Uuid, user_id: Uuid) -> Result<Option<Role>, AppError> {
+    Ok(sqlx::query_scalar::<_, Role>(
+        "select role from memberships where organization_id = $1 and user_id = $2",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+pub async fn list(db: impl PgExecutor<'_>, org_id: Uuid) -> Result<Vec<Member>, AppError> {
+    Ok(sqlx::query_as::<_, Member>(
+        r#"select u.id as user_id, u.display_name, u.email::text as email, m.role, m.created_at as joined_at
+           from memberships m join users u on u.id = m.user_id
+           where m.organization_id = $1
+           order by m.role, lower(u.display_name), u.id"#,
+    )
+    .bind(org_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Locks the organization's owner rows and the target's row, and checks that the caller may
+/// change the target's membership. Locking the owners first means two owners demoting each
+/// other at the same moment cannot leave the organization with none.
+async fn lock_target(tx: &mut Transaction<'_, Postgres>, caller: &Caller, target: Uuid) -> Result<(Role, i64), AppError> {
+    let owners: Vec<Uuid> = sqlx::query_scalar(
+        "select user_id from memberships where organization_id = $1 and role = 'owner' for update",
+    )
+    .bind(caller.org_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let role = sqlx::query_scalar::<_, Role>(
+        "select role from memberships where organization_id = $1 and user_id = $2 for update",
+    )
+    .bind(caller.org_id)
+    .bind(target)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That person is not a member of this organization.".into()))?;
+    if role == Role::Owner && caller.role != Role::Owner {
+        return Err(AppError::forbidden("Only an owner can change another owner's membership."));
+    }
+    Ok((role, owners.len() as i64))
+}
+
+pub async fn set_role(db: &PgPool, caller: &Caller, target: Uuid, role: Role) -> Result<(), AppError> {
+    if role == Role::Owner && caller.role != Role::Owner {
+        return Err(AppError::forbidden("Only an owner can make someone an owner."));
+    }
+    let mut tx = db.begin().await?;
+    let (current, owners) = lock_target(&mut tx, caller, target).await?;
+    if current == Role::Owner && role != Role::Owner && owners <= 1 {
+        return Err(AppError::Conflict(
+            "An organization needs at least one owner. Make someone else an owner first.".into(),
+        ));
+    }
+    sqlx::query("update memberships set role = $3 where organization_id = $1 and user_id = $2")
+        .bind(caller.org_id)
+        .bind(target)
+        .bind(role)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn remove(db: &PgPool, caller: &Caller, target: Uuid) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let (current, owners) = lock_target(&mut tx, caller, target).await?;
+    if current == Role::Owner && owners <= 1 {
+        return Err(AppError::Conflict(
+            "An organization needs at least one owner. Make someone else an owner first.".into(),
+        ));
+    }
+    sqlx::query("delete from memberships where organization_id = $1 and user_id = $2")
+        .bind(caller.org_id)
+        .bind(target)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! The UI: the HTML shell, the routes, and the context every page shares.
+
+pub mod common;
+pub mod pages;
+
+use crate::api::{
+    auth::{me, SessionUser, SignIn, SignOut, SignUp},
+    members::AcceptInvite,
+    orgs::{CreateOrg, JoinOrg},
+};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+use pages::{admin, auth, home, join, volunteer};
+
+/// The document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+                // Registered from the shell (not from wasm) so the app shell is cached even
+                // when the bundle never loads.
+                <script>
+                    "if ('serviceWorker' in navigator) { window.addEventListener('load', function () { navigator.serviceWorker.register('/sw.js'); }); }"
+                </script>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Actions and the signed-in user, shared by every page. The user is re-read whenever an
+/// action that changes who is signed in (or where they belong) completes.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_out: ServerAction<SignOut>,
+    pub join_org: ServerAction<JoinOrg>,
+    pub create_org: ServerAction<CreateOrg>,
+    pub accept_invite: ServerAction<AcceptInvite>,
+    pub user: Resource<Result<Option<SessionUser>, AppError>>,
+}
+
+impl Session {
+    /// Bumps whenever memberships may have changed, for resources listing organizations.
+    pub fn memberships_version(&self) -> (usize, usize, usize, usize, usize) {
+        (
+            self.sign_in.version().get(),
+            self.sign_up.version().get(),
+            self.join_org.version().get(),
+            self.create_org.version().get(),
+            self.accept_invite.version().get(),
+        )
+    }
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="app-css" href="/pkg/app.css"/>
+        <Link rel="manifest" href="/manifest.json"/>
+        <Link rel="icon" href="/favicon.ico"/>
+        <Link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
+        <Meta name="theme-color" content="#0f766e"/>
+        <Meta name="description" content="Peer-to-peer texting for campaigns and organizations"/>
+        <Title formatter=|page: String| if page.is_empty() { "P2P Texting".to_string() } else { format!("{page} · P2P Texting") }/>
+        <Router>
+            <AppRoutes/>
+        </Router>
+    }
+}
+
+/// Inside the router, so that actions see an error handed back by a form posted without
+/// JavaScript (the router reads it from the URL).
+#[component]
+fn AppRoutes() -> impl IntoView {
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_up = ServerAction::<SignUp>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let join_org = ServerAction::<JoinOrg>::new();
+    let create_org = ServerAction::<CreateOrg>::new();
+    let accept_invite = ServerAction::<AcceptInvite>::new();
+    // Blocking, so the server knows who is signed in before it sends headers and can answer a
+    // page that needs a sign-in with a real redirect.
+    let user = Resource::new_blocking(
+        move || (sign_in.version().get(), sign_up.version().get(), sign_out.version().get()),
+        |_| me(),
+    );
+    provide_context(Session { sign_in, sign_up, sign_out, join_org, create_org, accept_invite, user });
+
+    view! {
+        <Routes fallback=|| view! { <common::NotFound/> }>
+            <Route path=path!("/") view=home::HomePage/>
+            <Route path=path!("/login") view=auth::LoginPage/>
+            <Route path=path!("/signup") view=auth::SignUpPage/>
+            <Route path=path!("/join") view=join::JoinPage/>
+            <Route path=path!("/join/:code") view=join::JoinPage/>
+            <Route path=path!("/invite/:token") view=join::InvitePage/>
+            <ParentRoute path=path!("/o/:org_id/admin") view=admin::AdminLayout>
+                <Route path=path!("") view=admin::ActionsPage/>
+                <Route path=path!("contacts") view=admin::ContactsPage/>
+                <Route path=path!("volunteers") view=admin::VolunteersPage/>
+                <Route path=path!("settings") view=admin::SettingsPage/>
+                <Route path=path!("results") view=admin::ResultsPage/>
+            </ParentRoute>
+            <ParentRoute path=path!("/o/:org_id") view=volunteer::VolunteerLayout>
+                <Route path=path!("") view=volunteer::ActionsPage/>
+                <Route path=path!("inbox") view=volunteer::InboxPage/>
+            </ParentRoute>
+        </Routes>
+    }
+}

@@ -1,0 +1,182 @@
+//! Small pieces shared by pages: form fields, error messages, sign-in guard, org context.
+
+use super::use_session;
+use crate::api::orgs::{get_membership, OrgMembership};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_router::{
+    components::{Redirect, A},
+    hooks::{use_location, use_params_map},
+};
+use uuid::Uuid;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    view! {
+        <main class="page narrow">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. " <A href="/">"Go to your organizations"</A></p>
+        </main>
+    }
+}
+
+/// The message of a failed action, announced to screen readers as it appears.
+#[component]
+pub fn ErrorAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || error.get().map(|e| view! { <p class="alert error" role="alert">{e.to_string()}</p> })
+}
+
+/// A labelled input. `error` marks it invalid (the message itself is in the form's alert).
+#[component]
+pub fn Field(
+    #[prop(into)] label: String,
+    #[prop(into)] name: String,
+    #[prop(into, default = "text".to_string())] kind: String,
+    #[prop(into, optional)] autocomplete: Option<String>,
+    #[prop(into, optional)] value: Option<String>,
+    #[prop(into, optional)] hint: Option<String>,
+    #[prop(into, optional)] inputmode: Option<String>,
+    #[prop(into, optional)] pattern: Option<String>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] autofocus: bool,
+    #[prop(into, optional)] invalid: Option<Signal<bool>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let hint_id = hint.as_ref().map(|_| format!("{id}-hint"));
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                value=value
+                inputmode=inputmode
+                pattern=pattern
+                required=required
+                autofocus=autofocus
+                aria-describedby=hint_id.clone()
+                aria-invalid=move || invalid.map(|i| i.get()).unwrap_or(false).then_some("true")
+            />
+            {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
+        </div>
+    }
+}
+
+/// Renders `children` for a signed-in person; sends anyone else to sign in and come back.
+#[component]
+pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    let location = use_location();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match session.user.await {
+                    Ok(Some(_)) => children.with_value(|c| c()).into_any(),
+                    Ok(None) => {
+                        let here = location.pathname.get_untracked();
+                        view! { <Redirect path=format!("/login?next={}", encode(&here))/> }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPage error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn ErrorPage(error: AppError) -> impl IntoView {
+    let title = match &error {
+        AppError::Unauthenticated => "Please sign in",
+        AppError::Forbidden(_) => "No access",
+        AppError::NotFound(_) => "Not found",
+        _ => "Something went wrong",
+    };
+    view! {
+        <main class="page narrow">
+            <h1>{title}</h1>
+            <p role="alert">{error.to_string()}</p>
+            <p><A href="/">"Go to your organizations"</A></p>
+        </main>
+    }
+}
+
+/// Percent-encodes a path for use in a query string.
+pub fn encode(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The organization a page under `/o/:org_id` belongs to, shared by its layout and pages.
+#[derive(Clone, Copy)]
+pub struct OrgContext {
+    pub id: Memo<Option<Uuid>>,
+    pub membership: Resource<Result<OrgMembership, AppError>>,
+}
+
+impl OrgContext {
+    /// Reads the organization from the route and loads the caller's membership in it.
+    pub fn provide() -> OrgContext {
+        let params = use_params_map();
+        let id = Memo::new(move |_| params.read().get("org_id").and_then(|raw| Uuid::parse_str(&raw).ok()));
+        let membership = Resource::new(
+            move || id.get(),
+            |id| async move {
+                match id {
+                    Some(id) => get_membership(id).await,
+                    None => Err(AppError::NotFound("There is no such organization.".into())),
+                }
+            },
+        );
+        let ctx = OrgContext { id, membership };
+        provide_context(ctx);
+        ctx
+    }
+
+    /// The organization id for a page already inside its layout.
+    pub fn org_id(&self) -> Uuid {
+        self.id.get().unwrap_or_default()
+    }
+}
+
+pub fn use_org() -> OrgContext {
+    expect_context::<OrgContext>()
+}
+
+#[component]
+pub fn SignOutButton() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <ActionForm action=session.sign_out>
+            <button type="submit" class="link-button">"Sign out"</button>
+        </ActionForm>
+    }
+}
+
+/// What a list shows before it has anything in it.
+#[component]
+pub fn EmptyState(#[prop(into)] title: String, children: Children) -> impl IntoView {
+    view! {
+        <section class="empty-state">
+            <h2>{title}</h2>
+            {children()}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode;
+
+    #[test]
+    fn encodes_query_values() {
+        assert_eq!(encode("/o/1/inbox"), "/o/1/inbox");
+        assert_eq!(encode("/join?x=1&y"), "/join%3Fx%3D1%26y");
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per area of the product.
+
+pub mod admin;
+pub mod auth;
+pub mod home;
+pub mod join;
+pub mod volunteer;

@@ -1,0 +1,344 @@
+//! The admin area: sidebar layout and its pages. Actions, contacts and results fill in as
+//! their features land; volunteers (members, invites, join code) and settings work today.
+
+use crate::api::members::{list_invites, list_members, CreateInvite, RemoveMember, RevokeInvite, SetMemberRole};
+use crate::api::orgs::{get_join_info, OrgMembership, RotateJoinCode};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::ui::common::{EmptyState, ErrorAlert, ErrorPage, Field, OrgContext, RequireSignIn, SignOutButton, use_org};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Outlet, A};
+
+#[component]
+pub fn AdminLayout() -> impl IntoView {
+    let org = OrgContext::provide();
+    view! {
+        <RequireSignIn>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match org.membership.await {
+                        Ok(membership) if membership.role.is_admin() => view! { <AdminFrame membership/> }.into_any(),
+                        Ok(membership) => view! {
+                            <main class="page narrow">
+                                <h1>"Admins only"</h1>
+                                <p role="alert">"Only admins of " {membership.name.clone()} " can see this page."</p>
+                                <p><A href=membership.home_path()>"Go to the volunteer area"</A></p>
+                            </main>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </RequireSignIn>
+    }
+}
+
+#[component]
+fn AdminFrame(membership: OrgMembership) -> impl IntoView {
+    let base = format!("/o/{}/admin", membership.id);
+    let link = move |path: &str| format!("{base}{path}");
+    view! {
+        <div class="admin-shell">
+            <aside class="sidebar">
+                <p class="sidebar-org">
+                    <span class="org-name">{membership.name.clone()}</span>
+                    <span class="badge">{membership.role.label()}</span>
+                </p>
+                <nav aria-label="Admin">
+                    <ul>
+                        <li><A href=link("") exact=true>"Actions"</A></li>
+                        <li><A href=link("/contacts")>"Contacts"</A></li>
+                        <li><A href=link("/volunteers")>"Volunteers"</A></li>
+                        <li><A href=link("/settings")>"Settings"</A></li>
+                        <li><A href=link("/results")>"Results"</A></li>
+                    </ul>
+                </nav>
+                <div class="sidebar-footer">
+                    <A href=format!("/o/{}", membership.id)>"Volunteer view"</A>
+                    <A href="/">"Switch organization"</A>
+                    <SignOutButton/>
+                </div>
+            </aside>
+            <main class="admin-main">
+                <Outlet/>
+            </main>
+        </div>
+    }
+}
+
+#[component]
+pub fn ActionsPage() -> impl IntoView {
+    view! {
+        <Title text="Actions"/>
+        <h1>"Actions"</h1>
+        <EmptyState title="No actions yet">
+            <p>"An action is one texting effort: a contact list, a script, and the volunteers who send it. Actions you create will be listed here by status."</p>
+        </EmptyState>
+    }
+}
+
+#[component]
+pub fn ContactsPage() -> impl IntoView {
+    view! {
+        <Title text="Contacts"/>
+        <h1>"Contacts"</h1>
+        <EmptyState title="No contact lists yet">
+            <p>"Contact lists are the people your volunteers will text. Lists you upload will be listed here with their counts."</p>
+        </EmptyState>
+    }
+}
+
+#[component]
+pub fn ResultsPage() -> impl IntoView {
+    view! {
+        <Title text="Results"/>
+        <h1>"Results"</h1>
+        <EmptyState title="No results yet">
+            <p>"Once an action is live, its messages, replies and reports are counted here."</p>
+        </EmptyState>
+    }
+}
+
+#[component]
+pub fn VolunteersPage() -> impl IntoView {
+    view! {
+        <Title text="Volunteers"/>
+        <h1>"Volunteers"</h1>
+        <JoinCodeCard/>
+        <InviteCard/>
+        <MembersCard/>
+    }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let org = use_org();
+    view! {
+        <Title text="Settings"/>
+        <h1>"Settings"</h1>
+        <section class="card" aria-labelledby="org-heading">
+            <h2 id="org-heading">"Organization"</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    org.membership.await.ok().map(|m| view! {
+                        <dl class="facts">
+                            <dt>"Name"</dt><dd>{m.name.clone()}</dd>
+                            <dt>"Your role"</dt><dd>{m.role.label()}</dd>
+                        </dl>
+                    })
+                })}
+            </Transition>
+        </section>
+        <JoinCodeCard/>
+    }
+}
+
+/// The code and link volunteers join with, and the button that replaces them.
+#[component]
+fn JoinCodeCard() -> impl IntoView {
+    let org = use_org();
+    let rotate = ServerAction::<RotateJoinCode>::new();
+    let info = Resource::new(
+        move || (org.id.get(), rotate.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_join_info(id).await,
+                None => Err(AppError::NotFound("There is no such organization.".into())),
+            }
+        },
+    );
+    let error = Signal::derive(move || rotate.value().get().and_then(Result::err));
+    view! {
+        <section class="card" aria-labelledby="join-heading">
+            <h2 id="join-heading">"Recruit volunteers"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match info.await {
+                        Ok(info) => view! {
+                            <p>"Volunteers join with this code:"</p>
+                            <p class="join-code" data-testid="join-code" aria-label="Join code">{info.code.clone()}</p>
+                            <label for="join-link">"Or share the join link"</label>
+                            <div class="copy-row">
+                                <input id="join-link" type="text" readonly value=info.link.clone()/>
+                                <CopyButton text=info.link.clone()/>
+                            </div>
+                        }.into_any(),
+                        Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <ActionForm action=rotate>
+                <ErrorAlert error/>
+                <input type="hidden" name="org_id" value=move || org.org_id().to_string()/>
+                <button type="submit" disabled=move || rotate.pending().get()>"Get a new code"</button>
+                <p class="hint">"The current code and link stop working at once."</p>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn InviteCard() -> impl IntoView {
+    let org = use_org();
+    let create = ServerAction::<CreateInvite>::new();
+    let revoke = ServerAction::<RevokeInvite>::new();
+    let invites = Resource::new(
+        move || (org.id.get(), create.version().get(), revoke.version().get()),
+        |(id, _, _)| async move {
+            match id {
+                Some(id) => list_invites(id).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    let error = Signal::derive(move || {
+        create.value().get().and_then(Result::err).or_else(|| revoke.value().get().and_then(Result::err))
+    });
+    view! {
+        <section class="card" aria-labelledby="invite-heading">
+            <h2 id="invite-heading">"Invite by e-mail"</h2>
+            <ActionForm action=create>
+                <ErrorAlert error/>
+                <input type="hidden" name="org_id" value=move || org.org_id().to_string()/>
+                <Field label="E-mail address" name="email" kind="email" required=true
+                    invalid=Signal::derive(move || matches!(error.get(), Some(AppError::Invalid { .. })))/>
+                <div class="field">
+                    <label for="invite-role">"Role"</label>
+                    <select id="invite-role" name="role">
+                        <option value="volunteer" selected>"Volunteer"</option>
+                        <option value="admin">"Admin"</option>
+                    </select>
+                </div>
+                <button type="submit" disabled=move || create.pending().get()>"Create invite link"</button>
+            </ActionForm>
+            {move || create.value().get().and_then(Result::ok).map(|invite| view! {
+                <p class="alert success" role="status">"Send this link to " {invite.email.clone()} ":"</p>
+                <div class="copy-row">
+                    <input type="text" readonly aria-label="Invite link" value=invite.link.clone()/>
+                    <CopyButton text=invite.link.clone()/>
+                </div>
+            })}
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let list = invites.await.unwrap_or_default();
+                    (!list.is_empty()).then(|| view! {
+                        <h3>"Open invites"</h3>
+                        <ul class="plain-list">
+                            {list.into_iter().map(|invite| view! {
+                                <li class="row">
+                                    <span>{invite.email.clone()} " · " {invite.role.label()}</span>
+                                    <CopyButton text=invite.link.clone() label="Copy link"/>
+                                    <ActionForm action=revoke>
+                                        <input type="hidden" name="org_id" value=org_id_string(org)/>
+                                        <input type="hidden" name="invite_id" value=invite.id.to_string()/>
+                                        <button type="submit" class="link-button danger">"Revoke"</button>
+                                    </ActionForm>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    })
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn org_id_string(org: OrgContext) -> String {
+    org.id.get_untracked().map(|id| id.to_string()).unwrap_or_default()
+}
+
+#[component]
+fn MembersCard() -> impl IntoView {
+    let org = use_org();
+    let set_role = ServerAction::<SetMemberRole>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let members = Resource::new(
+        move || (org.id.get(), set_role.version().get(), remove.version().get()),
+        |(id, _, _)| async move {
+            match id {
+                Some(id) => list_members(id).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    let error = Signal::derive(move || {
+        set_role.value().get().and_then(Result::err).or_else(|| remove.value().get().and_then(Result::err))
+    });
+    view! {
+        <section class="card" aria-labelledby="members-heading">
+            <h2 id="members-heading">"Members"</h2>
+            <ErrorAlert error/>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match members.await {
+                        Ok(list) => view! {
+                            <div class="table-scroll">
+                            <table class="members">
+                                <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th><th scope="col"><span class="visually-hidden">"Remove"</span></th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|member| {
+                                        let org_id = org_id_string(org);
+                                        let user_id = member.user_id.to_string();
+                                        let (remove_org_id, remove_user_id) = (org_id.clone(), user_id.clone());
+                                        let select_id = format!("role-{}", member.user_id);
+                                        view! {
+                                            <tr>
+                                                <td>{member.display_name.clone()}</td>
+                                                <td>{member.email.clone()}</td>
+                                                <td>
+                                                    <ActionForm action=set_role>
+                                                        <input type="hidden" name="org_id" value=org_id/>
+                                                        <input type="hidden" name="user_id" value=user_id/>
+                                                        <label class="visually-hidden" for=select_id.clone()>"Role of " {member.display_name.clone()}</label>
+                                                        <select id=select_id name="role">
+                                                            {[Role::Volunteer, Role::Admin, Role::Owner].into_iter().map(|role| view! {
+                                                                <option value=role.as_str() selected=role == member.role>{role.label()}</option>
+                                                            }).collect_view()}
+                                                        </select>
+                                                        <button type="submit">"Save"</button>
+                                                    </ActionForm>
+                                                </td>
+                                                <td>
+                                                    <ActionForm action=remove>
+                                                        <input type="hidden" name="org_id" value=remove_org_id/>
+                                                        <input type="hidden" name="user_id" value=remove_user_id/>
+                                                        <button type="submit" class="link-button danger">"Remove"</button>
+                                                    </ActionForm>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            </div>
+                        }.into_any(),
+                        Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// Copies text to the clipboard; the text stays selectable in its field for browsers that
+/// refuse clipboard access.
+#[component]
+pub fn CopyButton(#[prop(into)] text: String, #[prop(into, default = "Copy".to_string())] label: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let on_click = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(&text);
+            copied.set(true);
+            gloo_timers::callback::Timeout::new(2_000, move || copied.set(false)).forget();
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &text;
+    };
+    view! {
+        <button type="button" on:click=on_click>
+            {move || if copied.get() { "Copied".to_string() } else { label.clone() }}
+        </button>
+    }
+}

@@ -1,0 +1,79 @@
+use app::server::Config;
+use server::{demo, embedded_postgres::EmbeddedPostgres, startup, Application};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .init();
+    if let Err(error) = run().await {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), startup::BoxError> {
+    let config = Config::from_env()?;
+    // Without DATABASE_URL we bring our own database: a cluster in .data/postgres.
+    let (database_url, embedded) = match std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()) {
+        Some(url) => (url, None),
+        None => {
+            let dir = std::env::var("P2P_DATA_DIR").unwrap_or_else(|_| ".data".into());
+            let pg = EmbeddedPostgres::start(&std::path::Path::new(&dir).join("postgres"), false)?;
+            create_database_if_missing(&pg.url("postgres"), "p2p").await?;
+            (pg.url("p2p"), Some(pg))
+        }
+    };
+    let result = serve(config, &database_url, embedded.is_some()).await;
+    if let Some(pg) = embedded {
+        tracing::info!("stopping the embedded PostgreSQL");
+        pg.stop();
+    }
+    result
+}
+
+async fn serve(config: Config, database_url: &str, seed_demo: bool) -> Result<(), startup::BoxError> {
+    let pool = startup::connect(database_url).await?;
+    if seed_demo || std::env::var("SEED_DEMO").is_ok_and(|v| v == "1") {
+        let code = demo::seed(&pool).await?;
+        println!("\nDemo organization \"{}\" (join code {code}):", demo::DEMO_ORG);
+        for login in demo::LOGINS {
+            println!("  {:<10} {}  password: {}", login.role, login.email, login.password);
+        }
+    }
+    let app = Application::build(config, pool).await?;
+    println!("\nP2P Texting is running at {}\n", app.state.config.public_base_url);
+    app.run_until(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn create_database_if_missing(admin_url: &str, name: &str) -> Result<(), startup::BoxError> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await?;
+    if !exists {
+        sqlx::query(&format!("create database \"{name}\"")).execute(&mut conn).await?;
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop taking requests, finish the ones in flight, then return.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}

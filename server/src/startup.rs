@@ -1,0 +1,131 @@
+use app::error::AppError;
+use app::server::{db, AppState, Config};
+use app::{shell, App};
+use axum::{
+    body::Body,
+    extract::Request,
+    http::{header, HeaderValue, StatusCode},
+    middleware::{self, Next},
+    response::Response,
+    Router,
+};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::{postgres::PgPoolOptions, PgPool};
+use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use tower::Layer;
+use tower_http::{services::{ServeDir, ServeFile}, set_header::SetResponseHeaderLayer};
+use tower_sessions::{cookie::{Key, SameSite}, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    port: u16,
+    pub state: AppState,
+}
+
+/// Opens a pool and brings the schema up to date (our migrations and the session table).
+pub async fn connect(database_url: &str) -> Result<PgPool, BoxError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(database_url)
+        .await?;
+    sqlx::migrate!("../migrations").run(&pool).await?;
+    PostgresStore::new(pool.clone()).migrate().await?;
+    Ok(pool)
+}
+
+impl Application {
+    /// Binds `config.bind` (port 0 picks a free port, as tests do) and wires the app.
+    pub async fn build(config: Config, pool: PgPool) -> Result<Application, BoxError> {
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let port = listener.local_addr()?.port();
+        let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+        let leptos_options = LeptosOptions::builder()
+            .output_name("app")
+            .site_root(site_root.as_str())
+            .site_pkg_dir("pkg")
+            .site_addr(listener.local_addr()?)
+            .build();
+        let key = session_key(&pool, &config).await?;
+        let sessions = SessionManagerLayer::new(PostgresStore::new(pool.clone()))
+            .with_name("p2p_session")
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(config.secure_cookies())
+            .with_expiry(Expiry::OnInactivity(time::Duration::days(30)))
+            .with_signed(key);
+        let state = AppState { db: pool, config: Arc::new(config), leptos_options };
+        let router = router(state.clone(), PathBuf::from(site_root)).layer(sessions);
+        Ok(Application { listener, router, port, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until `shutdown` resolves, then finishes the requests in flight.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+fn router(state: AppState, site_root: PathBuf) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let options = state.leptos_options.clone();
+    // The bundle and the service worker keep fixed names, so they must be revalidated on
+    // every load or a new build would meet an old wasm file and fail to hydrate.
+    let no_cache = || SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Router::new()
+        .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(options.clone()))
+        .nest_service("/pkg", no_cache().layer(ServeDir::new(site_root.join("pkg"))))
+        .route_service("/sw.js", no_cache().layer(ServeFile::new(site_root.join("sw.js"))))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            shell,
+        ))
+        .layer(middleware::from_fn(server_fn_status))
+        .with_state(state)
+}
+
+/// Server functions answer every error with 500; this gives each error its real status
+/// (401, 403, 422, ...) so logs, proxies and tests can tell them apart.
+async fn server_fn_status(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The cookie signing key: from SESSION_SECRET when set, else generated once and kept in the
+/// database so restarts and other processes sign the same way.
+async fn session_key(pool: &PgPool, config: &Config) -> Result<Key, BoxError> {
+    let material = match &config.session_secret {
+        Some(secret) => secret.as_bytes().to_vec(),
+        None => db::secrets::get_or_create(pool, "session_key", || {
+            let mut bytes = vec![0u8; 64];
+            rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+            bytes
+        })
+        .await?,
+    };
+    // HKDF stretches the secret into the signing key (SESSION_SECRET is at least 32 bytes).
+    Ok(Key::derive_from(&material))
+}
