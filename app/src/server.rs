@@ -27,7 +27,9 @@ impl axum::extract::FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// The app state inside a server function.
-pub fn state() -> AppState {
-    expect_context::<AppState>()
+/// The app state inside a server function. Missing only when the app is rendered outside a
+/// request (the router walks the app once at start-up to list its routes), where failing
+/// quietly is right.
+pub fn state() -> Result<AppState, crate::error::AppError> {
+    use_context::<AppState>().ok_or(crate::error::AppError::Internal)
 }

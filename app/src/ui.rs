@@ -91,6 +91,9 @@ pub fn App() -> impl IntoView {
 /// JavaScript (the router reads it from the URL).
 #[component]
 fn AppRoutes() -> impl IntoView {
+    // <Routes> hands the URL's error to actions created below it; ours are created above it,
+    // so do the same here first.
+    leptos_router::hooks::use_url().read_untracked().provide_server_action_error();
     let sign_in = ServerAction::<SignIn>::new();
     let sign_up = ServerAction::<SignUp>::new();
     let sign_out = ServerAction::<SignOut>::new();

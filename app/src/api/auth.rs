@@ -17,7 +17,7 @@ pub struct SessionUser {
 #[server(endpoint = "me")]
 pub async fn me() -> Result<Option<SessionUser>, AppError> {
     use crate::server::{auth, state};
-    let state = state();
+    let state = state()?;
     auth::current_user(&state).await
 }
 
@@ -34,7 +34,7 @@ pub async fn sign_up(
     use crate::domain::{DisplayName, Email, JoinCode, NewPassword};
     use crate::server::{auth, db, password, state};
 
-    let state = state();
+    let state = state()?;
     let name = DisplayName::parse(&display_name).map_err(|m| AppError::invalid("display_name", m))?;
     let email = Email::parse(&email).map_err(|m| AppError::invalid("email", m))?;
     let new_password = NewPassword::parse(&password).map_err(|m| AppError::invalid("password", m))?;
@@ -55,7 +55,7 @@ pub async fn sign_up(
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, #[server(default)] next: String) -> Result<SessionUser, AppError> {
     use crate::server::{auth, state};
-    let state = state();
+    let state = state()?;
     let user = auth::sign_in(&state, &email, password).await?;
     leptos_axum::redirect(safe_next(&next));
     Ok(user)

@@ -29,7 +29,7 @@ pub struct Invite {
 #[server(endpoint = "list_members")]
 pub async fn list_members(org_id: Uuid) -> Result<Vec<Member>, AppError> {
     use crate::server::{auth, db, state};
-    let state = state();
+    let state = state()?;
     auth::require_member(&state, org_id, Role::Admin).await?;
     db::members::list(&state.db, org_id).await
 }
@@ -39,7 +39,7 @@ pub async fn list_members(org_id: Uuid) -> Result<Vec<Member>, AppError> {
 #[server(endpoint = "set_member_role")]
 pub async fn set_member_role(org_id: Uuid, user_id: Uuid, role: String) -> Result<(), AppError> {
     use crate::server::{auth, db, state};
-    let state = state();
+    let state = state()?;
     let caller = auth::require_member(&state, org_id, Role::Admin).await?;
     let role = Role::parse(&role).map_err(|m| AppError::invalid("role", m))?;
     db::members::set_role(&state.db, &caller, user_id, role).await
@@ -48,7 +48,7 @@ pub async fn set_member_role(org_id: Uuid, user_id: Uuid, role: String) -> Resul
 #[server(endpoint = "remove_member")]
 pub async fn remove_member(org_id: Uuid, user_id: Uuid) -> Result<(), AppError> {
     use crate::server::{auth, db, state};
-    let state = state();
+    let state = state()?;
     let caller = auth::require_member(&state, org_id, Role::Admin).await?;
     db::members::remove(&state.db, &caller, user_id).await
 }
@@ -58,7 +58,7 @@ pub async fn remove_member(org_id: Uuid, user_id: Uuid) -> Result<(), AppError> 
 pub async fn create_invite(org_id: Uuid, email: String, role: String) -> Result<Invite, AppError> {
     use crate::domain::Email;
     use crate::server::{auth, db, state};
-    let state = state();
+    let state = state()?;
     let caller = auth::require_member(&state, org_id, Role::Admin).await?;
     let email = Email::parse(&email).map_err(|m| AppError::invalid("email", m))?;
     let role = match Role::parse(&role).map_err(|m| AppError::invalid("role", m))? {
@@ -71,7 +71,7 @@ pub async fn create_invite(org_id: Uuid, email: String, role: String) -> Result<
 #[server(endpoint = "list_invites")]
 pub async fn list_invites(org_id: Uuid) -> Result<Vec<Invite>, AppError> {
     use crate::server::{auth, db, state};
-    let state = state();
+    let state = state()?;
     auth::require_member(&state, org_id, Role::Admin).await?;
     db::invites::list_open(&state.db, &state.config, org_id).await
 }
@@ -79,7 +79,7 @@ pub async fn list_invites(org_id: Uuid) -> Result<Vec<Invite>, AppError> {
 #[server(endpoint = "revoke_invite")]
 pub async fn revoke_invite(org_id: Uuid, invite_id: Uuid) -> Result<(), AppError> {
     use crate::server::{auth, db, state};
-    let state = state();
+    let state = state()?;
     auth::require_member(&state, org_id, Role::Admin).await?;
     db::invites::revoke(&state.db, org_id, invite_id).await
 }
@@ -88,7 +88,7 @@ pub async fn revoke_invite(org_id: Uuid, invite_id: Uuid) -> Result<(), AppError
 #[server(endpoint = "accept_invite")]
 pub async fn accept_invite(token: String) -> Result<crate::api::orgs::OrgMembership, AppError> {
     use crate::server::{auth, db, state};
-    let state = state();
+    let state = state()?;
     let user = auth::require_user(&state).await?;
     let org = db::invites::accept(&state.db, token.trim(), &user).await?;
     leptos_axum::redirect(&org.home_path());

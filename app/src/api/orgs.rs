@@ -36,7 +36,7 @@ pub struct JoinInfo {
 #[server(endpoint = "my_orgs")]
 pub async fn my_orgs() -> Result<Vec<OrgMembership>, AppError> {
     use crate::server::{auth, db, state};
-    let state = state();
+    let state = state()?;
     let user = auth::require_user(&state).await?;
     db::orgs::list_for_user(&state.db, user.id).await
 }
@@ -45,7 +45,7 @@ pub async fn my_orgs() -> Result<Vec<OrgMembership>, AppError> {
 #[server(endpoint = "get_membership")]
 pub async fn get_membership(org_id: Uuid) -> Result<OrgMembership, AppError> {
     use crate::server::{auth, db, state};
-    let state = state();
+    let state = state()?;
     let caller = auth::require_member(&state, org_id, Role::Volunteer).await?;
     db::orgs::membership(&state.db, org_id, caller.user.id).await
 }
@@ -54,7 +54,7 @@ pub async fn get_membership(org_id: Uuid) -> Result<OrgMembership, AppError> {
 pub async fn create_org(name: String) -> Result<OrgMembership, AppError> {
     use crate::domain::OrgName;
     use crate::server::{auth, db, state};
-    let state = state();
+    let state = state()?;
     let user = auth::require_user(&state).await?;
     let name = OrgName::parse(&name).map_err(|m| AppError::invalid("name", m))?;
     let org = db::orgs::create(&state.db, &name, user.id).await?;
@@ -68,7 +68,7 @@ pub async fn create_org(name: String) -> Result<OrgMembership, AppError> {
 pub async fn join_org(code: String) -> Result<OrgMembership, AppError> {
     use crate::domain::JoinCode;
     use crate::server::{auth, db, state};
-    let state = state();
+    let state = state()?;
     let user = auth::require_user(&state).await?;
     let code = JoinCode::parse(&code).map_err(|m| AppError::invalid("code", m))?;
     let org = db::orgs::join_with_code(&state.db, &code, user.id, "code").await?;
@@ -79,7 +79,7 @@ pub async fn join_org(code: String) -> Result<OrgMembership, AppError> {
 #[server(endpoint = "get_join_info")]
 pub async fn get_join_info(org_id: Uuid) -> Result<JoinInfo, AppError> {
     use crate::server::{auth, db, state};
-    let state = state();
+    let state = state()?;
     auth::require_member(&state, org_id, Role::Admin).await?;
     let code = db::orgs::join_code(&state.db, org_id).await?;
     Ok(JoinInfo { link: state.config.link(&format!("/join/{code}")), code })
@@ -89,7 +89,7 @@ pub async fn get_join_info(org_id: Uuid) -> Result<JoinInfo, AppError> {
 #[server(endpoint = "rotate_join_code")]
 pub async fn rotate_join_code(org_id: Uuid) -> Result<JoinInfo, AppError> {
     use crate::server::{auth, db, state};
-    let state = state();
+    let state = state()?;
     auth::require_member(&state, org_id, Role::Admin).await?;
     let code = db::orgs::rotate_join_code(&state.db, org_id).await?;
     Ok(JoinInfo { link: state.config.link(&format!("/join/{code}")), code })

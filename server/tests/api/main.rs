@@ -1,0 +1,11 @@
+//! Integration tests against the real app: real HTTP on a random port, real sessions, and a
+//! fresh PostgreSQL database per test (in a cluster the tests start themselves).
+
+mod helpers;
+
+mod auth;
+mod forms;
+mod members;
+mod orgs;
+mod roles;
+mod sessions;

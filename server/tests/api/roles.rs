@@ -1,0 +1,177 @@
+//! Every server function, called by four kinds of caller: nobody, a member of another
+//! organization, a volunteer and an admin of the organization that owns the data.
+
+use crate::helpers::{client, spawn_app, unique_email, TestApp, PASSWORD};
+use reqwest::{Client, StatusCode};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Nobody,
+    Outsider,
+    Volunteer,
+    Admin,
+}
+
+/// What each caller gets: the status for Nobody, Outsider, Volunteer, Admin.
+struct Case {
+    endpoint: &'static str,
+    expect: [StatusCode; 4],
+}
+
+const OK: StatusCode = StatusCode::OK;
+const UNAUTH: StatusCode = StatusCode::UNAUTHORIZED;
+const FORBID: StatusCode = StatusCode::FORBIDDEN;
+
+/// Public: anyone may call (sign-up, sign-in and friends check their own input).
+const PUBLIC: [StatusCode; 4] = [OK, OK, OK, OK];
+/// Any signed-in person, not tied to an organization.
+const SIGNED_IN: [StatusCode; 4] = [UNAUTH, OK, OK, OK];
+/// Any member of the organization.
+const MEMBER: [StatusCode; 4] = [UNAUTH, FORBID, OK, OK];
+/// Admins (and owners) of the organization only.
+const ADMIN: [StatusCode; 4] = [UNAUTH, FORBID, FORBID, OK];
+
+struct World {
+    app: TestApp,
+    org: String,
+    outsider: Client,
+    volunteer: Client,
+    admin: Client,
+    /// A member the admin may act on (role changes, removal).
+    spare_id: String,
+    spare_email: String,
+    invite_token: String,
+    third_code: String,
+}
+
+impl World {
+    async fn new() -> World {
+        let app = spawn_app().await;
+        let (admin, _) = app.user("Admin").await;
+        let org = app.org(&admin, "Owned").await;
+        let (outsider, _) = app.user("Outsider").await;
+        app.org(&outsider, "Elsewhere").await;
+        let (third_owner, _) = app.user("Third").await;
+        let third = app.org(&third_owner, "Third").await;
+        let third_code = app.join_code(&third_owner, &third).await;
+        let (volunteer, _) = app.volunteer(&admin, &org, "Volunteer").await;
+        let (_, spare_email) = app.volunteer(&admin, &org, "Spare").await;
+        let spare_id = app.user_id(&spare_email).await;
+        World { app, org, outsider, volunteer, admin, spare_id, spare_email, invite_token: String::new(), third_code }
+    }
+
+    fn client(&self, who: Who) -> Client {
+        match who {
+            Who::Nobody => client(),
+            Who::Outsider => self.outsider.clone(),
+            Who::Volunteer => self.volunteer.clone(),
+            Who::Admin => self.admin.clone(),
+        }
+    }
+
+    /// Arguments for one call; fresh values where a call must not collide with an earlier one.
+    async fn args(&mut self, endpoint: &str, who: Who) -> Vec<(String, String)> {
+        let org = self.org.clone();
+        let pairs: Vec<(&str, String)> = match endpoint {
+            "me" | "my_orgs" | "sign_out" => vec![],
+            "sign_up" => vec![("display_name", "New".into()), ("email", unique_email("new")), ("password", PASSWORD.into())],
+            "sign_in" => vec![("email", self.spare_email.clone()), ("password", PASSWORD.into())],
+            "create_org" => vec![("name", "Another".into())],
+            // A third organization's code: joining it must not make the outsider a member of
+            // the one under test.
+            "join_org" => vec![("code", self.third_code.clone())],
+            "accept_invite" => {
+                // An invite addressed to nobody in particular: signed-in callers get 403 for the
+                // wrong address, which is the check under test here.
+                if self.invite_token.is_empty() {
+                    let (_, invite) = self
+                        .app
+                        .call(&self.admin, "create_invite", &[("org_id", &org), ("email", &unique_email("inv")), ("role", "volunteer")])
+                        .await;
+                    self.invite_token = invite["link"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+                }
+                vec![("token", self.invite_token.clone())]
+            }
+            "get_membership" | "get_join_info" | "rotate_join_code" | "list_members" | "list_invites" => vec![("org_id", org)],
+            "create_invite" => vec![("org_id", org), ("email", unique_email("invited")), ("role", "volunteer".into())],
+            "revoke_invite" => {
+                let (_, invite) = self
+                    .app
+                    .call(&self.admin, "create_invite", &[("org_id", &org), ("email", &unique_email("revoke")), ("role", "volunteer")])
+                    .await;
+                vec![("org_id", org), ("invite_id", invite["id"].as_str().unwrap().to_string())]
+            }
+            "set_member_role" => vec![("org_id", org), ("user_id", self.spare_id.clone()), ("role", "volunteer".into())],
+            "remove_member" => {
+                // Each removal needs someone to remove: the admin's call removes the spare.
+                let _ = who;
+                vec![("org_id", org), ("user_id", self.spare_id.clone())]
+            }
+            other => panic!("no arguments known for server function {other}: add it to the matrix"),
+        };
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case { endpoint: "me", expect: PUBLIC },
+        Case { endpoint: "sign_up", expect: PUBLIC },
+        Case { endpoint: "sign_in", expect: PUBLIC },
+        Case { endpoint: "sign_out", expect: PUBLIC },
+        Case { endpoint: "my_orgs", expect: SIGNED_IN },
+        Case { endpoint: "create_org", expect: SIGNED_IN },
+        Case { endpoint: "join_org", expect: SIGNED_IN },
+        // Signed in but not the invited address: 403 for everyone who is signed in.
+        Case { endpoint: "accept_invite", expect: [UNAUTH, FORBID, FORBID, FORBID] },
+        Case { endpoint: "get_membership", expect: MEMBER },
+        Case { endpoint: "get_join_info", expect: ADMIN },
+        Case { endpoint: "rotate_join_code", expect: ADMIN },
+        Case { endpoint: "list_members", expect: ADMIN },
+        Case { endpoint: "set_member_role", expect: ADMIN },
+        Case { endpoint: "create_invite", expect: ADMIN },
+        Case { endpoint: "list_invites", expect: ADMIN },
+        Case { endpoint: "revoke_invite", expect: ADMIN },
+        // Last: the admin's call removes the spare member.
+        Case { endpoint: "remove_member", expect: ADMIN },
+    ]
+}
+
+#[tokio::test]
+async fn every_server_function_checks_who_is_calling() {
+    let mut world = World::new().await;
+    for case in cases() {
+        for (i, who) in [Who::Nobody, Who::Outsider, Who::Volunteer, Who::Admin].into_iter().enumerate() {
+            // Signing up, in or out switches a client's session; those get a throwaway client
+            // so the shared ones keep their identities.
+            let c = if matches!(case.endpoint, "sign_up" | "sign_out" | "sign_in") { client() } else { world.client(who) };
+            let args = world.args(case.endpoint, who).await;
+            let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let (status, body) = world.app.call(&c, case.endpoint, &form).await;
+            assert_eq!(status, case.expect[i], "{} called by {who:?}: {body}", case.endpoint);
+        }
+    }
+    // Forbidden calls changed nothing: the spare was removed once, by the admin, and the
+    // volunteer is still a volunteer.
+    let roles: Vec<String> = sqlx::query_scalar(
+        "select role::text from memberships where organization_id = $1::uuid order by role",
+    )
+    .bind(&world.org)
+    .fetch_all(&world.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(roles, vec!["owner", "volunteer"]);
+}
+
+#[tokio::test]
+async fn the_matrix_covers_every_registered_server_function() {
+    // Registering happens when the router is built.
+    let _world = spawn_app().await;
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+        .collect();
+    let covered: BTreeSet<String> = cases().into_iter().map(|c| c.endpoint.to_string()).collect();
+    assert_eq!(registered, covered, "a server function is missing from the role matrix (or gone from the app)");
+}
+
