@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 use pages::{admin, auth, home, join, volunteer};
 
@@ -108,24 +108,26 @@ fn AppRoutes() -> impl IntoView {
     );
     provide_context(Session { sign_in, sign_up, sign_out, join_org, create_org, accept_invite, user });
 
+    // Async: pages are rendered whole before they are sent, so they read and work without
+    // JavaScript (streamed fragments would need a script to be swapped in).
     view! {
         <Routes fallback=|| view! { <common::NotFound/> }>
-            <Route path=path!("/") view=home::HomePage/>
-            <Route path=path!("/login") view=auth::LoginPage/>
-            <Route path=path!("/signup") view=auth::SignUpPage/>
-            <Route path=path!("/join") view=join::JoinPage/>
-            <Route path=path!("/join/:code") view=join::JoinPage/>
-            <Route path=path!("/invite/:token") view=join::InvitePage/>
-            <ParentRoute path=path!("/o/:org_id/admin") view=admin::AdminLayout>
-                <Route path=path!("") view=admin::ActionsPage/>
-                <Route path=path!("contacts") view=admin::ContactsPage/>
-                <Route path=path!("volunteers") view=admin::VolunteersPage/>
-                <Route path=path!("settings") view=admin::SettingsPage/>
-                <Route path=path!("results") view=admin::ResultsPage/>
+            <Route path=path!("/") ssr=SsrMode::Async view=home::HomePage/>
+            <Route path=path!("/login") ssr=SsrMode::Async view=auth::LoginPage/>
+            <Route path=path!("/signup") ssr=SsrMode::Async view=auth::SignUpPage/>
+            <Route path=path!("/join") ssr=SsrMode::Async view=join::JoinPage/>
+            <Route path=path!("/join/:code") ssr=SsrMode::Async view=join::JoinPage/>
+            <Route path=path!("/invite/:token") ssr=SsrMode::Async view=join::InvitePage/>
+            <ParentRoute path=path!("/o/:org_id/admin") ssr=SsrMode::Async view=admin::AdminLayout>
+                <Route path=path!("") ssr=SsrMode::Async view=admin::ActionsPage/>
+                <Route path=path!("contacts") ssr=SsrMode::Async view=admin::ContactsPage/>
+                <Route path=path!("volunteers") ssr=SsrMode::Async view=admin::VolunteersPage/>
+                <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
+                <Route path=path!("results") ssr=SsrMode::Async view=admin::ResultsPage/>
             </ParentRoute>
-            <ParentRoute path=path!("/o/:org_id") view=volunteer::VolunteerLayout>
-                <Route path=path!("") view=volunteer::ActionsPage/>
-                <Route path=path!("inbox") view=volunteer::InboxPage/>
+            <ParentRoute path=path!("/o/:org_id") ssr=SsrMode::Async view=volunteer::VolunteerLayout>
+                <Route path=path!("") ssr=SsrMode::Async view=volunteer::ActionsPage/>
+                <Route path=path!("inbox") ssr=SsrMode::Async view=volunteer::InboxPage/>
             </ParentRoute>
         </Routes>
     }
