@@ -2,5 +2,6 @@
 //! input, one database call. Types here travel between browser and server.
 
 pub mod auth;
+pub mod contacts;
 pub mod members;
 pub mod orgs;

@@ -1,14 +1,21 @@
 //! Domain types shared by the browser and the server. Raw input becomes one of these once, at
 //! the edge (`parse`), so the rest of the code never handles an unchecked string.
 
+pub mod csv_import;
 pub mod email;
 pub mod join_code;
 pub mod names;
+pub mod opt_out;
 pub mod password;
+pub mod phone;
 pub mod role;
+pub mod script_template;
+pub mod segments;
+pub mod texting_window;
+pub mod time_zones;
 
 pub use email::Email;
 pub use join_code::JoinCode;
-pub use names::{DisplayName, OrgName};
+pub use names::{DisplayName, ListName, OrgName};
 pub use password::NewPassword;
 pub use role::Role;

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod contact_import;
 pub mod db;
 pub mod password;
 

@@ -15,7 +15,7 @@ use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
 };
-use pages::{admin, auth, home, join, volunteer};
+use pages::{admin, auth, contacts, home, join, volunteer};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -120,7 +120,8 @@ fn AppRoutes() -> impl IntoView {
             <Route path=path!("/invite/:token") ssr=SsrMode::Async view=join::InvitePage/>
             <ParentRoute path=path!("/o/:org_id/admin") ssr=SsrMode::Async view=admin::AdminLayout>
                 <Route path=path!("") ssr=SsrMode::Async view=admin::ActionsPage/>
-                <Route path=path!("contacts") ssr=SsrMode::Async view=admin::ContactsPage/>
+                <Route path=path!("contacts") ssr=SsrMode::Async view=contacts::ContactsPage/>
+                <Route path=path!("contacts/:list_id") ssr=SsrMode::Async view=contacts::ContactListPage/>
                 <Route path=path!("volunteers") ssr=SsrMode::Async view=admin::VolunteersPage/>
                 <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
                 <Route path=path!("results") ssr=SsrMode::Async view=admin::ResultsPage/>

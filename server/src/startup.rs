@@ -7,8 +7,10 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::Response,
+    routing::{get, post},
     Router,
 };
+use crate::contact_files;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -86,6 +88,8 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
     let no_cache = || SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Router::new()
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(options.clone()))
+        .route("/api/imports/{import_id}/upload", post(contact_files::upload))
+        .route("/api/imports/{import_id}/rejects.csv", get(contact_files::rejects))
         .nest_service("/pkg", no_cache().layer(ServeDir::new(site_root.join("pkg"))))
         .route_service("/sw.js", no_cache().layer(ServeFile::new(site_root.join("sw.js"))))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(

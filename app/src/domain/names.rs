@@ -41,6 +41,19 @@ impl OrgName {
     }
 }
 
+/// A contact list's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListName(String);
+
+impl ListName {
+    pub fn parse(raw: &str) -> Result<ListName, String> {
+        parse_name(raw, "the list's name", 120).map(ListName)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,12 +45,28 @@ fn client_ip() -> String {
 }
 
 pub async fn current_user(state: &AppState) -> Result<Option<SessionUser>, AppError> {
-    let session = session().await?;
+    user_in_session(state, &session().await?).await
+}
+
+/// The signed-in user of a session; plain axum handlers (uploads, downloads) use this.
+pub async fn user_in_session(state: &AppState, session: &Session) -> Result<Option<SessionUser>, AppError> {
     let Some(user_id) = session.get::<Uuid>(USER_KEY).await.map_err(session_error)? else {
         return Ok(None);
     };
     // The account may have been deleted since the session began.
     db::users::find_by_id(&state.db, user_id).await
+}
+
+/// The admin (or owner) of `org_id` behind a session, for plain axum handlers.
+pub async fn admin_in_session(state: &AppState, session: &Session, org_id: Uuid) -> Result<Caller, AppError> {
+    let user = user_in_session(state, session).await?.ok_or(AppError::Unauthenticated)?;
+    let role = db::members::role_of(&state.db, org_id, user.id)
+        .await?
+        .ok_or_else(|| AppError::forbidden("You are not a member of this organization."))?;
+    if !role.is_admin() {
+        return Err(AppError::forbidden("Only admins of this organization can do that."));
+    }
+    Ok(Caller { user, org_id, role })
 }
 
 pub async fn require_user(state: &AppState) -> Result<SessionUser, AppError> {

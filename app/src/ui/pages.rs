@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod contacts;
 pub mod home;
 pub mod join;
 pub mod volunteer;

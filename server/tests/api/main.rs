@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod contacts;
 mod forms;
 mod members;
 mod orgs;

@@ -61,6 +61,18 @@ impl World {
         World { app, org, outsider, volunteer, admin, spare_id, spare_email, invite_token: String::new(), third_code }
     }
 
+    /// An (empty) contact list of the organization, straight in the database.
+    async fn new_list(&self, org: &str) -> String {
+        let id = uuid::Uuid::new_v4();
+        sqlx::query("insert into contact_lists (id, organization_id, name) values ($1, $2::uuid, 'List')")
+            .bind(id)
+            .bind(org)
+            .execute(&self.app.pool)
+            .await
+            .unwrap();
+        id.to_string()
+    }
+
     fn client(&self, who: Who) -> Client {
         match who {
             Who::Nobody => client(),
@@ -108,6 +120,24 @@ impl World {
                 let _ = who;
                 vec![("org_id", org), ("user_id", self.spare_id.clone())]
             }
+            "start_import" => vec![
+                ("org_id", org),
+                ("name", "List".into()),
+                ("mapping", serde_json::to_string(&app::domain::csv_import::ColumnMapping::detect(&["cell".to_string()])).unwrap()),
+                ("encoding", "utf-8".into()),
+            ],
+            "import_status" | "cancel_import" => {
+                // A fresh pending import each time, so every admin cancel has one to cancel.
+                let (_, id) = self.app.call(&self.admin, "start_import", &[
+                    ("org_id", org.as_str()),
+                    ("name", "List"),
+                    ("mapping", &serde_json::to_string(&app::domain::csv_import::ColumnMapping::detect(&["cell".to_string()])).unwrap()),
+                    ("encoding", "utf-8"),
+                ]).await;
+                vec![("org_id", org), ("import_id", id.as_str().unwrap().to_string())]
+            }
+            "contact_lists" => vec![("org_id", org)],
+            "contact_page" | "delete_contact_list" => vec![("org_id", org.clone()), ("list_id", self.new_list(&org).await)],
             other => panic!("no arguments known for server function {other}: add it to the matrix"),
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -133,6 +163,12 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "create_invite", expect: ADMIN },
         Case { endpoint: "list_invites", expect: ADMIN },
         Case { endpoint: "revoke_invite", expect: ADMIN },
+        Case { endpoint: "start_import", expect: ADMIN },
+        Case { endpoint: "import_status", expect: ADMIN },
+        Case { endpoint: "cancel_import", expect: ADMIN },
+        Case { endpoint: "contact_lists", expect: ADMIN },
+        Case { endpoint: "contact_page", expect: ADMIN },
+        Case { endpoint: "delete_contact_list", expect: ADMIN },
         // Last: the admin's call removes the spare member.
         Case { endpoint: "remove_member", expect: ADMIN },
     ]

@@ -79,17 +79,6 @@ pub fn ActionsPage() -> impl IntoView {
 }
 
 #[component]
-pub fn ContactsPage() -> impl IntoView {
-    view! {
-        <Title text="Contacts"/>
-        <h1>"Contacts"</h1>
-        <EmptyState title="No contact lists yet">
-            <p>"Contact lists are the people your volunteers will text. Lists you upload will be listed here with their counts."</p>
-        </EmptyState>
-    }
-}
-
-#[component]
 pub fn ResultsPage() -> impl IntoView {
     view! {
         <Title text="Results"/>
