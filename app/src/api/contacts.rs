@@ -120,8 +120,8 @@ pub async fn start_import(org_id: Uuid, name: String, mapping: String, encoding:
     db::contacts::create_import(&state.db, &caller, name.as_str(), &mapping, encoding).await
 }
 
-#[server(endpoint = "import_status")]
-pub async fn import_status(org_id: Uuid, import_id: Uuid) -> Result<ImportStatus, AppError> {
+#[server(endpoint = "get_import_status")]
+pub async fn get_import_status(org_id: Uuid, import_id: Uuid) -> Result<ImportStatus, AppError> {
     use crate::server::{auth, db, state};
     let state = state()?;
     auth::require_member(&state, org_id, Role::Admin).await?;
@@ -145,8 +145,8 @@ pub async fn contact_lists(org_id: Uuid) -> Result<Vec<ContactListSummary>, AppE
     db::contacts::lists(&state.db, org_id).await
 }
 
-#[server(endpoint = "contact_page")]
-pub async fn contact_page(
+#[server(endpoint = "get_contact_page")]
+pub async fn get_contact_page(
     org_id: Uuid,
     list_id: Uuid,
     #[server(default)] page: u32,

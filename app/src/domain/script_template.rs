@@ -367,7 +367,8 @@ impl ScriptTemplate {
     /// (the way opt-out instructions are written), and, in any case, phrases such as "reply
     /// stop", "text stop", "to opt out", "responde alto", "para darte de baja". A lowercase
     /// "stop" or "para" alone does not count: "stop by our office" and "vota para Ana" give no
-    /// opt-out guidance.
+    /// opt-out guidance. (The cost of the uppercase rule: a script written entirely in capitals,
+    /// "VOTA PARA ANA", passes; the warning is advice, and that script is rare.)
     pub fn has_opt_out_language(&self) -> bool {
         // Variables become a space so words on either side do not run together.
         let literal: String = self

@@ -52,20 +52,20 @@ async fn an_import_normalises_dedupes_filters_and_counts() {
     let (admin, org) = admin_and_org(&app).await;
     let (_, vol_email) = app.volunteer(&admin, &org, "Vol").await;
     // One number of the organization is opted out already.
-    sqlx::query("insert into opt_outs (organization_id, phone) values ($1::uuid, '+12025550143')")
+    sqlx::query("insert into opt_outs (organization_id, phone) values ($1::uuid, '+12025552143')")
         .bind(&org)
         .execute(&app.pool)
         .await
         .unwrap();
     let csv = format!(
         "First Name,Last Name,Cell Phone,ZIP,Ward,assigned_user_email\n\
-         Ana,Lima,(202) 555-0101,20001,3,\n\
-         Bo,Chen,202.555.0102,,4,{vol_email}\n\
+         Ana,Lima,(202) 555-2101,20001,3,\n\
+         Bo,Chen,202.555.2102,,4,{vol_email}\n\
          Cy,Dee,not a number,10001,5,\n\
          Di,Eve,,10001,6,\n\
-         Ed,Fox,+1 202 555 0143,60601,7,\n\
-         Flo,Gee,312-555-0104,,8,nobody@example.org\n\
-         Ana,Lima-Second,2025550101,60601,9,\n"
+         Ed,Fox,+1 202 555 2143,60601,7,\n\
+         Flo,Gee,312-555-2104,,8,nobody@example.org\n\
+         Ana,Lima-Second,2025552101,60601,9,\n"
     );
     let done = import(&app, &admin, &org, csv.as_bytes(), "utf-8", None).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
@@ -89,12 +89,12 @@ async fn an_import_normalises_dedupes_filters_and_counts() {
     .await
     .unwrap();
     // The later "Ana" row won; its ZIP (Chicago) decides the zone over the 202 area code.
-    assert_eq!(rows[0].0, "+12025550101");
+    assert_eq!(rows[0].0, "+12025552101");
     assert_eq!(rows[0].1, "Lima-Second");
     assert_eq!(rows[0].2, vec!["America/Chicago".to_string()]);
     assert_eq!(rows[0].3["ward"], "9");
     // No ZIP: the area code's zone; pre-assigned to the volunteer.
-    assert_eq!(rows[1].0, "+12025550102");
+    assert_eq!(rows[1].0, "+12025552102");
     assert_eq!(rows[1].2, vec!["America/New_York".to_string()]);
     assert_eq!(rows[1].4.as_deref(), Some(vol_email.as_str()));
 
@@ -122,11 +122,11 @@ async fn files_from_excel_are_read_as_meant() {
     let app = spawn_app().await;
     let (admin, org) = admin_and_org(&app).await;
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("BOM and CRLF", b"\xEF\xBB\xBFcell,first_name\r\n2025550101,Ana\r\n2025550102,Bo\r\n".to_vec(), "utf-8"),
-        ("quoted newlines", b"cell,note\n2025550101,\"two\nlines\"\n2025550102,\"a, b\"\n".to_vec(), "utf-8"),
-        ("semicolons", b"cell;first_name\n2025550101;Ana\n2025550102;Bo\n".to_vec(), "utf-8"),
-        ("tabs", b"cell\tfirst_name\n2025550101\tAna\n2025550102\tBo".to_vec(), "utf-8"),
-        ("windows-1252", b"cell,first_name\n2025550101,Jos\xe9\n2025550102,Bo\n".to_vec(), "windows-1252"),
+        ("BOM and CRLF", b"\xEF\xBB\xBFcell,first_name\r\n2025552101,Ana\r\n2025552102,Bo\r\n".to_vec(), "utf-8"),
+        ("quoted newlines", b"cell,note\n2025552101,\"two\nlines\"\n2025552102,\"a, b\"\n".to_vec(), "utf-8"),
+        ("semicolons", b"cell;first_name\n2025552101;Ana\n2025552102;Bo\n".to_vec(), "utf-8"),
+        ("tabs", b"cell\tfirst_name\n2025552101\tAna\n2025552102\tBo".to_vec(), "utf-8"),
+        ("windows-1252", b"cell,first_name\n2025552101,Jos\xe9\n2025552102,Bo\n".to_vec(), "windows-1252"),
     ];
     for (what, csv, encoding) in cases {
         let done = import(&app, &admin, &org, &csv, encoding, None).await;
@@ -138,7 +138,7 @@ async fn files_from_excel_are_read_as_meant() {
         .await
         .unwrap();
     assert_eq!(names, vec!["José".to_string()]);
-    let note: String = sqlx::query_scalar("select custom->>'note' from contacts where custom ? 'note' and phone = '+12025550101'")
+    let note: String = sqlx::query_scalar("select custom->>'note' from contacts where custom ? 'note' and phone = '+12025552101'")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -154,16 +154,16 @@ async fn bad_files_fail_with_a_specific_error_and_leave_no_list() {
         m.columns[0].role = ColumnRole::Cell;
         m
     };
-    let mut long_line = b"cell,note\n2025550101,\"".to_vec();
+    let mut long_line = b"cell,note\n2025552101,\"".to_vec();
     long_line.extend(std::iter::repeat_n(b'x', 1024 * 1024 + 100));
     long_line.extend_from_slice(b"\"\n");
     let cases: Vec<(&str, Vec<u8>, Option<ColumnMapping>, &str)> = vec![
-        ("not UTF-8", b"cell,first_name\n2025550101,Ana\n2025550102,Jos\xe9\n".to_vec(), None, "Row 3, column \"first_name\" is not valid UTF-8"),
-        ("ragged", b"cell,first_name\n2025550101,Ana\n2025550102,Bo,extra\n".to_vec(), None, "Row 3 has 3 columns but the header has 2"),
+        ("not UTF-8", b"cell,first_name\n2025552101,Ana\n2025552102,Jos\xe9\n".to_vec(), Some(cell_mapping(&["cell", "first_name"])), "Row 3, column \"first_name\" is not valid UTF-8"),
+        ("ragged", b"cell,first_name\n2025552101,Ana\n2025552102,Bo,extra\n".to_vec(), Some(cell_mapping(&["cell", "first_name"])), "Row 3 has 3 columns but the header has 2"),
         ("line over 1 MB", long_line, Some(cell_mapping(&["cell", "note"])), "Row 2 is longer than 1 MB"),
         ("empty", Vec::new(), Some(cell_mapping(&["cell"])), "The file is empty"),
         ("header only", b"cell\n".to_vec(), Some(cell_mapping(&["cell"])), "no contacts"),
-        ("header changed", b"phone,first\n2025550101,Ana\n".to_vec(), Some(cell_mapping(&["cell", "first_name"])), "header changed"),
+        ("header changed", b"phone,first\n2025552101,Ana\n".to_vec(), Some(cell_mapping(&["cell", "first_name"])), "header changed"),
     ];
     for (what, csv, mapping, expected) in cases {
         let done = import(&app, &admin, &org, &csv, "utf-8", mapping).await;
@@ -171,7 +171,7 @@ async fn bad_files_fail_with_a_specific_error_and_leave_no_list() {
         let message = done.body["error"].as_str().unwrap();
         assert!(message.contains(expected), "{what}: {message}");
         assert!(message.contains("Nothing was imported"), "{what}: {message}");
-        let (_, status) = app.call(&admin, "import_status", &[("org_id", &org), ("import_id", &done.import_id)]).await;
+        let (_, status) = app.call(&admin, "get_import_status", &[("org_id", &org), ("import_id", &done.import_id)]).await;
         assert_eq!(status["state"], "failed", "{what}");
         assert_eq!(status["error"], message);
     }
@@ -196,7 +196,7 @@ async fn a_mapping_without_a_cell_column_is_refused_up_front() {
 async fn an_import_is_uploaded_once_and_can_be_cancelled_before() {
     let app = spawn_app().await;
     let (admin, org) = admin_and_org(&app).await;
-    let csv = b"cell\n2025550101\n";
+    let csv = b"cell\n2025552101\n";
     let done = import(&app, &admin, &org, csv, "utf-8", None).await;
     assert_eq!(done.status, StatusCode::OK);
     // A retried upload of the same import is refused, not imported twice.
@@ -209,7 +209,7 @@ async fn an_import_is_uploaded_once_and_can_be_cancelled_before() {
     let id = id.as_str().unwrap();
     let (status, _) = app.call(&admin, "cancel_import", &[("org_id", &org), ("import_id", id)]).await;
     assert_eq!(status, StatusCode::OK);
-    let (_, st) = app.call(&admin, "import_status", &[("org_id", &org), ("import_id", id)]).await;
+    let (_, st) = app.call(&admin, "get_import_status", &[("org_id", &org), ("import_id", id)]).await;
     assert_eq!(st["state"], "cancelled");
     let late = admin.post(format!("{}/api/imports/{id}/upload", app.address)).body(csv.to_vec()).send().await.unwrap();
     assert_eq!(late.status(), StatusCode::CONFLICT);
@@ -222,12 +222,12 @@ async fn only_the_organizations_admins_touch_its_lists() {
     let (admin, org) = admin_and_org(&app).await;
     let (volunteer, _) = app.volunteer(&admin, &org, "Vol").await;
     let (outsider, _) = app.user("Out").await;
-    let done = import(&app, &admin, &org, b"cell\n2025550101\n", "utf-8", None).await;
+    let done = import(&app, &admin, &org, b"cell\n2025552101\n", "utf-8", None).await;
     let list_id = done.body["list_id"].as_str().unwrap().to_string();
     for (who, client) in [("volunteer", &volunteer), ("outsider", &outsider)] {
         let (status, _) = app.call(client, "contact_lists", &[("org_id", &org)]).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
-        let (status, _) = app.call(client, "contact_page", &[("org_id", &org), ("list_id", &list_id)]).await;
+        let (status, _) = app.call(client, "get_contact_page", &[("org_id", &org), ("list_id", &list_id)]).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
         let res = client.get(format!("{}/api/imports/{}/rejects.csv", app.address, done.import_id)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who}");
@@ -239,7 +239,7 @@ async fn only_the_organizations_admins_touch_its_lists() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     // Another organization's admin cannot read this list through their own organization id.
     let other_org = app.org(&outsider, "Other").await;
-    let (status, _) = app.call(&outsider, "contact_page", &[("org_id", &other_org), ("list_id", &list_id)]).await;
+    let (status, _) = app.call(&outsider, "get_contact_page", &[("org_id", &other_org), ("list_id", &list_id)]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -254,13 +254,13 @@ async fn lists_page_search_and_delete() {
     let done = import(&app, &admin, &org, csv.as_bytes(), "utf-8", None).await;
     let list_id = done.body["list_id"].as_str().unwrap().to_string();
 
-    let (_, page) = app.call(&admin, "contact_page", &[("org_id", &org), ("list_id", &list_id), ("page", "2")]).await;
+    let (_, page) = app.call(&admin, "get_contact_page", &[("org_id", &org), ("list_id", &list_id), ("page", "2")]).await;
     assert_eq!(page["matching"], 120);
     assert_eq!(page["contacts"].as_array().unwrap().len(), 20);
-    let (_, found) = app.call(&admin, "contact_page", &[("org_id", &org), ("list_id", &list_id), ("search", "person11")]).await;
+    let (_, found) = app.call(&admin, "get_contact_page", &[("org_id", &org), ("list_id", &list_id), ("search", "person11")]).await;
     // Person11 and Person110..119.
     assert_eq!(found["matching"], 11);
-    let (_, by_number) = app.call(&admin, "contact_page", &[("org_id", &org), ("list_id", &list_id), ("search", "(202) 555-1005")]).await;
+    let (_, by_number) = app.call(&admin, "get_contact_page", &[("org_id", &org), ("list_id", &list_id), ("search", "(202) 555-1005")]).await;
     assert_eq!(by_number["matching"], 1);
 
     let (status, _) = app.call(&admin, "delete_contact_list", &[("org_id", &org), ("list_id", &list_id)]).await;

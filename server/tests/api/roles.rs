@@ -126,7 +126,7 @@ impl World {
                 ("mapping", serde_json::to_string(&app::domain::csv_import::ColumnMapping::detect(&["cell".to_string()])).unwrap()),
                 ("encoding", "utf-8".into()),
             ],
-            "import_status" | "cancel_import" => {
+            "get_import_status" | "cancel_import" => {
                 // A fresh pending import each time, so every admin cancel has one to cancel.
                 let (_, id) = self.app.call(&self.admin, "start_import", &[
                     ("org_id", org.as_str()),
@@ -137,7 +137,7 @@ impl World {
                 vec![("org_id", org), ("import_id", id.as_str().unwrap().to_string())]
             }
             "contact_lists" => vec![("org_id", org)],
-            "contact_page" | "delete_contact_list" => vec![("org_id", org.clone()), ("list_id", self.new_list(&org).await)],
+            "get_contact_page" | "delete_contact_list" => vec![("org_id", org.clone()), ("list_id", self.new_list(&org).await)],
             other => panic!("no arguments known for server function {other}: add it to the matrix"),
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -164,10 +164,10 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "list_invites", expect: ADMIN },
         Case { endpoint: "revoke_invite", expect: ADMIN },
         Case { endpoint: "start_import", expect: ADMIN },
-        Case { endpoint: "import_status", expect: ADMIN },
+        Case { endpoint: "get_import_status", expect: ADMIN },
         Case { endpoint: "cancel_import", expect: ADMIN },
         Case { endpoint: "contact_lists", expect: ADMIN },
-        Case { endpoint: "contact_page", expect: ADMIN },
+        Case { endpoint: "get_contact_page", expect: ADMIN },
         Case { endpoint: "delete_contact_list", expect: ADMIN },
         // Last: the admin's call removes the spare member.
         Case { endpoint: "remove_member", expect: ADMIN },

@@ -143,10 +143,10 @@ pub async fn page(db: &PgPool, org_id: Uuid, list_id: Uuid, page: u32, search: &
     let pattern = if search.is_empty() { None } else { Some(format!("%{}%", escape_like(search))) };
     let digits: String = search.chars().filter(char::is_ascii_digit).collect();
     let digits = if digits.len() >= 3 { Some(format!("%{digits}%")) } else { None };
-    let filter = r#"list_id = $1 and ($2::text is null
-                   or first_name || ' ' || last_name ilike $2 or email ilike $2 or external_id ilike $2
-                   or ($3::text is not null and phone like $3))"#;
-    let matching: i64 = sqlx::query_scalar(&format!("select count(*) from contacts where {filter}"))
+    let filter = r#"c.list_id = $1 and ($2::text is null
+                   or c.first_name || ' ' || c.last_name ilike $2 or c.email ilike $2 or c.external_id ilike $2
+                   or ($3::text is not null and c.phone like $3))"#;
+    let matching: i64 = sqlx::query_scalar(&format!("select count(*) from contacts c where {filter}"))
         .bind(list_id)
         .bind(&pattern)
         .bind(&digits)
@@ -156,8 +156,7 @@ pub async fn page(db: &PgPool, org_id: Uuid, list_id: Uuid, page: u32, search: &
         r#"select c.id, c.phone, c.first_name, c.last_name, c.zip, c.email, c.external_id,
                   u.display_name as assigned_to, c.time_zones, c.custom
            from contacts c left join users u on u.id = c.assigned_user_id
-           where {} order by c.id limit $4 offset $5"#,
-        filter.replace("list_id", "c.list_id").replace("first_name", "c.first_name").replace("last_name", "c.last_name")
+           where {filter} order by c.id limit $4 offset $5"#
     ))
     .bind(list_id)
     .bind(&pattern)

@@ -145,8 +145,8 @@ fn JoinCodeCard() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match info.await {
                         Ok(info) => view! {
-                            <p>"Volunteers join with this code:"</p>
-                            <p class="join-code" data-testid="join-code" aria-label="Join code">{info.code.clone()}</p>
+                            <p id="join-code-label">"Volunteers join with this code:"</p>
+                            <p class="join-code" data-testid="join-code" aria-describedby="join-code-label">{info.code.clone()}</p>
                             <label for="join-link">"Or share the join link"</label>
                             <div class="copy-row">
                                 <input id="join-link" type="text" readonly value=info.link.clone()/>
@@ -160,8 +160,8 @@ fn JoinCodeCard() -> impl IntoView {
             <ActionForm action=rotate>
                 <ErrorAlert error/>
                 <input type="hidden" name="org_id" value=move || org.org_id().to_string()/>
-                <button type="submit" disabled=move || rotate.pending().get()>"Get a new code"</button>
-                <p class="hint">"The current code and link stop working at once."</p>
+                <p class="hint" id="rotate-hint">"A new code replaces this one: the current code and link stop working at once."</p>
+                <button type="submit" aria-describedby="rotate-hint" disabled=move || rotate.pending().get()>"Get a new code"</button>
             </ActionForm>
         </section>
     }

@@ -1,9 +1,9 @@
 //! Contacts: upload a CSV (preview, column mapping, live progress, summary with the rejected
 //! rows), the lists, and one list's contacts.
 
-use crate::api::contacts::{
-    contact_lists, contact_page, import_status, CancelImport, DeleteContactList, ImportState, ImportStatus, ImportSummary,
-};
+use crate::api::contacts::{contact_lists, get_contact_page, CancelImport, DeleteContactList, ImportStatus, ImportSummary};
+#[cfg(feature = "hydrate")]
+use crate::api::contacts::{get_import_status, ImportState};
 use crate::domain::csv_import::{ColumnMapping, ColumnRole, CsvError, Preview, TextEncoding};
 use crate::error::AppError;
 use crate::ui::common::{use_org, EmptyState, ErrorAlert};
@@ -61,6 +61,7 @@ pub fn ContactsPage() -> impl IntoView {
                                     <tbody>
                                         {lists.into_iter().map(|list| {
                                             let href = format!("/o/{}/admin/contacts/{}", org.org_id(), list.id);
+                                            let delete_label = format!("Delete {}", list.name);
                                             view! {
                                                 <tr>
                                                     <td><A href=href>{list.name.clone()}</A></td>
@@ -71,7 +72,7 @@ pub fn ContactsPage() -> impl IntoView {
                                                             <input type="hidden" name="org_id" value=org.org_id().to_string()/>
                                                             <input type="hidden" name="list_id" value=list.id.to_string()/>
                                                             <button type="submit" class="link-button danger"
-                                                                aria-label=format!("Delete {}", list.name)>"Delete"</button>
+                                                                aria-label=delete_label>"Delete"</button>
                                                         </ActionForm>
                                                     </td>
                                                 </tr>
@@ -102,8 +103,9 @@ pub fn format_count(n: u64) -> String {
     out
 }
 
-/// Where an upload is in its life.
+/// Where an upload is in its life (only the browser moves it past `Choosing`).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 enum Stage {
     Choosing,
     Importing { import_id: Uuid, status: Option<ImportStatus> },
@@ -113,6 +115,8 @@ enum Stage {
 
 #[component]
 fn UploadCard(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    #[cfg(not(feature = "hydrate"))]
+    let _ = on_done;
     let org = use_org();
     let preview = RwSignal::new(None::<Result<Preview, CsvError>>);
     let mapping = RwSignal::new(None::<ColumnMapping>);
@@ -234,7 +238,7 @@ fn MappingTable(preview: Preview, mapping: RwSignal<Option<ColumnMapping>>) -> i
                 <thead>
                     <tr>{headers.iter().map(|h| view! { <th scope="col">{h.clone()}</th> }).collect_view()}</tr>
                     <tr>
-                        {headers.iter().enumerate().map(|(i, header)| {
+                        {headers.iter().cloned().enumerate().map(|(i, header)| {
                             let select_id = format!("map-{i}");
                             let name_id = format!("map-name-{i}");
                             let role = move || mapping.with(|m| m.as_ref().and_then(|m| m.columns.get(i)).map(|c| c.role));
@@ -416,7 +420,7 @@ mod browser {
         // Without an answer (connection lost), the import's own record says how it ended.
         let final_stage = match outcome {
             Some(stage) => stage,
-            None => match import_status(org_id, import_id).await {
+            None => match get_import_status(org_id, import_id).await {
                 Ok(ImportStatus { state: ImportState::Done, list_id: Some(list_id), summary: Some(summary), .. }) => {
                     Stage::Finished { import_id, list_id, summary }
                 }
@@ -443,7 +447,7 @@ mod browser {
             if !still_importing {
                 return;
             }
-            if let Ok(status) = import_status(org_id, import_id).await {
+            if let Ok(status) = get_import_status(org_id, import_id).await {
                 let finished = status.state.is_finished();
                 if matches!(stage.get_untracked(), Stage::Importing { .. }) {
                     stage.set(Stage::Importing { import_id, status: Some(status) });
@@ -468,7 +472,7 @@ pub fn ContactListPage() -> impl IntoView {
         move || (org.id.get(), list_id(), page_number(), search()),
         |(org_id, list_id, page, search)| async move {
             match (org_id, list_id) {
-                (Some(org_id), Some(list_id)) => contact_page(org_id, list_id, page, search).await,
+                (Some(org_id), Some(list_id)) => get_contact_page(org_id, list_id, page, search).await,
                 _ => Err(AppError::NotFound("That contact list does not exist.".into())),
             }
         },
