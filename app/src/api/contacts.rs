@@ -1,6 +1,7 @@
 //! Contact lists: start an import (the file itself is streamed to an upload endpoint), watch it,
 //! cancel it; list, page through, search and delete lists.
 
+#[cfg(feature = "ssr")]
 use crate::domain::Role;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};

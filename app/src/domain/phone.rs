@@ -1,8 +1,8 @@
 //! Phone numbers that can receive a text.
 //!
-//! Contact lists arrive with numbers in every shape people type ("(212) 555-0123",
-//! "212.555.0123", "+1 212 555 0123"). They become one [`PhoneNumber`] in E.164 form
-//! ("+12125550123") at the edge, so duplicates collapse and the carrier API gets what it
+//! Contact lists arrive with numbers in every shape people type ("(212) 456-7890",
+//! "212.456.7890", "+1 212 456 7890"). They become one [`PhoneNumber`] in E.164 form
+//! ("+12124567890") at the edge, so duplicates collapse and the carrier API gets what it
 //! expects.
 //!
 //! Validation is Google's libphonenumber data through the `phonenumber` crate. That crate
@@ -29,8 +29,14 @@ pub struct Region {
 }
 
 impl Region {
-    pub const US: Region = Region { code: *b"US", nanp: true };
-    pub const CA: Region = Region { code: *b"CA", nanp: true };
+    pub const US: Region = Region {
+        code: *b"US",
+        nanp: true,
+    };
+    pub const CA: Region = Region {
+        code: *b"CA",
+        nanp: true,
+    };
 
     /// A two-letter ISO 3166 code that the phone number metadata knows ("US", "ca", "GB").
     pub fn parse(raw: &str) -> Result<Region, String> {
@@ -39,11 +45,14 @@ impl Region {
         let &[a, b] = upper.as_bytes() else {
             return Err(unknown());
         };
-        let meta = DATABASE.by_id(upper.as_str()).ok_or_else(unknown)?;
-        // The metadata has entries the parser cannot take as a default country (e.g. "001"
-        // for non-geographic numbers); the two-letter check above and this one keep them out.
+        // The crate's list of region names, not its metadata: loading the metadata here
+        // would put all of it in the browser bundle of any page with a region picker. A test
+        // checks the two agree.
         upper.parse::<country::Id>().map_err(|_| unknown())?;
-        Ok(Region { code: [a, b], nanp: meta.country_code() == 1 })
+        Ok(Region {
+            code: [a, b],
+            nanp: NANP_REGIONS.contains(&upper.as_str()),
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -56,6 +65,12 @@ impl Region {
         self.as_str().parse().unwrap_or(country::Id::US)
     }
 }
+
+/// The regions dialled with +1 (checked against the metadata by a test).
+const NANP_REGIONS: [&str; 25] = [
+    "AG", "AI", "AS", "BB", "BM", "BS", "CA", "DM", "DO", "GD", "GU", "JM", "KN", "KY", "LC", "MP",
+    "MS", "PR", "SX", "TC", "TT", "US", "VC", "VG", "VI",
+];
 
 impl fmt::Display for Region {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -102,7 +117,7 @@ pub enum PhoneError {
     Fictional,
 }
 
-/// A number that can receive a text, held in E.164 form ("+12125550123").
+/// A number that can receive a text, held in E.164 form ("+12124567890").
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PhoneNumber(String);
 
@@ -113,6 +128,10 @@ const MAX_INPUT_LEN: usize = 100;
 impl PhoneNumber {
     /// Reads a number as people write it; numbers without a country code are taken to be in
     /// `default_region`.
+    ///
+    /// Browser code that calls this pulls the phone metadata into the wasm bundle (about
+    /// 2 MB, 0.5 MB compressed), because anything off the fast path needs it; prefer sending
+    /// raw input to the server, which parses it anyway.
     pub fn parse(raw: &str, default_region: Region) -> Result<PhoneNumber, PhoneError> {
         let raw = raw.trim();
         if raw.is_empty() {
@@ -121,7 +140,7 @@ impl PhoneNumber {
         match fast_path(raw, default_region) {
             FastPath::Decided(verdict) => verdict,
             // Handing the library the canonical form also sidesteps its misreading of
-            // "+1876-555-0123" (a "+" group followed by "-" or "." is taken for a longer
+            // "+1876-210-1234" (a "+" group followed by "-" or "." is taken for a longer
             // country code), so every written shape of a number gets the same answer.
             FastPath::AskLibrary(national) => {
                 parse_with_library(&format!("+1{national:010}"), default_region)
@@ -130,11 +149,10 @@ impl PhoneNumber {
         }
     }
 
-    /// Reads a stored or transmitted number, which must carry its country code ("+1...").
-    /// Formatting inside it is tolerated and normalised away.
+    /// Reads a stored or transmitted number: E.164, "+" and digits only, fully validated.
     pub fn from_e164(raw: &str) -> Result<PhoneNumber, PhoneError> {
-        if !raw.trim_start().starts_with('+') {
-            return Err(PhoneError::UnknownCountryCode);
+        if !is_e164_shape(raw) {
+            return Err(PhoneError::NotANumber);
         }
         // With a leading "+" the region is never consulted.
         PhoneNumber::parse(raw, Region::US)
@@ -145,27 +163,30 @@ impl PhoneNumber {
         &self.0
     }
 
-    /// The number as written at home, for display: "(212) 555-0123" for +1 numbers.
+    /// For display: "(212) 456-7890" for +1 numbers. Other numbers stay in E.164 form
+    /// ("+447911123456"), which is how a volunteer in North America would dial them; it also
+    /// keeps the phone metadata out of the browser, so server and browser render the same.
     pub fn national_format(&self) -> String {
-        if let Some(national) = self.nanp_national() {
-            let (area, rest) = national.split_at(3);
-            let (exchange, line) = rest.split_at(3);
-            return format!("({area}) {exchange}-{line}");
-        }
-        match phonenumber::parse(None, &self.0) {
-            Ok(number) => number.format().mode(Mode::National).to_string(),
-            // Unreachable for a value built by `parse`; E.164 is still a readable fallback.
-            Err(_) => self.0.clone(),
+        match self.nanp_national() {
+            Some(national) => {
+                let (area, rest) = national.split_at(3);
+                let (exchange, line) = rest.split_at(3);
+                format!("({area}) {exchange}-{line}")
+            }
+            None => self.0.clone(),
         }
     }
 
     /// The area code of a +1 (NANP) number, the fallback signal for the contact's time zone.
     pub fn area_code(&self) -> Option<u16> {
-        self.nanp_national().and_then(|national| national[..3].parse().ok())
+        self.nanp_national()
+            .and_then(|national| national[..3].parse().ok())
     }
 
     fn nanp_national(&self) -> Option<&str> {
-        self.0.strip_prefix("+1").filter(|national| national.len() == 10)
+        self.0
+            .strip_prefix("+1")
+            .filter(|national| national.len() == 10)
     }
 }
 
@@ -181,11 +202,33 @@ impl Serialize for PhoneNumber {
     }
 }
 
+/// Stored and transmitted numbers must be E.164 exactly. The server (and tests) also check
+/// them against the metadata, since they may come from a browser. The browser only receives
+/// numbers from the server, which checked them; checking the shape there keeps the metadata
+/// (about 2 MB of wasm) out of the bundle of every page that shows a contact.
 impl<'de> Deserialize<'de> for PhoneNumber {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(deserializer)?;
-        PhoneNumber::from_e164(&raw)
-            .map_err(|e| serde::de::Error::custom(format!("{raw:?}: {e}")))
+        let invalid = |e: PhoneError| serde::de::Error::custom(format!("{raw:?}: {e}"));
+        if !is_e164_shape(&raw) {
+            return Err(invalid(PhoneError::NotANumber));
+        }
+        #[cfg(any(feature = "ssr", not(feature = "hydrate")))]
+        return PhoneNumber::from_e164(&raw).map_err(invalid);
+        #[cfg(not(any(feature = "ssr", not(feature = "hydrate"))))]
+        return Ok(PhoneNumber(raw));
+    }
+}
+
+/// "+", a country code that does not start with 0, and at most 15 digits in all (ITU E.164).
+fn is_e164_shape(raw: &str) -> bool {
+    match raw.as_bytes() {
+        [b'+', first, rest @ ..] => {
+            (b'1'..=b'9').contains(first)
+                && (6..=14).contains(&rest.len())
+                && rest.iter().all(u8::is_ascii_digit)
+        }
+        _ => false,
     }
 }
 
@@ -220,9 +263,7 @@ fn parse_with_library(raw: &str, region: Region) -> Result<PhoneNumber, PhoneErr
         Type::FixedLine => return Err(PhoneError::Landline),
         Type::TollFree => return Err(PhoneError::TollFree),
         Type::PremiumRate => return Err(PhoneError::PremiumRate),
-        Type::Unknown if nanp && national < 10_000_000 => {
-            return Err(PhoneError::MissingAreaCode)
-        }
+        Type::Unknown if nanp && national < 10_000_000 => return Err(PhoneError::MissingAreaCode),
         Type::Unknown => return Err(PhoneError::Invalid),
         Type::SharedCost
         | Type::PersonalNumber
@@ -418,7 +459,11 @@ mod tests {
             "011 1 212 456 7890",
             "+1/212/456/7890",
         ] {
-            assert_eq!(us(raw).map(|p| p.0), Ok("+12124567890".to_string()), "{raw:?}");
+            assert_eq!(
+                us(raw).map(|p| p.0),
+                Ok("+12124567890".to_string()),
+                "{raw:?}"
+            );
         }
     }
 
@@ -427,13 +472,24 @@ mod tests {
         // A UK mobile, with and without the default region.
         let gb = Region::parse("gb").unwrap();
         assert_eq!(us("+44 7911 123456").unwrap().as_str(), "+447911123456");
-        assert_eq!(PhoneNumber::parse("07911 123456", gb).unwrap().as_str(), "+447911123456");
+        assert_eq!(
+            PhoneNumber::parse("07911 123456", gb).unwrap().as_str(),
+            "+447911123456"
+        );
         // A Canadian number read with either NANP default.
         assert_eq!(us("(416) 555-2671").unwrap().as_str(), "+14165552671");
-        assert_eq!(PhoneNumber::parse("416 555 2671", Region::CA).unwrap().as_str(), "+14165552671");
+        assert_eq!(
+            PhoneNumber::parse("416 555 2671", Region::CA)
+                .unwrap()
+                .as_str(),
+            "+14165552671"
+        );
         // Outside +1 regions a bare ten-digit number is a national number of that country.
         assert!(PhoneNumber::parse("2124567890", gb).is_err());
-        assert_eq!(PhoneNumber::parse("+1 212 456 7890", gb).unwrap().as_str(), "+12124567890");
+        assert_eq!(
+            PhoneNumber::parse("+1 212 456 7890", gb).unwrap().as_str(),
+            "+12124567890"
+        );
     }
 
     #[test]
@@ -485,7 +541,7 @@ mod tests {
         assert_eq!(number.area_code(), Some(212));
         assert_eq!(number.to_string(), "+12124567890");
         let uk = us("+44 7911 123456").unwrap();
-        assert_eq!(uk.national_format(), "07911 123456");
+        assert_eq!(uk.national_format(), "+447911123456");
         assert_eq!(uk.area_code(), None);
     }
 
@@ -495,8 +551,33 @@ mod tests {
         let json = serde_json::to_string(&number).unwrap();
         assert_eq!(json, "\"+12124567890\"");
         assert_eq!(serde_json::from_str::<PhoneNumber>(&json).unwrap(), number);
-        for bad in ["\"2124567890\"", "\"+18004567890\"", "\"+1 212\"", "\"hello\""] {
+        for bad in [
+            "\"2124567890\"",
+            "\"+18004567890\"",
+            "\"+1 212 456 7890\"",
+            "\"+1212\"",
+            "\"+01234567890\"",
+            "\"hello\"",
+            "\"\"",
+        ] {
             assert!(serde_json::from_str::<PhoneNumber>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn region_list_matches_metadata() {
+        for a in b'A'..=b'Z' {
+            for b in b'A'..=b'Z' {
+                let code = String::from_utf8(vec![a, b]).unwrap();
+                let meta = DATABASE.by_id(code.as_str());
+                match Region::parse(&code) {
+                    Ok(region) => {
+                        let meta = meta.unwrap_or_else(|| panic!("{code} has no metadata"));
+                        assert_eq!(region.nanp, meta.country_code() == 1, "{code}");
+                    }
+                    Err(_) => assert!(meta.is_none(), "{code} has metadata"),
+                }
+            }
         }
     }
 
@@ -516,7 +597,9 @@ mod tests {
     /// of line numbers. This is what keeps the hand-kept table honest.
     #[test]
     fn table_agrees_with_library_for_every_area_code() {
-        let exchanges = (0..20).map(|d| d * 10 + 4).chain((2..10).flat_map(|d| [d * 100, d * 100 + 55]));
+        let exchanges = (0..20)
+            .map(|d| d * 10 + 4)
+            .chain((2..10).flat_map(|d| [d * 100, d * 100 + 55]));
         for area in 200..1000u64 {
             for (i, exchange) in exchanges.clone().enumerate() {
                 let line = (area * 7919 + i as u64 * 104_729) % 10_000;
@@ -529,7 +612,10 @@ mod tests {
                     FastPath::AskLibrary(n) => {
                         assert_eq!(n, national);
                         let class = AREA_CODES[area as usize - 200];
-                        assert!(class == AreaClass::Library || class == AreaClass::TollFree, "{raw}");
+                        assert!(
+                            class == AreaClass::Library || class == AreaClass::TollFree,
+                            "{raw}"
+                        );
                     }
                     FastPath::NotNanp => panic!("{raw}"),
                 }
@@ -548,8 +634,8 @@ mod tests {
         assert!(GEOGRAPHIC.windows(2).all(|w| w[0] < w[1]));
     }
 
-    /// What the library alone makes of `raw`. It misreads "+1201-555-0123" (see `parse`), so
-    /// such input is given to it with the country code set apart, as "+1 201-555-0123".
+    /// What the library alone makes of `raw`. It misreads "+1201-456-7890" (see `parse`), so
+    /// such input is given to it with the country code set apart, as "+1 201-456-7890".
     fn library_reading(raw: &str, region: Region) -> Result<PhoneNumber, PhoneError> {
         match raw.strip_prefix("+1") {
             Some(rest) => parse_with_library(&format!("+1 {rest}"), region),
@@ -565,7 +651,10 @@ mod tests {
         );
         assert_eq!(us("+1212-456-7890").unwrap().as_str(), "+12124567890");
         // Also for area codes the library decides (Jamaica).
-        assert_eq!(us("+1876.210.1234"), library_reading("+1876.210.1234", Region::US));
+        assert_eq!(
+            us("+1876.210.1234"),
+            library_reading("+1876.210.1234", Region::US)
+        );
         assert!(us("+1876.210.1234").is_ok());
     }
 
@@ -624,7 +713,8 @@ mod tests {
             shape in 0usize..6,
             seps in prop::collection::vec(prop::sample::select(vec!["", " ", "-", "."]), 3),
         ) {
-            let raw = written(u64::from(area) * 10_000_000 + exchange * 10_000 + line, shape, &seps);
+            let national = u64::from(area) * 10_000_000 + exchange * 10_000 + line;
+            let raw = written(national, shape, &seps);
             let fast = fast_path(&raw, Region::US);
             let library = library_reading(&raw, Region::US);
             prop_assert_eq!(fast, FastPath::Decided(library.clone()), "{}", raw);

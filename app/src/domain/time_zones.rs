@@ -106,7 +106,9 @@ static AREA_CODE_ZONES: LazyLock<Vec<(u16, Vec<Tz>)>> = LazyLock::new(|| {
             else {
                 panic!("bad row in nanp_area_code_timezones.csv: {line:?}");
             };
-            let code = code.parse().expect("area code in nanp_area_code_timezones.csv");
+            let code = code
+                .parse()
+                .expect("area code in nanp_area_code_timezones.csv");
             let zones = ContactZones::from_db_string(zones)
                 .expect("zone names in nanp_area_code_timezones.csv");
             (code, zones.0)
@@ -277,15 +279,29 @@ mod tests {
             ("6011234", "00601"),
             ("90210", "90210"),
         ] {
-            assert_eq!(ZipCode::parse(raw).map(|z| z.to_string()), Ok(expected.into()), "{raw:?}");
+            assert_eq!(
+                ZipCode::parse(raw).map(|z| z.to_string()),
+                Ok(expected.into()),
+                "{raw:?}"
+            );
         }
     }
 
     #[test]
     fn zip_rejects_other_shapes() {
         for raw in [
-            "", " ", "12", "123456", "1234567890", "0213a", "02134-12", "02134-12345", "-1234",
-            "02134 1234", "SW1A 1AA", "１２３４５",
+            "",
+            " ",
+            "12",
+            "123456",
+            "1234567890",
+            "0213a",
+            "02134-12",
+            "02134-12345",
+            "-1234",
+            "02134 1234",
+            "SW1A 1AA",
+            "１２３４５",
         ] {
             assert!(ZipCode::parse(raw).is_err(), "{raw:?}");
         }
@@ -324,8 +340,14 @@ mod tests {
     fn area_code_lookups() {
         assert_eq!(zones_for_area_code(212), &[America::New_York]);
         assert_eq!(zones_for_area_code(808), &[Tz::Pacific__Honolulu]);
-        assert_eq!(zones_for_area_code(775), &[America::Boise, America::Los_Angeles]);
-        assert_eq!(zones_for_area_code(907), &[America::Adak, America::Anchorage]);
+        assert_eq!(
+            zones_for_area_code(775),
+            &[America::Boise, America::Los_Angeles]
+        );
+        assert_eq!(
+            zones_for_area_code(907),
+            &[America::Adak, America::Anchorage]
+        );
         assert!(zones_for_area_code(800).is_empty());
         assert!(zones_for_area_code(0).is_empty());
         assert!(zones_for_area_code(u16::MAX).is_empty());
@@ -344,9 +366,17 @@ mod tests {
             ContactZones::for_contact(Some(&zip("00000")), &nyc_number).zones(),
             &[America::New_York]
         );
-        assert_eq!(ContactZones::for_contact(None, &nyc_number).zones(), &[America::New_York]);
+        assert_eq!(
+            ContactZones::for_contact(None, &nyc_number).zones(),
+            &[America::New_York]
+        );
         // An area code spanning zones gives them all.
-        assert_eq!(ContactZones::for_contact(None, &phone("775 555 2671")).zones().len(), 2);
+        assert_eq!(
+            ContactZones::for_contact(None, &phone("775 555 2671"))
+                .zones()
+                .len(),
+            2
+        );
         // Neither: unknown.
         assert!(ContactZones::for_contact(None, &phone("+44 7911 123456")).is_empty());
     }
@@ -355,11 +385,19 @@ mod tests {
     fn db_string_round_trips() {
         let zones = ContactZones::new([America::New_York, America::Chicago, America::New_York]);
         assert_eq!(zones.to_db_string(), "America/Chicago|America/New_York");
-        assert_eq!(ContactZones::from_db_string("America/New_York|America/Chicago"), Ok(zones.clone()));
-        assert_eq!(ContactZones::from_db_string(""), Ok(ContactZones::unknown()));
+        assert_eq!(
+            ContactZones::from_db_string("America/New_York|America/Chicago"),
+            Ok(zones.clone())
+        );
+        assert_eq!(
+            ContactZones::from_db_string(""),
+            Ok(ContactZones::unknown())
+        );
         assert_eq!(ContactZones::unknown().to_db_string(), "");
         assert_eq!(
-            ContactZones::from_db_string("America/Shiprock").unwrap().zones(),
+            ContactZones::from_db_string("America/Shiprock")
+                .unwrap()
+                .zones(),
             &[America::Denver]
         );
         assert!(ContactZones::from_db_string("America/Atlantis").is_err());
@@ -373,7 +411,8 @@ mod tests {
         #[test]
         fn every_zip_shape_round_trips(n in 0u32..100_000, plus4 in 0u32..10_000) {
             let canonical = format!("{n:05}");
-            for raw in [canonical.clone(), format!("{n:05}-{plus4:04}"), format!("{n:05}{plus4:04}")] {
+            let plus4_forms = [format!("{n:05}-{plus4:04}"), format!("{n:05}{plus4:04}")];
+            for raw in [canonical.clone()].into_iter().chain(plus4_forms) {
                 prop_assert_eq!(ZipCode::parse(&raw).unwrap().to_string(), canonical.clone());
             }
             if n >= 100 {

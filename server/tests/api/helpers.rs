@@ -14,12 +14,35 @@ fn server_url(db: &str) -> String {
         return format!("{base}/{db}");
     }
     let cluster = CLUSTER.get_or_init(|| {
-        EmbeddedPostgres::start(&std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-postgres"), true)
+        let pg = EmbeddedPostgres::start(&std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-postgres"), true)?;
+        drop_old_test_databases(&pg);
+        Ok(pg)
     });
     match cluster {
         Ok(pg) => pg.url(db),
         Err(e) => panic!("could not start the test PostgreSQL: {e}"),
     }
+}
+
+/// Each test leaves its database behind (there is no async drop to remove it); the next run
+/// clears them first so the cluster does not grow without end.
+fn drop_old_test_databases(pg: &EmbeddedPostgres) {
+    let url = pg.url("postgres");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let Ok(mut conn) = PgConnection::connect(&url).await else { return };
+            let names: Vec<String> = sqlx::query_scalar("select datname from pg_database where datname like 'test\\_%'")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap_or_default();
+            for name in names {
+                let _ = sqlx::query(&format!("drop database if exists \"{name}\" with (force)")).execute(&mut conn).await;
+            }
+        });
+    })
+    .join()
+    .unwrap();
 }
 
 pub struct TestApp {

@@ -141,8 +141,10 @@ pub async fn page(db: &PgPool, org_id: Uuid, list_id: Uuid, page: u32, search: &
     .ok_or_else(|| AppError::NotFound("That contact list does not exist.".into()))?;
     // A search matches the start of a name, the digits of a number, an e-mail or an id.
     let pattern = if search.is_empty() { None } else { Some(format!("%{}%", escape_like(search))) };
+    // Only a search without letters is a phone number search ("(202) 555", "555-21").
     let digits: String = search.chars().filter(char::is_ascii_digit).collect();
-    let digits = if digits.len() >= 3 { Some(format!("%{digits}%")) } else { None };
+    let looks_like_phone = !search.chars().any(char::is_alphabetic) && digits.len() >= 3;
+    let digits = looks_like_phone.then(|| format!("%{digits}%"));
     let filter = r#"c.list_id = $1 and ($2::text is null
                    or c.first_name || ' ' || c.last_name ilike $2 or c.email ilike $2 or c.external_id ilike $2
                    or ($3::text is not null and c.phone like $3))"#;
