@@ -5,3 +5,4 @@ pub mod auth;
 pub mod contacts;
 pub mod members;
 pub mod orgs;
+pub mod settings;

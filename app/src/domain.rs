@@ -1,6 +1,8 @@
 //! Domain types shared by the browser and the server. Raw input becomes one of these once, at
 //! the edge (`parse`), so the rest of the code never handles an unchecked string.
 
+pub mod action_lifecycle;
+pub mod cost_estimate;
 pub mod csv_import;
 pub mod email;
 pub mod join_code;

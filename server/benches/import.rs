@@ -80,11 +80,20 @@ fn generate(path: &Path, rows: u64) -> Vec<String> {
     opted_out
 }
 
+/// Resets the kernel's peak-RSS mark so each import's own peak is measured.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 fn peak_rss_mb() -> f64 {
+    proc_status_mb("VmHWM:")
+}
+
+fn proc_status_mb(key: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))
+        .find(|l| l.starts_with(key))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<f64>().ok())
         .map(|kb| kb / 1024.0)
@@ -116,7 +125,10 @@ async fn fresh_database(pg: &EmbeddedPostgres) -> PgPool {
 
 async fn run_import(pool: &PgPool, org_id: Uuid, path: &Path, rows: u64) -> (f64, Uuid, u64) {
     let mapping = {
-        let head = std::fs::read(path).map(|b| b[..b.len().min(64 * 1024)].to_vec()).unwrap();
+        // Only the first 64 KB, as the browser's preview reads.
+        let mut head = vec![0u8; 64 * 1024];
+        let n = std::io::Read::read(&mut std::fs::File::open(path).unwrap(), &mut head).unwrap();
+        head.truncate(n);
         let p = app::domain::csv_import::preview(&head, TextEncoding::Utf8, 5, false).unwrap();
         ColumnMapping::detect(&p.headers)
     };
@@ -167,7 +179,6 @@ async fn baseline_copy(pool: &PgPool, org_id: Uuid, list_id: Uuid, dir: &Path) -
         .execute(pool)
         .await
         .unwrap();
-    let data = std::fs::read(&clean).unwrap();
     let started = Instant::now();
     let mut conn = pool.acquire().await.unwrap();
     let mut tx = conn.begin().await.unwrap();
@@ -175,9 +186,13 @@ async fn baseline_copy(pool: &PgPool, org_id: Uuid, list_id: Uuid, dir: &Path) -
     // Prefix each line with the list id: COPY has no per-statement constant column.
     let prefix = format!("{other}\t");
     let mut buf = Vec::with_capacity(1 << 20);
-    for line in data.split_inclusive(|&b| b == b'\n') {
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&clean).unwrap());
+    let mut line = Vec::new();
+    use std::io::BufRead;
+    while reader.read_until(b'\n', &mut line).unwrap() > 0 {
         buf.extend_from_slice(prefix.as_bytes());
-        buf.extend_from_slice(line);
+        buf.extend_from_slice(&line);
+        line.clear();
         if buf.len() > 512 * 1024 {
             copy.send(std::mem::take(&mut buf)).await.unwrap();
         }
@@ -212,6 +227,8 @@ fn main() {
                 .execute(&pool)
                 .await
                 .unwrap();
+            eprintln!("rss before {rows}-row import: {:.1} MB", proc_status_mb("VmRSS:"));
+            reset_peak_rss();
             let (seconds, list_id, imported) = run_import(&pool, org_id, &path, rows).await;
             let rss = peak_rss_mb();
             let copy_seconds = baseline_copy(&pool, org_id, list_id, &target).await;

@@ -4,6 +4,8 @@
 pub mod contact_files;
 pub mod demo;
 pub mod embedded_postgres;
+pub mod carrier_simulator;
 pub mod startup;
+pub mod twilio;
 
 pub use startup::Application;

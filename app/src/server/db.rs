@@ -7,6 +7,7 @@ pub mod login_failures;
 pub mod members;
 pub mod orgs;
 pub mod secrets;
+pub mod settings;
 pub mod users;
 
 /// True when `error` is a unique violation of the named constraint.

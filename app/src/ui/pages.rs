@@ -5,4 +5,5 @@ pub mod auth;
 pub mod contacts;
 pub mod home;
 pub mod join;
+pub mod settings;
 pub mod volunteer;

@@ -10,3 +10,5 @@ mod members;
 mod orgs;
 mod roles;
 mod sessions;
+mod settings;
+mod twilio;

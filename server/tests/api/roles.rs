@@ -138,6 +138,22 @@ impl World {
             }
             "contact_lists" => vec![("org_id", org)],
             "get_contact_page" | "delete_contact_list" => vec![("org_id", org.clone()), ("list_id", self.new_list(&org).await)],
+            "get_texting_settings" => vec![("org_id", org)],
+            "save_texting_settings" => vec![
+                ("org_id", org),
+                ("window_start", "09:00".into()),
+                ("window_end", "21:00".into()),
+                ("default_time_zone", "America/New_York".into()),
+                ("batch_size", "50".into()),
+                ("contact_fallback_name", "friend".into()),
+                ("sender_fallback_name", "a volunteer".into()),
+                ("outbound_lock", "on".into()),
+                ("sms_price", "0.0079".into()),
+                ("mms_price", "0.02".into()),
+                ("carrier_fee", "0.003".into()),
+                ("number_price", "1.15".into()),
+                ("default_region", "US".into()),
+            ],
             other => panic!("no arguments known for server function {other}: add it to the matrix"),
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -164,6 +180,8 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "list_invites", expect: ADMIN },
         Case { endpoint: "revoke_invite", expect: ADMIN },
         Case { endpoint: "start_import", expect: ADMIN },
+        Case { endpoint: "get_texting_settings", expect: ADMIN },
+        Case { endpoint: "save_texting_settings", expect: ADMIN },
         Case { endpoint: "get_import_status", expect: ADMIN },
         Case { endpoint: "cancel_import", expect: ADMIN },
         Case { endpoint: "contact_lists", expect: ADMIN },

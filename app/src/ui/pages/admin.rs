@@ -119,6 +119,7 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <crate::ui::pages::settings::TextingSettingsCard/>
         <JoinCodeCard/>
     }
 }

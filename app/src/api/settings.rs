@@ -1,0 +1,185 @@
+//! Settings → Texting: the organization's rules for sending and the prices the estimate uses.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The settings as the form shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextingSettings {
+    pub window_start: String,
+    pub window_end: String,
+    pub default_time_zone: String,
+    pub batch_size: i32,
+    pub preferred_area_codes: Vec<i32>,
+    pub contact_fallback_name: String,
+    pub sender_fallback_name: String,
+    pub outbound_lock: bool,
+    pub disable_custom_responses: bool,
+    pub sms_segment_price_micros: i64,
+    pub mms_price_micros: i64,
+    pub carrier_fee_micros: i64,
+    pub number_monthly_price_micros: i64,
+    pub default_region: String,
+}
+
+#[server(endpoint = "get_texting_settings")]
+pub async fn get_texting_settings(org_id: Uuid) -> Result<TextingSettings, AppError> {
+    use crate::domain::Role;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    auth::require_member(&state, org_id, Role::Admin).await?;
+    db::settings::get(&state.db, org_id).await
+}
+
+/// Saves every setting at once; the first invalid field is named and nothing is saved.
+#[allow(clippy::too_many_arguments)]
+#[server(endpoint = "save_texting_settings")]
+pub async fn save_texting_settings(
+    org_id: Uuid,
+    window_start: String,
+    window_end: String,
+    default_time_zone: String,
+    batch_size: String,
+    #[server(default)] preferred_area_codes: String,
+    contact_fallback_name: String,
+    sender_fallback_name: String,
+    #[server(default)] outbound_lock: String,
+    #[server(default)] disable_custom_responses: String,
+    sms_price: String,
+    mms_price: String,
+    carrier_fee: String,
+    number_price: String,
+    default_region: String,
+) -> Result<TextingSettings, AppError> {
+    use crate::domain::Role;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    auth::require_member(&state, org_id, Role::Admin).await?;
+    let settings = parse(
+        &window_start,
+        &window_end,
+        &default_time_zone,
+        &batch_size,
+        &preferred_area_codes,
+        &contact_fallback_name,
+        &sender_fallback_name,
+        checked(&outbound_lock),
+        checked(&disable_custom_responses),
+        [&sms_price, &mms_price, &carrier_fee, &number_price],
+        &default_region,
+    )?;
+    db::settings::save(&state.db, org_id, &settings).await
+}
+
+/// A checkbox posts "on" (or "true") when ticked and nothing when not.
+pub fn checked(raw: &str) -> bool {
+    matches!(raw, "on" | "true" | "1" | "yes")
+}
+
+/// Parses the form into settings, naming the first field that is wrong. Server-side only: time
+/// zone names need chrono-tz's database, which the browser bundle does without.
+#[cfg(feature = "ssr")]
+#[allow(clippy::too_many_arguments)]
+pub fn parse(
+    window_start: &str,
+    window_end: &str,
+    default_time_zone: &str,
+    batch_size: &str,
+    preferred_area_codes: &str,
+    contact_fallback_name: &str,
+    sender_fallback_name: &str,
+    outbound_lock: bool,
+    disable_custom_responses: bool,
+    prices: [&str; 4],
+    default_region: &str,
+) -> Result<TextingSettings, AppError> {
+    use crate::domain::cost_estimate::parse_dollars;
+    use crate::domain::texting_window::TextingWindow;
+    let window = TextingWindow::parse(window_start.trim(), window_end.trim())
+        .map_err(|m| AppError::invalid("window_end", format!("Texting window: {m}")))?;
+    let zone = default_time_zone.trim();
+    if zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(AppError::invalid("default_time_zone", format!("\"{zone}\" is not a time zone like America/New_York.")));
+    }
+    let batch_size: i32 = batch_size
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| (1..=500).contains(n))
+        .ok_or_else(|| AppError::invalid("batch_size", "The batch size is a whole number from 1 to 500."))?;
+    let mut area_codes = Vec::new();
+    for part in preferred_area_codes.split([',', ' ', ';']).filter(|p| !p.trim().is_empty()) {
+        let code: i32 = part
+            .trim()
+            .parse()
+            .ok()
+            .filter(|c| (200..=999).contains(c))
+            .ok_or_else(|| AppError::invalid("preferred_area_codes", format!("\"{}\" is not a 3-digit area code.", part.trim())))?;
+        if !area_codes.contains(&code) {
+            area_codes.push(code);
+        }
+    }
+    let name = |raw: &str, field: &str, what: &str| -> Result<String, AppError> {
+        let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.is_empty() || name.chars().count() > 40 {
+            return Err(AppError::invalid(field, format!("The {what} is 1 to 40 characters.")));
+        }
+        Ok(name)
+    };
+    let contact_fallback_name = name(contact_fallback_name, "contact_fallback_name", "contact's fallback first name")?;
+    let sender_fallback_name = name(sender_fallback_name, "sender_fallback_name", "sender's fallback first name")?;
+    let [sms, mms, fee, number] = prices;
+    let price = |raw: &str, field: &str| parse_dollars(raw).map_err(|m| AppError::invalid(field, m));
+    let region = crate::domain::phone::Region::parse(default_region.trim().to_uppercase().as_str())
+        .map_err(|m| AppError::invalid("default_region", m))?;
+    Ok(TextingSettings {
+        window_start: window.start().format("%H:%M").to_string(),
+        window_end: window.end().format("%H:%M").to_string(),
+        default_time_zone: zone.to_string(),
+        batch_size,
+        preferred_area_codes: area_codes,
+        contact_fallback_name,
+        sender_fallback_name,
+        outbound_lock,
+        disable_custom_responses,
+        sms_segment_price_micros: price(sms, "sms_price")?,
+        mms_price_micros: price(mms, "mms_price")?,
+        carrier_fee_micros: price(fee, "carrier_fee")?,
+        number_monthly_price_micros: price(number, "number_price")?,
+        default_region: region.as_str().to_string(),
+    })
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    fn ok() -> [&'static str; 4] {
+        ["0.0079", "0.02", "0.003", "1.15"]
+    }
+
+    #[test]
+    fn a_valid_form_parses() {
+        let s = parse("09:00", "21:00", "America/Chicago", "50", "312, 773 312", "friend", "a volunteer", true, false, ok(), "us").unwrap();
+        assert_eq!(s.preferred_area_codes, vec![312, 773]);
+        assert_eq!(s.sms_segment_price_micros, 7_900);
+        assert_eq!(s.default_region, "US");
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let field = |r: Result<TextingSettings, AppError>| match r {
+            Err(AppError::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(parse("21:00", "09:00", "America/Chicago", "50", "", "f", "v", true, false, ok(), "US")), "window_end");
+        assert_eq!(field(parse("09:00", "21:00", "Mars/Olympus", "50", "", "f", "v", true, false, ok(), "US")), "default_time_zone");
+        assert_eq!(field(parse("09:00", "21:00", "America/Chicago", "0", "", "f", "v", true, false, ok(), "US")), "batch_size");
+        assert_eq!(field(parse("09:00", "21:00", "America/Chicago", "50", "31", "f", "v", true, false, ok(), "US")), "preferred_area_codes");
+        assert_eq!(field(parse("09:00", "21:00", "America/Chicago", "50", "", " ", "v", true, false, ok(), "US")), "contact_fallback_name");
+        assert_eq!(field(parse("09:00", "21:00", "America/Chicago", "50", "", "f", "v", true, false, ["x", "1", "1", "1"], "US")), "sms_price");
+        assert_eq!(field(parse("09:00", "21:00", "America/Chicago", "50", "", "f", "v", true, false, ok(), "ZZ")), "default_region");
+    }
+}

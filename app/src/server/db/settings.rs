@@ -1,0 +1,83 @@
+use crate::api::settings::TextingSettings;
+use crate::error::AppError;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+type Row = (String, String, String, i32, Vec<i32>, String, String, bool, bool, i64, i64, i64, i64, String);
+
+fn from_row(r: Row) -> TextingSettings {
+    TextingSettings {
+        window_start: r.0,
+        window_end: r.1,
+        default_time_zone: r.2,
+        batch_size: r.3,
+        preferred_area_codes: r.4,
+        contact_fallback_name: r.5,
+        sender_fallback_name: r.6,
+        outbound_lock: r.7,
+        disable_custom_responses: r.8,
+        sms_segment_price_micros: r.9,
+        mms_price_micros: r.10,
+        carrier_fee_micros: r.11,
+        number_monthly_price_micros: r.12,
+        default_region: r.13,
+    }
+}
+
+const SELECT: &str = r#"select to_char(s.window_start, 'HH24:MI'), to_char(s.window_end, 'HH24:MI'), s.default_time_zone,
+       s.batch_size, s.preferred_area_codes, s.contact_fallback_name, s.sender_fallback_name, s.outbound_lock,
+       s.disable_custom_responses, s.sms_segment_price_micros, s.mms_price_micros, s.carrier_fee_micros,
+       s.number_monthly_price_micros, o.default_region
+from texting_settings s join organizations o on o.id = s.organization_id
+where s.organization_id = $1"#;
+
+/// The organization's settings; the defaults until an admin saves them.
+pub async fn get(db: &PgPool, org_id: Uuid) -> Result<TextingSettings, AppError> {
+    sqlx::query("insert into texting_settings (organization_id) values ($1) on conflict do nothing")
+        .bind(org_id)
+        .execute(db)
+        .await?;
+    Ok(from_row(sqlx::query_as::<_, Row>(SELECT).bind(org_id).fetch_one(db).await?))
+}
+
+pub async fn save(db: &PgPool, org_id: Uuid, s: &TextingSettings) -> Result<TextingSettings, AppError> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        r#"insert into texting_settings (organization_id, window_start, window_end, default_time_zone, batch_size,
+               preferred_area_codes, contact_fallback_name, sender_fallback_name, outbound_lock, disable_custom_responses,
+               sms_segment_price_micros, mms_price_micros, carrier_fee_micros, number_monthly_price_micros)
+           values ($1, $2::time, $3::time, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+           on conflict (organization_id) do update set
+               window_start = excluded.window_start, window_end = excluded.window_end,
+               default_time_zone = excluded.default_time_zone, batch_size = excluded.batch_size,
+               preferred_area_codes = excluded.preferred_area_codes,
+               contact_fallback_name = excluded.contact_fallback_name, sender_fallback_name = excluded.sender_fallback_name,
+               outbound_lock = excluded.outbound_lock, disable_custom_responses = excluded.disable_custom_responses,
+               sms_segment_price_micros = excluded.sms_segment_price_micros, mms_price_micros = excluded.mms_price_micros,
+               carrier_fee_micros = excluded.carrier_fee_micros, number_monthly_price_micros = excluded.number_monthly_price_micros"#,
+    )
+    .bind(org_id)
+    .bind(&s.window_start)
+    .bind(&s.window_end)
+    .bind(&s.default_time_zone)
+    .bind(s.batch_size)
+    .bind(&s.preferred_area_codes)
+    .bind(&s.contact_fallback_name)
+    .bind(&s.sender_fallback_name)
+    .bind(s.outbound_lock)
+    .bind(s.disable_custom_responses)
+    .bind(s.sms_segment_price_micros)
+    .bind(s.mms_price_micros)
+    .bind(s.carrier_fee_micros)
+    .bind(s.number_monthly_price_micros)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("update organizations set default_region = $2 where id = $1")
+        .bind(org_id)
+        .bind(&s.default_region)
+        .execute(&mut *tx)
+        .await?;
+    let saved = from_row(sqlx::query_as::<_, Row>(SELECT).bind(org_id).fetch_one(&mut *tx).await?);
+    tx.commit().await?;
+    Ok(saved)
+}

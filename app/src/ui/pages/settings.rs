@@ -1,0 +1,102 @@
+//! Settings → Texting: one form, saved explicitly, errors next to the field they concern.
+
+use crate::api::settings::{get_texting_settings, SaveTextingSettings, TextingSettings};
+use crate::domain::cost_estimate::micros_to_input;
+use crate::error::AppError;
+use crate::ui::common::use_org;
+use leptos::prelude::*;
+
+#[component]
+pub fn TextingSettingsCard() -> impl IntoView {
+    let org = use_org();
+    let save = ServerAction::<SaveTextingSettings>::new();
+    // Loaded once: after a failed save the form keeps what the admin typed.
+    let settings = Resource::new(
+        move || org.id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_texting_settings(id).await,
+                None => Err(AppError::NotFound("There is no such organization.".into())),
+            }
+        },
+    );
+    view! {
+        <section class="card" aria-labelledby="texting-heading">
+            <h2 id="texting-heading">"Texting"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Ok(s) => view! { <SettingsForm settings=s save/> }.into_any(),
+                        Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn SettingsForm(settings: TextingSettings, save: ServerAction<SaveTextingSettings>) -> impl IntoView {
+    let org = use_org();
+    let error = move |field: &'static str| {
+        move || save.value().get().and_then(Result::err).and_then(|e| e.field_message(field))
+    };
+    let other_error = move || {
+        save.value().get().and_then(Result::err).filter(|e| !matches!(e, AppError::Invalid { .. })).map(|e| e.to_string())
+    };
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    let field = move |label: &'static str, name: &'static str, value: String, kind: &'static str, hint: &'static str| {
+        let id = format!("setting-{name}");
+        let err_id = format!("{id}-error");
+        let invalid = move || error(name)().is_some();
+        view! {
+            <div class="field">
+                <label for=id.clone()>{label}</label>
+                <input id=id name=name type=kind value=value
+                    aria-invalid=move || invalid().then_some("true")
+                    aria-describedby=err_id.clone()/>
+                {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+                <p class="field-error" id=err_id role="alert">{error(name)}</p>
+            </div>
+        }
+    };
+    view! {
+        <ActionForm action=save>
+            <input type="hidden" name="org_id" value=org.org_id().to_string()/>
+            <fieldset>
+                <legend>"When texts may go out"</legend>
+                {field("Window opens (contact's local time)", "window_start", settings.window_start.clone(), "time", "")}
+                {field("Window closes", "window_end", settings.window_end.clone(), "time", "A contact in several possible zones gets only the hours open in all of them.")}
+                {field("Default time zone", "default_time_zone", settings.default_time_zone.clone(), "text", "Used for schedules; for example America/Chicago.")}
+            </fieldset>
+            <fieldset>
+                <legend>"Volunteers and numbers"</legend>
+                {field("Batch size", "batch_size", settings.batch_size.to_string(), "number", "Contacts a volunteer gets each time they start or text again.")}
+                {field("Preferred area codes", "preferred_area_codes",
+                    settings.preferred_area_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", "), "text",
+                    "Sending numbers are bought in these area codes when available, separated by commas.")}
+                {field("Country for numbers without a country code", "default_region", settings.default_region.clone(), "text", "Two letters, such as US or CA.")}
+                {field("Contact's first name when unknown", "contact_fallback_name", settings.contact_fallback_name.clone(), "text", "")}
+                {field("Sender's first name when unknown", "sender_fallback_name", settings.sender_fallback_name.clone(), "text", "")}
+                <div class="field checkbox">
+                    <input id="setting-outbound_lock" type="checkbox" name="outbound_lock" checked=settings.outbound_lock/>
+                    <label for="setting-outbound_lock">"Outbound Message Lock Protection: never text a number twice within 6 hours"</label>
+                </div>
+                <div class="field checkbox">
+                    <input id="setting-disable_custom_responses" type="checkbox" name="disable_custom_responses" checked=settings.disable_custom_responses/>
+                    <label for="setting-disable_custom_responses">"Disable custom responses: volunteers send scripts only"</label>
+                </div>
+            </fieldset>
+            <fieldset>
+                <legend>"Prices for the cost estimate (dollars)"</legend>
+                {field("SMS, per segment", "sms_price", micros_to_input(settings.sms_segment_price_micros), "text", "")}
+                {field("MMS, per message", "mms_price", micros_to_input(settings.mms_price_micros), "text", "")}
+                {field("Carrier fee, per segment or MMS", "carrier_fee", micros_to_input(settings.carrier_fee_micros), "text", "")}
+                {field("Phone number, per month", "number_price", micros_to_input(settings.number_monthly_price_micros), "text", "")}
+            </fieldset>
+            {move || other_error().map(|m| view! { <p class="alert error" role="alert">{m}</p> })}
+            {move || saved().then(|| view! { <p class="alert success" role="status">"Texting settings saved."</p> })}
+            <button type="submit" class="primary" disabled=move || save.pending().get()>"Save texting settings"</button>
+        </ActionForm>
+    }
+}
