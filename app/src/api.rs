@@ -1,6 +1,7 @@
 //! Server functions, grouped by feature. Each one reads: state, authorised caller, parse
 //! input, one database call. Types here travel between browser and server.
 
+pub mod actions;
 pub mod auth;
 pub mod contacts;
 pub mod members;

@@ -15,7 +15,7 @@ use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
 };
-use pages::{admin, auth, contacts, home, join, volunteer};
+use pages::{actions, admin, auth, contacts, home, join, volunteer};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -119,7 +119,8 @@ fn AppRoutes() -> impl IntoView {
             <Route path=path!("/join/:code") ssr=SsrMode::Async view=join::JoinPage/>
             <Route path=path!("/invite/:token") ssr=SsrMode::Async view=join::InvitePage/>
             <ParentRoute path=path!("/o/:org_id/admin") ssr=SsrMode::Async view=admin::AdminLayout>
-                <Route path=path!("") ssr=SsrMode::Async view=admin::ActionsPage/>
+                <Route path=path!("") ssr=SsrMode::Async view=actions::ActionsPage/>
+                <Route path=path!("actions/:action_id") ssr=SsrMode::Async view=actions::ActionEditorPage/>
                 <Route path=path!("contacts") ssr=SsrMode::Async view=contacts::ContactsPage/>
                 <Route path=path!("contacts/:list_id") ssr=SsrMode::Async view=contacts::ContactListPage/>
                 <Route path=path!("volunteers") ssr=SsrMode::Async view=admin::VolunteersPage/>

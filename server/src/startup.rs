@@ -71,11 +71,26 @@ impl Application {
         self.port
     }
 
-    /// Serves until `shutdown` resolves, then finishes the requests in flight.
+    /// Serves until `shutdown` resolves, then finishes the requests in flight. The action clock
+    /// (scheduled actions go live, ended ones close) runs alongside.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+        let clock = tokio::spawn(action_clock(self.state.db.clone()));
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        clock.abort();
+        served
+    }
+}
+
+/// Every few seconds, moves actions whose time has come. Several processes may run this at
+/// once: each update only touches rows still in the state it changes.
+async fn action_clock(db: PgPool) {
+    loop {
+        if let Err(error) = db::actions::advance_clock(&db).await {
+            tracing::warn!(?error, "action clock");
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
     }
 }
 

@@ -1,6 +1,7 @@
 //! Queries, one file per feature. Functions take `impl PgExecutor` where they can run on the
 //! pool or inside a caller's transaction.
 
+pub mod actions;
 pub mod contacts;
 pub mod invites;
 pub mod login_failures;

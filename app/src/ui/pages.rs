@@ -1,5 +1,6 @@
 //! One module per area of the product.
 
+pub mod actions;
 pub mod admin;
 pub mod auth;
 pub mod contacts;

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod actions;
 mod auth;
 mod contacts;
 mod forms;

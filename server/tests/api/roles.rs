@@ -73,6 +73,18 @@ impl World {
         id.to_string()
     }
 
+    /// A draft action of the organization, straight in the database.
+    async fn new_action(&self, org: &str) -> String {
+        let id = uuid::Uuid::new_v4();
+        sqlx::query("insert into actions (id, organization_id, title) values ($1, $2::uuid, 'Action')")
+            .bind(id)
+            .bind(org)
+            .execute(&self.app.pool)
+            .await
+            .unwrap();
+        id.to_string()
+    }
+
     fn client(&self, who: Who) -> Client {
         match who {
             Who::Nobody => client(),
@@ -154,6 +166,11 @@ impl World {
                 ("number_price", "1.15".into()),
                 ("default_region", "US".into()),
             ],
+            "list_actions" => vec![("org_id", org)],
+            "create_action" => vec![("org_id", org), ("title", "GOTV".into())],
+            "get_action" | "duplicate_action" => vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await)],
+            "save_action" => vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await), ("title", "Renamed".into())],
+            "change_action_status" => vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await), ("transition", "close".into())],
             other => panic!("no arguments known for server function {other}: add it to the matrix"),
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -180,6 +197,12 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "list_invites", expect: ADMIN },
         Case { endpoint: "revoke_invite", expect: ADMIN },
         Case { endpoint: "start_import", expect: ADMIN },
+        Case { endpoint: "list_actions", expect: ADMIN },
+        Case { endpoint: "create_action", expect: ADMIN },
+        Case { endpoint: "get_action", expect: ADMIN },
+        Case { endpoint: "save_action", expect: ADMIN },
+        Case { endpoint: "change_action_status", expect: ADMIN },
+        Case { endpoint: "duplicate_action", expect: ADMIN },
         Case { endpoint: "get_texting_settings", expect: ADMIN },
         Case { endpoint: "save_texting_settings", expect: ADMIN },
         Case { endpoint: "get_import_status", expect: ADMIN },

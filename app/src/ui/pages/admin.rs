@@ -68,17 +68,6 @@ fn AdminFrame(membership: OrgMembership) -> impl IntoView {
 }
 
 #[component]
-pub fn ActionsPage() -> impl IntoView {
-    view! {
-        <Title text="Actions"/>
-        <h1>"Actions"</h1>
-        <EmptyState title="No actions yet">
-            <p>"An action is one texting effort: a contact list, a script, and the volunteers who send it. Actions you create will be listed here by status."</p>
-        </EmptyState>
-    }
-}
-
-#[component]
 pub fn ResultsPage() -> impl IntoView {
     view! {
         <Title text="Results"/>

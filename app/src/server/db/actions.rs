@@ -1,0 +1,327 @@
+use crate::api::actions::{ActionDetail, ActionEdit, ActionPage, ActionSummary};
+use crate::domain::action_lifecycle::{end_time, ActionStatus, Transition};
+use crate::domain::cost_estimate::{estimate, format_dollars, Estimate, Prices};
+use crate::domain::script_template::{LongestValues, RenderContext, ScriptTemplate, Variable};
+use crate::error::AppError;
+use crate::server::auth::Caller;
+use chrono::{DateTime, Utc};
+use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+const DETAIL: &str = r#"select id, title, description, disclaimer, start_label, folder, contact_list_id,
+       preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script,
+       status, publish_at, published_at, ends_at, cost_acknowledged_at
+from actions"#;
+
+fn not_found() -> AppError {
+    AppError::NotFound("That action does not exist.".into())
+}
+
+pub async fn list(db: impl PgExecutor<'_>, org_id: Uuid, status: Option<ActionStatus>) -> Result<Vec<ActionSummary>, AppError> {
+    Ok(sqlx::query_as::<_, ActionSummary>(
+        r#"select a.id, a.title, a.status, a.folder, l.name as list_name, l.contact_count, a.publish_at, a.ends_at, a.created_at
+           from actions a left join contact_lists l on l.id = a.contact_list_id
+           where a.organization_id = $1 and ($2::action_status is null or a.status = $2)
+           order by a.folder, a.created_at desc, a.id"#,
+    )
+    .bind(org_id)
+    .bind(status)
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn create(db: impl PgExecutor<'_>, caller: &Caller, title: &str) -> Result<Uuid, AppError> {
+    let id = Uuid::new_v4();
+    sqlx::query("insert into actions (id, organization_id, title, created_by) values ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(caller.org_id)
+        .bind(title)
+        .bind(caller.user.id)
+        .execute(db)
+        .await?;
+    Ok(id)
+}
+
+async fn detail(db: impl PgExecutor<'_>, org_id: Uuid, action_id: Uuid, lock: bool) -> Result<ActionDetail, AppError> {
+    let sql = format!("{DETAIL} where id = $1 and organization_id = $2{}", if lock { " for update" } else { "" });
+    sqlx::query_as::<_, ActionDetail>(&sql)
+        .bind(action_id)
+        .bind(org_id)
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(not_found)
+}
+
+pub async fn page(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ActionPage, AppError> {
+    let action = detail(db, org_id, action_id, false).await?;
+    let lists: Vec<(Uuid, String, i32)> = sqlx::query_as(
+        "select id, name, contact_count from contact_lists where organization_id = $1 order by created_at desc",
+    )
+    .bind(org_id)
+    .fetch_all(db)
+    .await?;
+    let custom_fields = match action.contact_list_id {
+        Some(list) => list_custom_fields(db, list).await?,
+        None => Vec::new(),
+    };
+    let (estimate, estimate_missing) = match estimate_for(db, org_id, &action).await? {
+        Ok(e) => (Some(e), None),
+        Err(reason) => (None, Some(reason)),
+    };
+    Ok(ActionPage { action, estimate, estimate_missing, lists, custom_fields })
+}
+
+async fn list_custom_fields(db: impl PgExecutor<'_>, list_id: Uuid) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar("select custom_fields from contact_lists where id = $1")
+        .bind(list_id)
+        .fetch_optional(db)
+        .await?
+        .unwrap_or_default())
+}
+
+/// The cost of sending the initial script to every contact of the list, with the longest
+/// names and field values the list actually holds; `Err` says what is missing for one.
+pub async fn estimate_for(db: &PgPool, org_id: Uuid, action: &ActionDetail) -> Result<Result<Estimate, String>, AppError> {
+    let Some(list_id) = action.contact_list_id else {
+        return Ok(Err("Choose a contact list to see what this action will cost.".into()));
+    };
+    if action.initial_script.trim().is_empty() {
+        return Ok(Err("Write the initial script to see what this action will cost.".into()));
+    }
+    let custom_fields = list_custom_fields(db, list_id).await?;
+    let template = match ScriptTemplate::parse(&action.initial_script, &custom_fields) {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(format!("The initial script has a problem: {e}"))),
+    };
+    let settings = crate::server::db::settings::get(db, org_id).await?;
+    let (contacts, first, last): (i32, Option<String>, Option<String>) = sqlx::query_as(
+        r#"select l.contact_count,
+                  (select first_name from contacts where list_id = l.id order by length(first_name) desc limit 1),
+                  (select last_name from contacts where list_id = l.id order by length(last_name) desc limit 1)
+           from contact_lists l where l.id = $1"#,
+    )
+    .bind(list_id)
+    .fetch_one(db)
+    .await?;
+    let customs: Vec<(String, String)> = sqlx::query_as(
+        r#"select distinct on (f.key) f.key, f.value from contacts c, jsonb_each_text(c.custom) f
+           where c.list_id = $1 order by f.key, length(f.value) desc"#,
+    )
+    .bind(list_id)
+    .fetch_all(db)
+    .await?;
+    let (org_name, sender): (String, Option<String>) = sqlx::query_as(
+        r#"select o.name, (select split_part(u.display_name, ' ', 1) from memberships m join users u on u.id = m.user_id
+                            where m.organization_id = o.id order by length(split_part(u.display_name, ' ', 1)) desc limit 1)
+           from organizations o where o.id = $1"#,
+    )
+    .bind(org_id)
+    .fetch_one(db)
+    .await?;
+    let mut longest = LongestValues::new();
+    if let Some(first) = first {
+        longest.observe_value(&Variable::FirstName, &first);
+    }
+    if let Some(last) = last {
+        longest.observe_value(&Variable::LastName, &last);
+    }
+    if let Some(sender) = sender {
+        longest.observe_value(&Variable::SenderFirstName, &sender);
+    }
+    longest.observe_value(&Variable::OrganizationName, &org_name);
+    for (key, value) in customs {
+        if let Some(variable) = Variable::from_name(&format!("custom:{key}")) {
+            longest.observe_value(&variable, &value);
+        }
+    }
+    let fallbacks = RenderContext {
+        organization_name: org_name,
+        contact_fallback_first_name: settings.contact_fallback_name.clone(),
+        sender_fallback_first_name: settings.sender_fallback_name.clone(),
+        ..RenderContext::default()
+    };
+    let segments = template.worst_case_segments(&longest, &fallbacks).segments.max(1) as u32;
+    let prices = Prices {
+        sms_segment_micros: settings.sms_segment_price_micros,
+        mms_micros: settings.mms_price_micros,
+        carrier_fee_micros: settings.carrier_fee_micros,
+        number_monthly_micros: settings.number_monthly_price_micros,
+    };
+    Ok(Ok(estimate(contacts.max(0) as u64, segments, false, &prices)))
+}
+
+pub async fn save(db: &PgPool, org_id: Uuid, action_id: Uuid, edit: &ActionEdit) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let current = detail(&mut *tx, org_id, action_id, true).await?;
+    if !current.status.editable() {
+        return Err(AppError::Conflict(match current.status {
+            ActionStatus::Closed => "A closed action cannot be edited. Duplicate it instead.".into(),
+            _ => "Pause the action before editing it, so volunteers never send from a changing script.".into(),
+        }));
+    }
+    let custom_fields = match edit.contact_list_id {
+        Some(list_id) => {
+            let fields: Option<Vec<String>> =
+                sqlx::query_scalar("select custom_fields from contact_lists where id = $1 and organization_id = $2")
+                    .bind(list_id)
+                    .bind(org_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            fields.ok_or_else(|| AppError::invalid("contact_list_id", "That contact list does not exist."))?
+        }
+        None => Vec::new(),
+    };
+    if !edit.initial_script.is_empty() {
+        ScriptTemplate::parse(&edit.initial_script, &custom_fields).map_err(|e| AppError::invalid("initial_script", e.to_string()))?;
+    }
+    // The list can only change before the action has gone live: contacts may have been texted.
+    if current.published_at.is_some() && current.contact_list_id != edit.contact_list_id {
+        return Err(AppError::invalid("contact_list_id", "The contact list cannot change once the action has gone live."));
+    }
+    sqlx::query(
+        r#"update actions set title = $3, description = $4, disclaimer = $5, start_label = $6, folder = $7,
+               contact_list_id = $8, preferred_area_codes = $9, alternate_area_code = $10, keep_assignments = $11,
+               language = $12, districts = $13, initial_script = $14
+           where id = $1 and organization_id = $2"#,
+    )
+    .bind(action_id)
+    .bind(org_id)
+    .bind(&edit.title)
+    .bind(&edit.description)
+    .bind(&edit.disclaimer)
+    .bind(&edit.start_label)
+    .bind(&edit.folder)
+    .bind(edit.contact_list_id)
+    .bind(&edit.preferred_area_codes)
+    .bind(edit.alternate_area_code)
+    .bind(edit.keep_assignments)
+    .bind(&edit.language)
+    .bind(&edit.districts)
+    .bind(&edit.initial_script)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn transition(
+    db: &PgPool,
+    org_id: Uuid,
+    action_id: Uuid,
+    transition: Transition,
+    publish_at: Option<DateTime<Utc>>,
+    acknowledged_micros: Option<i64>,
+) -> Result<ActionStatus, AppError> {
+    let mut tx = db.begin().await?;
+    // The row lock makes two admins' clicks (or two tabs) take turns.
+    let action = detail(&mut *tx, org_id, action_id, true).await?;
+    let next = action.status.apply(transition).map_err(AppError::Conflict)?;
+    let now = Utc::now();
+    let going_live = matches!(transition, Transition::Publish | Transition::Schedule);
+    if going_live {
+        if action.contact_list_id.is_none() || action.initial_script.trim().is_empty() {
+            return Err(AppError::invalid("transition", "Choose a contact list and write the initial script before publishing."));
+        }
+        // The estimate is recomputed here: what was acknowledged must be what it costs now.
+        if action.cost_acknowledged_at.is_none() {
+            let estimate = estimate_for(db, org_id, &action).await?.map_err(|m| AppError::invalid("transition", m))?;
+            if acknowledged_micros != Some(estimate.total_micros) {
+                return Err(AppError::invalid(
+                    "acknowledged_micros",
+                    format!("Confirm the estimated cost of {} before publishing.", format_dollars(estimate.total_micros)),
+                ));
+            }
+            acknowledge(&mut tx, action_id, estimate.total_micros).await?;
+        }
+    }
+    match transition {
+        Transition::Schedule => {
+            let at = publish_at.ok_or_else(|| AppError::invalid("publish_at", "Choose when the action goes live."))?;
+            if at <= now {
+                return Err(AppError::invalid("publish_at", "Choose a start in the future, or publish now."));
+            }
+            let ends = end_time(at, None).map_err(|m| AppError::invalid("publish_at", m))?;
+            sqlx::query("update actions set status = 'scheduled', publish_at = $2, ends_at = $3 where id = $1")
+                .bind(action_id)
+                .bind(at)
+                .bind(ends)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Transition::Publish => {
+            let ends = end_time(now, None).map_err(|m| AppError::invalid("transition", m))?;
+            sqlx::query("update actions set status = 'published', published_at = coalesce(published_at, $2), publish_at = null, ends_at = coalesce(ends_at, $3) where id = $1")
+                .bind(action_id)
+                .bind(now)
+                .bind(ends)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Transition::Close => {
+            sqlx::query("update actions set status = 'closed', closed_at = $2 where id = $1")
+                .bind(action_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Transition::Unschedule => {
+            sqlx::query("update actions set status = 'draft', publish_at = null, ends_at = null where id = $1")
+                .bind(action_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Transition::Pause | Transition::Resume => {
+            sqlx::query("update actions set status = $2 where id = $1").bind(action_id).bind(next).execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(next)
+}
+
+async fn acknowledge(tx: &mut Transaction<'_, Postgres>, action_id: Uuid, micros: i64) -> Result<(), AppError> {
+    sqlx::query("update actions set cost_acknowledged_at = now(), cost_acknowledged_micros = $2 where id = $1")
+        .bind(action_id)
+        .bind(micros)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Scheduled actions whose time has come go live; live ones past their end close. Run by the
+/// server's clock task; safe to run from several processes at once.
+pub async fn advance_clock(db: &PgPool) -> Result<(u64, u64), AppError> {
+    let published = sqlx::query(
+        "update actions set status = 'published', published_at = coalesce(published_at, publish_at) where status = 'scheduled' and publish_at <= now()",
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    let closed = sqlx::query(
+        "update actions set status = 'closed', closed_at = now() where status in ('published', 'paused') and ends_at <= now()",
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok((published, closed))
+}
+
+pub async fn duplicate(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Uuid, AppError> {
+    let id = Uuid::new_v4();
+    let copied = sqlx::query(
+        r#"insert into actions (id, organization_id, title, description, disclaimer, start_label, folder,
+               preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script, created_by)
+           select $1, organization_id, left('Copy of ' || title, 120), description, disclaimer, start_label, folder,
+                  preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script, $4
+           from actions where id = $2 and organization_id = $3"#,
+    )
+    .bind(id)
+    .bind(action_id)
+    .bind(caller.org_id)
+    .bind(caller.user.id)
+    .execute(db)
+    .await?;
+    if copied.rows_affected() == 0 {
+        return Err(not_found());
+    }
+    Ok(id)
+}

@@ -1,0 +1,316 @@
+//! Actions: the list by status, creating one, and the action page (basic information, initial
+//! script with a live segment counter, the estimate, and the lifecycle buttons).
+
+use crate::api::actions::{get_action, list_actions, ActionPage, ChangeActionStatus, CreateAction, DuplicateAction, SaveAction};
+use crate::domain::action_lifecycle::{ActionStatus, Transition};
+use crate::domain::cost_estimate::format_dollars;
+use crate::domain::segments::Segments;
+use crate::error::AppError;
+use crate::ui::common::{use_org, EmptyState, ErrorAlert, Field};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+use uuid::Uuid;
+
+#[component]
+pub fn ActionsPage() -> impl IntoView {
+    let org = use_org();
+    let query = use_query_map();
+    let status = move || query.read().get("status").unwrap_or_default();
+    let create = ServerAction::<CreateAction>::new();
+    let actions = Resource::new(
+        move || (org.id.get(), status()),
+        |(id, status)| async move {
+            match id {
+                Some(id) => list_actions(id, status).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let base = move || format!("/o/{}/admin", org.org_id());
+    view! {
+        <Title text="Actions"/>
+        <h1>"Actions"</h1>
+        <section class="card" aria-labelledby="new-action-heading">
+            <h2 id="new-action-heading">"Create a P2P action"</h2>
+            <ActionForm action=create>
+                <ErrorAlert error=create_error/>
+                <input type="hidden" name="org_id" value=move || org.org_id().to_string()/>
+                <Field label="Title" name="title" required=true invalid=Signal::derive(move || create_error.get().is_some())/>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>"Create action"</button>
+            </ActionForm>
+        </section>
+        <nav class="filters" aria-label="Filter by status">
+            <A href=move || base() exact=true>"All"</A>
+            {ActionStatus::ALL.into_iter().map(|s| view! {
+                <A href=move || format!("{}?status={}", base(), s.as_str())>{s.label()}</A>
+            }).collect_view()}
+        </nav>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match actions.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <EmptyState title="No actions here yet">
+                            <p>"An action is one texting effort: a contact list, a script, and the volunteers who send it."</p>
+                        </EmptyState>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <div class="table-scroll">
+                            <table class="lists">
+                                <thead><tr>
+                                    <th scope="col">"Title"</th><th scope="col">"Status"</th>
+                                    <th scope="col">"Folder"</th><th scope="col">"List"</th><th scope="col">"Ends"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|a| view! {
+                                        <tr>
+                                            <td><A href=format!("/o/{}/admin/actions/{}", org.org_id(), a.id)>{a.title.clone()}</A></td>
+                                            <td><span class=format!("badge status-{}", a.status.as_str())>{a.status.label()}</span></td>
+                                            <td>{a.folder.clone()}</td>
+                                            <td>{a.list_name.clone().unwrap_or_else(|| "—".into())}</td>
+                                            <td>{a.ends_at.map(|t| t.format("%b %-d, %Y").to_string()).unwrap_or_default()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn ActionEditorPage() -> impl IntoView {
+    let org = use_org();
+    let params = use_params_map();
+    let action_id = move || params.read().get("action_id").and_then(|raw| Uuid::parse_str(&raw).ok());
+    let save = ServerAction::<SaveAction>::new();
+    let change = ServerAction::<ChangeActionStatus>::new();
+    let duplicate = ServerAction::<DuplicateAction>::new();
+    // Refetched after a status change or a successful save; a failed save keeps the form as typed.
+    let saved_ok = Memo::new(move |prev: Option<&usize>| {
+        let ok = matches!(save.value().get(), Some(Ok(_)));
+        prev.copied().unwrap_or(0) + usize::from(ok)
+    });
+    let page = Resource::new(
+        move || (org.id.get(), action_id(), change.version().get(), saved_ok.get()),
+        |(org_id, action_id, _, _)| async move {
+            match (org_id, action_id) {
+                (Some(org_id), Some(action_id)) => get_action(org_id, action_id).await,
+                _ => Err(AppError::NotFound("That action does not exist.".into())),
+            }
+        },
+    );
+    view! {
+        <Title text="Action"/>
+        <p><A href=move || format!("/o/{}/admin", org.org_id())>"← All actions"</A></p>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(p) => view! {
+                        <ActionEditor page=p save change duplicate/>
+                    }.into_any(),
+                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ActionEditor(
+    page: ActionPage,
+    save: ServerAction<SaveAction>,
+    change: ServerAction<ChangeActionStatus>,
+    duplicate: ServerAction<DuplicateAction>,
+) -> impl IntoView {
+    let org = use_org();
+    let a = page.action.clone();
+    let status = a.status;
+    let editable = status.editable();
+    let script = RwSignal::new(a.initial_script.clone());
+    let counter = move || {
+        let info = Segments::count(&script.get());
+        let offending: String = info.ucs2_chars.iter().map(|(_, c)| *c).collect();
+        (info, offending)
+    };
+    let field_error = move |field: &'static str| move || save.value().get().and_then(Result::err).and_then(|e| e.field_message(field));
+    let save_error = Signal::derive(move || save.value().get().and_then(Result::err).filter(|e| !matches!(e, AppError::Invalid { .. })));
+    let change_error = Signal::derive(move || change.value().get().and_then(Result::err));
+    // Uuids are Copy, so every form below can take its own.
+    let org_id = org.org_id();
+    let action_id = a.id;
+    let area_codes_text = a.preferred_area_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
+    let alternate_text = a.alternate_area_code.map(|c| c.to_string()).unwrap_or_default();
+    let districts_text = a.districts.join(", ");
+    let has_opt_out = move || {
+        let text = script.get().to_lowercase();
+        text.contains("stop") || text.contains("alto")
+    };
+    view! {
+        <header class="page-header">
+            <h1>{a.title.clone()}</h1>
+            <span class=format!("badge status-{}", status.as_str()) data-testid="action-status">{status.label()}</span>
+        </header>
+        {(!editable).then(|| view! {
+            <p class="alert" role="status">{match status {
+                ActionStatus::Closed => "This action is closed. Duplicate it to run it again.",
+                _ => "This action is live. Pause it to edit; volunteers cannot send while it is paused.",
+            }}</p>
+        })}
+        <section class="card" aria-labelledby="lifecycle-heading">
+            <h2 id="lifecycle-heading">"Status"</h2>
+            <ErrorAlert error=change_error/>
+            {match (&page.estimate, &page.estimate_missing) {
+                (Some(e), _) => view! {
+                    <dl class="facts estimate" aria-label="Cost estimate">
+                        <dt>"Contacts"</dt><dd>{e.contacts.to_string()}</dd>
+                        <dt>"Segments per message (worst case)"</dt><dd>{e.segments_per_message.to_string()}</dd>
+                        <dt>"Messages"</dt><dd>{format_dollars(e.messages_micros)}</dd>
+                        <dt>"Carrier fees"</dt><dd>{format_dollars(e.carrier_fees_micros)}</dd>
+                        <dt>{format!("Phone numbers ({})", e.numbers_needed)}</dt><dd>{format_dollars(e.numbers_micros)}</dd>
+                        <dt>"Estimated total"</dt><dd data-testid="estimate-total">{format_dollars(e.total_micros)}</dd>
+                    </dl>
+                    {e.minimum_applied.then(|| view! { <p class="hint">"The minimum charge of $10.00 applies."</p> })}
+                }.into_any(),
+                (None, Some(reason)) => view! { <p class="hint">{reason.clone()}</p> }.into_any(),
+                _ => ().into_any(),
+            }}
+            <div class="button-row">
+                {status.choices().into_iter().map(|t| {
+                    let needs_ack = matches!(t, Transition::Publish | Transition::Schedule) && page.action.cost_acknowledged_at.is_none();
+                    let total = page.estimate.as_ref().map(|e| e.total_micros);
+                    let label = match t {
+                        Transition::Publish => "Publish now",
+                        Transition::Schedule => "Schedule",
+                        Transition::Unschedule => "Back to draft",
+                        Transition::Pause => "Pause",
+                        Transition::Resume => "Resume",
+                        Transition::Close => "Close action",
+                    };
+                    view! {
+                        <ActionForm action=change>
+                            <input type="hidden" name="org_id" value=org_id.to_string()/>
+                            <input type="hidden" name="action_id" value=action_id.to_string()/>
+                            <input type="hidden" name="transition" value=t.as_str()/>
+                            {(t == Transition::Schedule).then(|| view! {
+                                <div class="field">
+                                    <label for="publish-at">"Goes live at (UTC, ISO 8601)"</label>
+                                    <input id="publish-at" name="publish_at" type="text" placeholder="2026-12-01T15:00:00Z"/>
+                                </div>
+                            })}
+                            {(needs_ack && total.is_some()).then(|| view! {
+                                <div class="field checkbox">
+                                    <input id=format!("ack-{}", t.as_str()) type="checkbox" name="acknowledged_micros"
+                                        value=total.unwrap_or_default().to_string() required=true/>
+                                    <label for=format!("ack-{}", t.as_str())>
+                                        {format!("I understand this action will cost about {}", format_dollars(total.unwrap_or_default()))}
+                                    </label>
+                                </div>
+                            })}
+                            <button type="submit" class=if t == Transition::Close { "danger" } else { "primary" }
+                                disabled=move || change.pending().get()>{label}</button>
+                        </ActionForm>
+                    }
+                }).collect_view()}
+                <ActionForm action=duplicate>
+                    <input type="hidden" name="org_id" value=org_id.to_string()/>
+                    <input type="hidden" name="action_id" value=action_id.to_string()/>
+                    <button type="submit">"Duplicate"</button>
+                </ActionForm>
+            </div>
+        </section>
+        <section class="card" aria-labelledby="basics-heading">
+            <h2 id="basics-heading">"Basic information and script"</h2>
+            <ActionForm action=save>
+                <ErrorAlert error=save_error/>
+                <input type="hidden" name="org_id" value=org_id.to_string()/>
+                <input type="hidden" name="action_id" value=action_id.to_string()/>
+                <fieldset disabled=!editable>
+                    <TextField label="Title" name="title" value=a.title.clone() error=field_error("title")/>
+                    <TextField label="Description (shown to volunteers)" name="description" value=a.description.clone() error=field_error("description")/>
+                    <TextField label="Disclaimer" name="disclaimer" value=a.disclaimer.clone() error=field_error("disclaimer")/>
+                    <TextField label="Start button label" name="start_label" value=a.start_label.clone() error=field_error("start_label")/>
+                    <TextField label="Folder" name="folder" value=a.folder.clone() error=field_error("folder")/>
+                    <div class="field">
+                        <label for="action-list">"Contact list"</label>
+                        <select id="action-list" name="contact_list_id">
+                            <option value="" selected=a.contact_list_id.is_none()>"Choose a list…"</option>
+                            {page.lists.iter().map(|(id, name, count)| view! {
+                                <option value=id.to_string() selected=a.contact_list_id == Some(*id)>{format!("{name} ({count} contacts)")}</option>
+                            }).collect_view()}
+                        </select>
+                        <p class="field-error" role="alert">{field_error("contact_list_id")}</p>
+                    </div>
+                    <TextField label="Preferred area codes" name="preferred_area_codes" value=area_codes_text
+                        error=field_error("preferred_area_codes")/>
+                    <TextField label="Alternate area code" name="alternate_area_code" value=alternate_text
+                        error=field_error("alternate_area_code")/>
+                    <div class="field checkbox">
+                        <input id="keep-assignments" type="checkbox" name="keep_assignments" checked=a.keep_assignments/>
+                        <label for="keep-assignments">"Keep Assignments: volunteers get only the contacts pre-assigned to them"</label>
+                    </div>
+                    <div class="field">
+                        <label for="action-language">"Language"</label>
+                        <select id="action-language" name="language">
+                            <option value="" selected=a.language.is_none()>"Any volunteer"</option>
+                            <option value="en" selected=a.language.as_deref() == Some("en")>"English speakers"</option>
+                            <option value="es" selected=a.language.as_deref() == Some("es")>"Spanish speakers"</option>
+                        </select>
+                    </div>
+                    <TextField label="Districts (comma-separated; empty for all)" name="districts" value=districts_text error=field_error("districts")/>
+                    <div class="field">
+                        <label for="initial-script">"Initial script"</label>
+                        <textarea id="initial-script" name="initial_script" rows="5" aria-describedby="script-counter"
+                            prop:value=move || script.get() on:input=move |ev| script.set(event_target_value(&ev))>{a.initial_script.clone()}</textarea>
+                        <p class="hint" id="script-counter" aria-live="polite">{move || {
+                            let (info, _) = counter();
+                            format!("{} · {} segment(s) · {} left in this segment", info.encoding.label(), info.segments, info.remaining_in_segment)
+                        }}</p>
+                        {move || {
+                            let (_, offending) = counter();
+                            (!offending.is_empty()).then(|| view! {
+                                <p class="hint warning">{format!("These characters make the whole message longer (UCS-2): {offending}")}</p>
+                                <button type="button" on:click=move |_| script.update(|s| *s = crate::domain::segments::smart_replacements(s))>
+                                    "Replace curly quotes, dashes and ellipses"
+                                </button>
+                            })
+                        }}
+                        {move || (!script.get().trim().is_empty() && !has_opt_out()).then(|| view! {
+                            <p class="hint warning">"Add opt-out language, such as \"Text STOP to opt out\", so carriers do not filter your messages."</p>
+                        })}
+                        <p class="hint">{format!("Variables: {{firstName}} {{lastName}} {{senderFirstName}} {{organizationName}}{}",
+                            page.custom_fields.iter().map(|f| format!(" {{custom:{f}}}")).collect::<String>())}</p>
+                        <p class="field-error" role="alert">{field_error("initial_script")}</p>
+                    </div>
+                    <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
+                    {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="alert success" role="status">"Saved."</p> })}
+                </fieldset>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn TextField(
+    label: &'static str,
+    name: &'static str,
+    value: String,
+    error: impl Fn() -> Option<String> + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let id = format!("action-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input id=id name=name type="text" value=value aria-invalid=move || error().map(|_| "true")/>
+            <p class="field-error" role="alert">{error}</p>
+        </div>
+    }
+}
