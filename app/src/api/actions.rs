@@ -1,7 +1,9 @@
 //! P2P actions: create, edit, move through the lifecycle (with the cost acknowledged before the
 //! first publish), duplicate, and list by status.
 
-use crate::domain::action_lifecycle::{ActionStatus, Transition};
+use crate::domain::action_lifecycle::ActionStatus;
+#[cfg(feature = "ssr")]
+use crate::domain::action_lifecycle::Transition;
 use crate::domain::cost_estimate::Estimate;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
