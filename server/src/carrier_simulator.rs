@@ -842,21 +842,42 @@ async fn post_signed(
 type Sim = State<Arc<Shared>>;
 type FormFields = Form<Vec<(String, String)>>;
 
-fn twilio_error(status: StatusCode, code: i64, message: impl Into<String>) -> Response {
-    let body = json!({
-        "code": code,
-        "message": message.into(),
-        "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
-        "status": status.as_u16(),
-    });
-    (status, Json(body)).into_response()
+/// A request refused the way Twilio refuses it: its error JSON, and for a 401 the
+/// challenge header.
+struct Refusal {
+    status: StatusCode,
+    code: i64,
+    message: String,
 }
 
-fn bad_request(code: i64, message: impl Into<String>) -> Response {
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "code": self.code,
+            "message": self.message,
+            "more_info": format!("https://www.twilio.com/docs/errors/{}", self.code),
+            "status": self.status.as_u16(),
+        });
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"Twilio API\""),
+            );
+        }
+        response
+    }
+}
+
+fn twilio_error(status: StatusCode, code: i64, message: impl Into<String>) -> Refusal {
+    Refusal { status, code, message: message.into() }
+}
+
+fn bad_request(code: i64, message: impl Into<String>) -> Refusal {
     twilio_error(StatusCode::BAD_REQUEST, code, message)
 }
 
-fn not_found_error(path: &str) -> Response {
+fn not_found_error(path: &str) -> Refusal {
     twilio_error(
         StatusCode::NOT_FOUND,
         20404,
@@ -864,7 +885,7 @@ fn not_found_error(path: &str) -> Response {
     )
 }
 
-async fn not_found(uri: Uri) -> Response {
+async fn not_found(uri: Uri) -> Refusal {
     not_found_error(uri.path())
 }
 
@@ -874,7 +895,7 @@ fn authorize(
     config: &SimulatorConfig,
     headers: &HeaderMap,
     account: Option<&str>,
-) -> Result<(), Response> {
+) -> Result<(), Refusal> {
     let credentials = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -889,14 +910,10 @@ fn authorize(
                 && bool::from(token.as_bytes().ct_eq(config.auth_token.as_bytes()))
         });
     if valid && account.is_none_or(|a| a == config.account_sid) {
-        return Ok(());
+        Ok(())
+    } else {
+        Err(twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate"))
     }
-    let mut response = twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate");
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Basic realm=\"Twilio API\""),
-    );
-    Err(response)
 }
 
 /// The first non-empty value of a form field.
@@ -987,7 +1004,7 @@ fn take_message(
     account: &str,
     headers: &HeaderMap,
     form: &[(String, String)],
-) -> Result<ReceivedMessage, Response> {
+) -> Result<ReceivedMessage, Refusal> {
     authorize(&shared.config, headers, Some(account))?;
     let to =
         field(form, "To").ok_or_else(|| bad_request(21604, "A 'To' phone number is required."))?;
@@ -1154,9 +1171,7 @@ async fn fetch_message(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    if let Err(response) = authorize(&shared.config, &headers, Some(&account)) {
-        return response;
-    }
+    authorize(&shared.config, &headers, Some(&account))?;
     let state = shared.state();
     let found = file
         .strip_suffix(".json")
@@ -1174,9 +1189,7 @@ async fn list_messages(
     headers: HeaderMap,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(response) = authorize(&shared.config, &headers, Some(&account)) {
-        return response;
-    }
+    authorize(&shared.config, &headers, Some(&account))?;
     let page_size = field(&query, "PageSize")
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(50)
@@ -1239,9 +1252,7 @@ async fn available_numbers(
     headers: HeaderMap,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(response) = authorize(&shared.config, &headers, Some(&account)) {
-        return response;
-    }
+    authorize(&shared.config, &headers, Some(&account))?;
     let area_code = field(&query, "AreaCode").unwrap_or("415");
     let page_size = field(&query, "PageSize")
         .and_then(|v| v.parse::<usize>().ok())
@@ -1307,9 +1318,7 @@ async fn buy_number(
     headers: HeaderMap,
     Form(form): FormFields,
 ) -> Response {
-    if let Err(response) = authorize(&shared.config, &headers, Some(&account)) {
-        return response;
-    }
+    authorize(&shared.config, &headers, Some(&account))?;
     let Some(phone_number) = field(&form, "PhoneNumber") else {
         return bad_request(21421, "A PhoneNumber is required.");
     };
@@ -1342,9 +1351,7 @@ async fn release_number(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    if let Err(response) = authorize(&shared.config, &headers, Some(&account)) {
-        return response;
-    }
+    authorize(&shared.config, &headers, Some(&account))?;
     let mut state = shared.state();
     let position = file
         .strip_suffix(".json")
@@ -1365,9 +1372,7 @@ async fn add_service_number(
     uri: Uri,
     Form(form): FormFields,
 ) -> Response {
-    if let Err(response) = authorize(&shared.config, &headers, None) {
-        return response;
-    }
+    authorize(&shared.config, &headers, None)?;
     if !is_service_sid(&service) {
         return bad_request(
             21705,
