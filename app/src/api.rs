@@ -5,5 +5,6 @@ pub mod actions;
 pub mod auth;
 pub mod contacts;
 pub mod members;
+pub mod messaging;
 pub mod orgs;
 pub mod settings;

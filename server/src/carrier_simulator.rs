@@ -870,7 +870,11 @@ impl IntoResponse for Refusal {
 }
 
 fn twilio_error(status: StatusCode, code: i64, message: impl Into<String>) -> Refusal {
-    Refusal { status, code, message: message.into() }
+    Refusal {
+        status,
+        code,
+        message: message.into(),
+    }
 }
 
 fn bad_request(code: i64, message: impl Into<String>) -> Refusal {
@@ -912,7 +916,11 @@ fn authorize(
     if valid && account.is_none_or(|a| a == config.account_sid) {
         Ok(())
     } else {
-        Err(twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate"))
+        Err(twilio_error(
+            StatusCode::UNAUTHORIZED,
+            20003,
+            "Authenticate",
+        ))
     }
 }
 
@@ -973,10 +981,12 @@ async fn create_message(
                 20500,
                 "An internal server error has occurred",
             )
+            .into_response()
         }
         Some(Fault::RateLimited) => {
             let mut response =
-                twilio_error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests");
+                twilio_error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests")
+                    .into_response();
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
@@ -994,7 +1004,7 @@ async fn create_message(
             Json(message_json(&shared.config.account_sid, &message)),
         )
             .into_response(),
-        Err(response) => response,
+        Err(refusal) => refusal.into_response(),
     }
 }
 
@@ -1170,7 +1180,7 @@ async fn fetch_message(
     Path((account, file)): Path<(String, String)>,
     headers: HeaderMap,
     uri: Uri,
-) -> Response {
+) -> Result<Response, Refusal> {
     authorize(&shared.config, &headers, Some(&account))?;
     let state = shared.state();
     let found = file
@@ -1178,8 +1188,10 @@ async fn fetch_message(
         .and_then(|sid| state.message_index.get(sid))
         .map(|&i| &state.messages[i]);
     match found {
-        Some(message) => Json(message_json(&shared.config.account_sid, message)).into_response(),
-        None => not_found_error(uri.path()),
+        Some(message) => {
+            Ok(Json(message_json(&shared.config.account_sid, message)).into_response())
+        }
+        None => Err(not_found_error(uri.path())),
     }
 }
 
@@ -1188,7 +1200,7 @@ async fn list_messages(
     Path(account): Path<String>,
     headers: HeaderMap,
     Query(query): Query<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, Refusal> {
     authorize(&shared.config, &headers, Some(&account))?;
     let page_size = field(&query, "PageSize")
         .and_then(|v| v.parse::<usize>().ok())
@@ -1206,7 +1218,7 @@ async fn list_messages(
         .collect();
     let uri =
         format!("/{API_VERSION}/Accounts/{account}/Messages.json?PageSize={page_size}&Page=0");
-    Json(json!({
+    Ok(Json(json!({
         "messages": messages,
         "page": 0,
         "page_size": page_size,
@@ -1215,7 +1227,7 @@ async fn list_messages(
         "next_page_uri": null,
         "previous_page_uri": null,
     }))
-    .into_response()
+    .into_response())
 }
 
 /// Numbers in an area code that the app's own `PhoneNumber` accepts, so that what the
@@ -1251,7 +1263,7 @@ async fn available_numbers(
     Path((account, country)): Path<(String, String)>,
     headers: HeaderMap,
     Query(query): Query<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, Refusal> {
     authorize(&shared.config, &headers, Some(&account))?;
     let area_code = field(&query, "AreaCode").unwrap_or("415");
     let page_size = field(&query, "PageSize")
@@ -1285,11 +1297,11 @@ async fn available_numbers(
             })
         })
         .collect();
-    Json(json!({
+    Ok(Json(json!({
         "available_phone_numbers": numbers,
         "uri": format!("/{API_VERSION}/Accounts/{account}/AvailablePhoneNumbers/{country}/Local.json?AreaCode={area_code}"),
     }))
-    .into_response()
+    .into_response())
 }
 
 fn number_json(account_sid: &str, number: &OwnedNumber) -> Value {
@@ -1317,20 +1329,23 @@ async fn buy_number(
     Path(account): Path<String>,
     headers: HeaderMap,
     Form(form): FormFields,
-) -> Response {
+) -> Result<Response, Refusal> {
     authorize(&shared.config, &headers, Some(&account))?;
     let Some(phone_number) = field(&form, "PhoneNumber") else {
-        return bad_request(21421, "A PhoneNumber is required.");
+        return Err(bad_request(21421, "A PhoneNumber is required."));
     };
     if !is_e164(phone_number) {
-        return bad_request(21421, format!("PhoneNumber {phone_number} is invalid."));
+        return Err(bad_request(
+            21421,
+            format!("PhoneNumber {phone_number} is invalid."),
+        ));
     }
     let mut state = shared.state();
     if state.numbers.iter().any(|n| n.phone_number == phone_number) {
-        return bad_request(
+        return Err(bad_request(
             21422,
             format!("PhoneNumber {phone_number} is not available."),
-        );
+        ));
     }
     let number = OwnedNumber {
         sid: new_sid("PN", &mut state.rng),
@@ -1342,7 +1357,7 @@ async fn buy_number(
     };
     let body = number_json(&shared.config.account_sid, &number);
     state.numbers.push(number);
-    (StatusCode::CREATED, Json(body)).into_response()
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 async fn release_number(
@@ -1350,7 +1365,7 @@ async fn release_number(
     Path((account, file)): Path<(String, String)>,
     headers: HeaderMap,
     uri: Uri,
-) -> Response {
+) -> Result<Response, Refusal> {
     authorize(&shared.config, &headers, Some(&account))?;
     let mut state = shared.state();
     let position = file
@@ -1359,9 +1374,9 @@ async fn release_number(
     match position {
         Some(position) => {
             state.numbers.remove(position);
-            StatusCode::NO_CONTENT.into_response()
+            Ok(StatusCode::NO_CONTENT.into_response())
         }
-        None => not_found_error(uri.path()),
+        None => Err(not_found_error(uri.path())),
     }
 }
 
@@ -1371,35 +1386,38 @@ async fn add_service_number(
     headers: HeaderMap,
     uri: Uri,
     Form(form): FormFields,
-) -> Response {
+) -> Result<Response, Refusal> {
     authorize(&shared.config, &headers, None)?;
     if !is_service_sid(&service) {
-        return bad_request(
+        return Err(bad_request(
             21705,
             format!("The Messaging Service Sid {service} is invalid."),
-        );
+        ));
     }
     let Some(number_sid) = field(&form, "PhoneNumberSid").filter(|s| s.starts_with("PN")) else {
-        return bad_request(21421, "PhoneNumberSid is not a valid phone number SID.");
+        return Err(bad_request(
+            21421,
+            "PhoneNumberSid is not a valid phone number SID.",
+        ));
     };
     let mut state = shared.state();
     let Some(number) = state.numbers.iter_mut().find(|n| n.sid == number_sid) else {
-        return not_found_error(uri.path());
+        return Err(not_found_error(uri.path()));
     };
     match &number.service_sid {
         Some(current) if *current == service => {
-            return twilio_error(
+            return Err(twilio_error(
                 StatusCode::CONFLICT,
                 21710,
                 "Phone Number is already in the Messaging Service.",
-            );
+            ));
         }
         Some(_) => {
-            return twilio_error(
+            return Err(twilio_error(
                 StatusCode::CONFLICT,
                 21712,
                 "Phone Number or Short Code is associated with another Messaging Service.",
-            );
+            ));
         }
         None => number.service_sid = Some(service.clone()),
     }
@@ -1415,7 +1433,7 @@ async fn add_service_number(
         "capabilities": ["SMS", "MMS", "Voice"],
         "url": format!("https://messaging.twilio.com/v1/Services/{service}/PhoneNumbers/{}", number.sid),
     });
-    (StatusCode::CREATED, Json(body)).into_response()
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 #[cfg(test)]

@@ -974,8 +974,9 @@ mod tests {
         ])
     }
 
-    // Twilio's security guide has printed this example with two caller numbers over the years;
-    // each expected value was recomputed independently (Python's hmac, hashlib, base64).
+    // The example from Twilio's security guide circulates with two caller numbers and two
+    // signatures (+12349013030 gives 0/KC..., +14158675310 gives GvWf...); each pairing was
+    // recomputed independently with Python's hmac, hashlib and base64.
     #[test]
     fn signature_matches_twilios_documented_examples() {
         assert_eq!(

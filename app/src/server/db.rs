@@ -5,6 +5,7 @@ pub mod actions;
 pub mod contacts;
 pub mod invites;
 pub mod login_failures;
+pub mod messaging;
 pub mod members;
 pub mod orgs;
 pub mod secrets;

@@ -83,7 +83,7 @@ pub fn client() -> Client {
 }
 
 pub fn unique_email(prefix: &str) -> String {
-    format!("{}-{}@example.org", prefix.to_lowercase(), &Uuid::new_v4().simple().to_string()[..12])
+    format!("{}-{}@example.org", prefix.to_lowercase().replace(' ', "."), &Uuid::new_v4().simple().to_string()[..12])
 }
 
 pub const PASSWORD: &str = "correct horse battery";

@@ -8,6 +8,7 @@ mod auth;
 mod contacts;
 mod forms;
 mod members;
+mod messaging;
 mod orgs;
 mod roles;
 mod sessions;

@@ -171,6 +171,9 @@ impl World {
             "get_action" | "duplicate_action" => vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await)],
             "save_action" => vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await), ("title", "Renamed".into())],
             "change_action_status" => vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await), ("transition", "close".into())],
+            // No conversation of the caller's: members get 404 (the send's own guards are tested
+            // in messaging.rs); non-members are stopped before that.
+            "send_message" => vec![("org_id", org), ("conversation_id", "999999".into()), ("body", "Hi".into()), ("idempotency_key", format!("k-{who:?}"))],
             other => panic!("no arguments known for server function {other}: add it to the matrix"),
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -197,6 +200,7 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "list_invites", expect: ADMIN },
         Case { endpoint: "revoke_invite", expect: ADMIN },
         Case { endpoint: "start_import", expect: ADMIN },
+        Case { endpoint: "send_message", expect: [UNAUTH, FORBID, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND] },
         Case { endpoint: "list_actions", expect: ADMIN },
         Case { endpoint: "create_action", expect: ADMIN },
         Case { endpoint: "get_action", expect: ADMIN },

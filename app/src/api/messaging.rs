@@ -1,0 +1,29 @@
+//! Sending a text: one human action, one message, checked against every rule at once.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct SentMessage {
+    pub id: i64,
+    pub status: String,
+    pub body: String,
+}
+
+/// Queues `body` for the contact of `conversation_id`. `idempotency_key` comes from the
+/// browser, one per press of Send: retries and double clicks reuse it and get the same answer.
+#[server(endpoint = "send_message")]
+pub async fn send_message(org_id: Uuid, conversation_id: i64, body: String, idempotency_key: String) -> Result<SentMessage, AppError> {
+    use crate::domain::Role;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    let caller = auth::require_member(&state, org_id, Role::Volunteer).await?;
+    let key = idempotency_key.trim();
+    if key.is_empty() || key.len() > 100 {
+        return Err(AppError::invalid("idempotency_key", "A send needs a request key of 1 to 100 characters."));
+    }
+    db::messaging::send(&state.db, &caller, conversation_id, &body, key, chrono::Utc::now()).await
+}

@@ -1,0 +1,208 @@
+//! The send transaction: every guard checked, and the message queued in the outbox, in one
+//! transaction, keyed by the browser's idempotency key.
+
+use crate::api::messaging::SentMessage;
+use crate::domain::action_lifecycle::ActionStatus;
+use crate::domain::script_template::{RenderContext, ScriptTemplate};
+use crate::domain::texting_window::{check, describe_wait, TextingWindow, WindowCheck};
+use crate::domain::time_zones::ContactZones;
+use crate::error::AppError;
+use crate::server::auth::Caller;
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgPool;
+
+/// How long Outbound Message Lock Protection keeps a number from being texted again.
+pub const OUTBOUND_LOCK_HOURS: i64 = 6;
+
+#[derive(sqlx::FromRow)]
+struct Target {
+    volunteer_id: Option<uuid::Uuid>,
+    contact_phone: String,
+    initial_sent_at: Option<DateTime<Utc>>,
+    last_outbound_at: Option<DateTime<Utc>>,
+    last_inbound_at: Option<DateTime<Utc>>,
+    action_status: ActionStatus,
+    initial_script: String,
+    first_name: String,
+    last_name: String,
+    custom: serde_json::Value,
+    time_zones: Vec<String>,
+    custom_fields: Vec<String>,
+    org_name: String,
+}
+
+async fn existing(db: impl sqlx::PgExecutor<'_>, caller: &Caller, key: &str) -> Result<Option<SentMessage>, AppError> {
+    Ok(sqlx::query_as::<_, SentMessage>(
+        "select id, status, body from messages where organization_id = $1 and idempotency_key = $2",
+    )
+    .bind(caller.org_id)
+    .bind(key)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Sends `body` in the conversation as the caller. A repeated key answers with the message the
+/// first request created, so a double click or a retry never sends twice.
+pub async fn send(db: &PgPool, caller: &Caller, conversation_id: i64, body: &str, key: &str, now: DateTime<Utc>) -> Result<SentMessage, AppError> {
+    if let Some(sent) = existing(db, caller, key).await? {
+        return Ok(sent);
+    }
+    let mut tx = db.begin().await?;
+    let target = sqlx::query_as::<_, Target>(
+        r#"select c.volunteer_id, c.contact_phone, c.initial_sent_at, c.last_outbound_at, c.last_inbound_at,
+                  a.status as action_status, a.initial_script, k.first_name, k.last_name, k.custom, k.time_zones,
+                  l.custom_fields, o.name as org_name
+           from conversations c
+           join actions a on a.id = c.action_id
+           join contacts k on k.id = c.contact_id
+           join contact_lists l on l.id = k.list_id
+           join organizations o on o.id = c.organization_id
+           where c.id = $1 and c.organization_id = $2
+           for update of c"#,
+    )
+    .bind(conversation_id)
+    .bind(caller.org_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That conversation does not exist.".into()))?;
+
+    // A concurrent request with the same key may have committed while we waited for the lock.
+    if let Some(sent) = existing(&mut *tx, caller, key).await? {
+        return Ok(sent);
+    }
+    if target.volunteer_id != Some(caller.user.id) {
+        return Err(AppError::forbidden("This contact is not assigned to you."));
+    }
+    match target.action_status {
+        ActionStatus::Published => {}
+        ActionStatus::Paused => return Err(AppError::Conflict("This action is paused while an admin edits it. Try again soon.".into())),
+        ActionStatus::Closed => return Err(AppError::Conflict("This action is closed; no more texts can be sent in it.".into())),
+        _ => return Err(AppError::Conflict("This action is not live yet.".into())),
+    }
+    // One send at a time per number in the organization, so the opt-out and lock checks below
+    // cannot race a send to the same person from another action or tab.
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1::text || $2, 0))")
+        .bind(caller.org_id)
+        .bind(&target.contact_phone)
+        .execute(&mut *tx)
+        .await?;
+    let opted_out: bool = sqlx::query_scalar("select exists (select 1 from opt_outs where organization_id = $1 and phone = $2)")
+        .bind(caller.org_id)
+        .bind(&target.contact_phone)
+        .fetch_one(&mut *tx)
+        .await?;
+    if opted_out {
+        return Err(AppError::Conflict("This person opted out of texts from your organization.".into()));
+    }
+
+    let settings = crate::server::db::settings::get(db, caller.org_id).await?;
+    let window = TextingWindow::parse(&settings.window_start, &settings.window_end).unwrap_or_default();
+    let zones = ContactZones::from_names(target.time_zones.iter()).unwrap_or_else(|_| ContactZones::unknown());
+    match check(&window, &zones, now) {
+        WindowCheck::Open { .. } => {}
+        WindowCheck::Closed { opens_at } => {
+            let display = zones.zones().first().copied().unwrap_or(chrono_tz::America::New_York);
+            let wait = describe_wait(opens_at, now, display);
+            return Err(AppError::Conflict(format!("Outside this contact's texting hours: {wait}.")));
+        }
+        WindowCheck::Never => {
+            return Err(AppError::Conflict("This contact's time zones never share open texting hours; ask an admin to widen the window.".into()));
+        }
+    }
+
+    let initial = target.initial_sent_at.is_none();
+    let template = ScriptTemplate::parse(&target.initial_script, &target.custom_fields)
+        .map_err(|e| AppError::Conflict(format!("The initial script has a problem: {e}")))?;
+    let rendered = {
+        let custom_fields = target
+            .custom
+            .as_object()
+            .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect())
+            .unwrap_or_default();
+        template.render(&RenderContext {
+            contact_first_name: Some(target.first_name.clone()),
+            contact_last_name: Some(target.last_name.clone()),
+            sender_first_name: caller.user.display_name.split_whitespace().next().map(String::from),
+            organization_name: target.org_name.clone(),
+            custom_fields,
+            contact_fallback_first_name: settings.contact_fallback_name.clone(),
+            sender_fallback_first_name: settings.sender_fallback_name.clone(),
+        })
+    };
+    let kind = if initial {
+        if body.trim() != rendered.trim() && settings.disable_custom_responses {
+            return Err(AppError::forbidden("Custom text is turned off in this organization: send the script as written."));
+        }
+        "initial"
+    } else {
+        // The script again from a second tab or a stale screen: the first one already went.
+        if body.trim() == rendered.trim() {
+            return Err(AppError::Conflict("The first message to this contact in this action was already sent.".into()));
+        }
+        if settings.disable_custom_responses {
+            return Err(AppError::forbidden("Custom text is turned off in this organization: reply with a response script."));
+        }
+        "custom"
+    };
+    if body.trim().is_empty() {
+        return Err(AppError::invalid("body", "The message is empty."));
+    }
+
+    // A reply to someone who wrote in is always allowed; otherwise the number rests 6 hours.
+    let replying = matches!((target.last_inbound_at, target.last_outbound_at), (Some(inbound), Some(out)) if inbound > out)
+        || (target.last_inbound_at.is_some() && target.last_outbound_at.is_none());
+    if settings.outbound_lock && !replying {
+        let recent: bool = sqlx::query_scalar(
+            r#"select exists (select 1 from messages where organization_id = $1 and to_phone = $2
+                              and direction = 'outbound' and created_at > $3)"#,
+        )
+        .bind(caller.org_id)
+        .bind(&target.contact_phone)
+        .bind(now - Duration::hours(OUTBOUND_LOCK_HOURS))
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent {
+            return Err(AppError::Conflict(
+                "This number was texted less than 6 hours ago (Outbound Message Lock Protection).".into(),
+            ));
+        }
+    }
+
+    let inserted = sqlx::query_as::<_, SentMessage>(
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, idempotency_key, sent_by)
+           values ($1, $2, 'outbound', $3, $4, $5, $6, $7)
+           on conflict (organization_id, idempotency_key) do nothing
+           returning id, status, body"#,
+    )
+    .bind(caller.org_id)
+    .bind(conversation_id)
+    .bind(kind)
+    .bind(body.trim())
+    .bind(&target.contact_phone)
+    .bind(key)
+    .bind(caller.user.id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(|e| {
+        if crate::server::db::is_unique_violation(&e, "messages_one_initial_idx") {
+            AppError::Conflict("The first message to this contact in this action was already sent.".into())
+        } else {
+            e.into()
+        }
+    })?;
+    let Some(sent) = inserted else {
+        // The same key committed by a concurrent request while we checked: answer with it.
+        drop(tx);
+        return existing(db, caller, key).await?.ok_or(AppError::Internal);
+    };
+    sqlx::query(
+        "update conversations set last_outbound_at = $2, initial_sent_at = coalesce(initial_sent_at, case when $3 then $2 end) where id = $1",
+    )
+    .bind(conversation_id)
+    .bind(now)
+    .bind(initial)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(sent)
+}
