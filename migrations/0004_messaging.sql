@@ -54,3 +54,22 @@ create index messages_outbox_idx on messages (next_attempt_at) where direction =
 create index messages_recent_outbound_idx on messages (organization_id, to_phone, created_at) where direction = 'outbound';
 create trigger messages_updated_at before update on messages
     for each row execute function set_updated_at();
+
+-- A status callback that arrived before the sender recorded the message's SID waits here.
+create table parked_statuses (
+    twilio_sid  text not null,
+    status      text not null,
+    error_code  integer,
+    rank        integer not null,
+    received_at timestamptz not null default now(),
+    primary key (twilio_sid, status)
+);
+
+-- Inbound texts to a number no organization has used: kept, never dropped.
+create table unrouted_inbound (
+    twilio_sid  text primary key,
+    from_phone  text not null,
+    to_phone    text not null,
+    body        text not null,
+    received_at timestamptz not null default now()
+);

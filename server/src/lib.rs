@@ -4,8 +4,10 @@
 pub mod contact_files;
 pub mod demo;
 pub mod embedded_postgres;
+pub mod outbox;
 pub mod carrier_simulator;
 pub mod startup;
 pub mod twilio;
+pub mod webhooks;
 
 pub use startup::Application;

@@ -1,4 +1,8 @@
-use app::server::Config;
+use app::server::{config::TwilioCredentials, Config};
+use server::carrier_simulator::{CarrierSimulator, SimulatorConfig};
+
+/// The number the simulator's texts come from when no real number is configured.
+const SIMULATOR_FROM_NUMBER: &str = "+13122000001";
 use server::{demo, embedded_postgres::EmbeddedPostgres, startup, Application};
 use tracing_subscriber::EnvFilter;
 
@@ -33,8 +37,30 @@ async fn run() -> Result<(), startup::BoxError> {
     result
 }
 
-async fn serve(config: Config, database_url: &str, seed_demo: bool) -> Result<(), startup::BoxError> {
+async fn serve(mut config: Config, database_url: &str, seed_demo: bool) -> Result<(), startup::BoxError> {
     let pool = startup::connect(database_url).await?;
+    // Without Twilio credentials, texts go to the carrier simulator, which answers like Twilio
+    // and posts signed status callbacks and some replies back to us.
+    let _simulator = if config.twilio.is_none() {
+        let sim_config = SimulatorConfig {
+            inbound_url: Some(config.link(server::webhooks::INBOUND_PATH)),
+            reply_rate: 0.3,
+            ..SimulatorConfig::default()
+        };
+        let (simulator, base_url) = CarrierSimulator::start(sim_config.clone()).await?;
+        println!("Carrier simulator (no Twilio credentials set) at {base_url}");
+        config.twilio = Some(TwilioCredentials {
+            account_sid: sim_config.account_sid.clone(),
+            auth_token: sim_config.auth_token.clone(),
+            api_base: base_url.clone(),
+            messaging_base: base_url,
+            messaging_service_sid: None,
+            from_number: Some(SIMULATOR_FROM_NUMBER.into()),
+        });
+        Some(simulator)
+    } else {
+        None
+    };
     if seed_demo || std::env::var("SEED_DEMO").is_ok_and(|v| v == "1") {
         let code = demo::seed(&pool).await?;
         println!("\nDemo organization \"{}\" (join code {code}):", demo::DEMO_ORG);
@@ -43,6 +69,12 @@ async fn serve(config: Config, database_url: &str, seed_demo: bool) -> Result<()
         }
     }
     let app = Application::build(config, pool).await?;
+    match server::outbox::Outbox::from_state(&app.state) {
+        Ok(outbox) => {
+            tokio::spawn(outbox.run());
+        }
+        Err(e) => eprintln!("warning: texts will not be sent: {e}"),
+    }
     println!("\nP2P Texting is running at {}\n", app.state.config.public_base_url);
     app.run_until(shutdown_signal()).await?;
     Ok(())

@@ -10,7 +10,7 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use crate::contact_files;
+use crate::{contact_files, webhooks};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -103,6 +103,8 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
     let no_cache = || SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Router::new()
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(options.clone()))
+        .route(webhooks::STATUS_PATH, post(webhooks::status))
+        .route(webhooks::INBOUND_PATH, post(webhooks::inbound))
         .route("/api/imports/{import_id}/upload", post(contact_files::upload))
         .route("/api/imports/{import_id}/rejects.csv", get(contact_files::rejects))
         .nest_service("/pkg", no_cache().layer(ServeDir::new(site_root.join("pkg"))))

@@ -20,6 +20,12 @@ pub struct TwilioCredentials {
     pub account_sid: String,
     pub auth_token: String,
     pub api_base: String,
+    /// Messaging Services live on their own host at Twilio.
+    pub messaging_base: String,
+    /// Where texts go out from until per-action number pools exist: a Messaging Service, or
+    /// else one number.
+    pub messaging_service_sid: Option<String>,
+    pub from_number: Option<String>,
 }
 
 // The auth token is a secret: keep it out of logs.
@@ -29,6 +35,9 @@ impl std::fmt::Debug for TwilioCredentials {
             .field("account_sid", &self.account_sid)
             .field("auth_token", &"***")
             .field("api_base", &self.api_base)
+            .field("messaging_base", &self.messaging_base)
+            .field("messaging_service_sid", &self.messaging_service_sid)
+            .field("from_number", &self.from_number)
             .finish()
     }
 }
@@ -59,6 +68,9 @@ impl Config {
                 account_sid,
                 auth_token,
                 api_base: var("TWILIO_API_BASE").unwrap_or_else(|| "https://api.twilio.com".into()),
+                messaging_base: var("TWILIO_MESSAGING_BASE").unwrap_or_else(|| "https://messaging.twilio.com".into()),
+                messaging_service_sid: var("TWILIO_MESSAGING_SERVICE_SID"),
+                from_number: var("TWILIO_FROM_NUMBER"),
             }),
             (None, None) => None,
             _ => return Err("set both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither".into()),

@@ -11,6 +11,7 @@ pub mod orgs;
 pub mod secrets;
 pub mod settings;
 pub mod users;
+pub mod webhooks;
 
 /// True when `error` is a unique violation of the named constraint.
 pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {

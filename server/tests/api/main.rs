@@ -10,6 +10,7 @@ mod forms;
 mod members;
 mod messaging;
 mod orgs;
+mod outbox;
 mod roles;
 mod sessions;
 mod settings;

@@ -12,7 +12,7 @@ const ZONES: [&str; 12] = [
 ];
 
 /// A time zone where the default 9am–9pm window is open (or closed) right now.
-fn zone(open: bool) -> &'static str {
+pub fn zone(open: bool) -> &'static str {
     ZONES
         .into_iter()
         .find(|z| {
@@ -23,18 +23,21 @@ fn zone(open: bool) -> &'static str {
         .expect("some zone is open and some closed at any moment")
 }
 
-struct World {
-    app: TestApp,
-    org: String,
-    admin: Client,
-    volunteer: Client,
-    action: String,
-    list: String,
+pub struct World {
+    pub app: TestApp,
+    pub org: String,
+    pub admin: Client,
+    pub volunteer: Client,
+    pub action: String,
+    pub list: String,
 }
 
 impl World {
-    async fn new() -> World {
-        let app = spawn_app().await;
+    pub async fn new() -> World {
+        World::on(spawn_app().await).await
+    }
+
+    pub async fn on(app: TestApp) -> World {
         let (admin, _) = app.user("Admin").await;
         let org = app.org(&admin, "Campaign").await;
         let (volunteer, _) = app.volunteer(&admin, &org, "Val Volunteer").await;
@@ -60,7 +63,7 @@ impl World {
     }
 
     /// A contact in a zone open (or closed) now, assigned to the volunteer (or to nobody).
-    async fn conversation(&self, phone: &str, open: bool, assigned: bool) -> String {
+    pub async fn conversation(&self, phone: &str, open: bool, assigned: bool) -> String {
         let contact: i64 = sqlx::query_scalar(
             r#"insert into contacts (list_id, phone, first_name, time_zones, custom) values ($1::uuid, $2, 'Ana', array[$3], '{"ward":"7"}')
                returning id"#,
@@ -88,18 +91,18 @@ impl World {
         id.to_string()
     }
 
-    async fn send(&self, conversation: &str, body: &str, key: &str) -> (StatusCode, Value) {
+    pub async fn send(&self, conversation: &str, body: &str, key: &str) -> (StatusCode, Value) {
         self.app
             .call(&self.volunteer, "send_message", &[("org_id", &self.org), ("conversation_id", conversation), ("body", body), ("idempotency_key", key)])
             .await
     }
 
-    async fn count(&self, phone: &str) -> i64 {
+    pub async fn count(&self, phone: &str) -> i64 {
         sqlx::query_scalar("select count(*) from messages where to_phone = $1").bind(phone).fetch_one(&self.app.pool).await.unwrap()
     }
 }
 
-const SCRIPT: &str = "Hi Ana, it's Val about ward 7. STOP to opt out";
+pub const SCRIPT: &str = "Hi Ana, it's Val about ward 7. STOP to opt out";
 
 #[tokio::test]
 async fn a_send_is_queued_once_whatever_the_clicks() {

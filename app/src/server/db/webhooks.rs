@@ -1,0 +1,151 @@
+//! What carrier webhooks change: message statuses (idempotent, never regressing, even when the
+//! callback beats the send's own record of the SID) and inbound replies (idempotent by SID,
+//! routed by the contact's number and ours, opt-outs applied to the whole organization).
+
+use crate::domain::opt_out::InboundIntent;
+use crate::error::AppError;
+use sqlx::PgPool;
+
+/// Status order: a later status never replaces one further along, and the terminal ones stay.
+pub fn status_rank(status: &str) -> i32 {
+    match status {
+        "queued" | "accepted" | "scheduled" => 1,
+        "sending" => 2,
+        "sent" => 3,
+        "delivered" | "read" => 4,
+        "undelivered" | "failed" | "canceled" => 5,
+        _ => 0,
+    }
+}
+
+/// Applies a status callback. Returns false when no message has that SID yet: the callback is
+/// then parked and applied when the sender records the SID (see `record_sid`).
+pub async fn apply_status(db: &PgPool, sid: &str, status: &str, error_code: Option<i32>) -> Result<bool, AppError> {
+    let rank = status_rank(status);
+    let updated = sqlx::query(
+        r#"update messages set status = $2, error_code = coalesce($3, error_code)
+           where twilio_sid = $1 and $4 > (case status
+               when 'queued' then 1 when 'accepted' then 1 when 'scheduled' then 1 when 'sending' then 2 when 'sent' then 3
+               when 'delivered' then 4 when 'read' then 4 when 'undelivered' then 5 when 'failed' then 5 when 'canceled' then 5 else 0 end)"#,
+    )
+    .bind(sid)
+    .bind(status)
+    .bind(error_code)
+    .bind(rank)
+    .execute(db)
+    .await?;
+    if updated.rows_affected() > 0 {
+        return Ok(true);
+    }
+    let known: bool = sqlx::query_scalar("select exists (select 1 from messages where twilio_sid = $1)").bind(sid).fetch_one(db).await?;
+    if !known {
+        sqlx::query(
+            "insert into parked_statuses (twilio_sid, status, error_code, rank) values ($1, $2, $3, $4) on conflict do nothing",
+        )
+        .bind(sid)
+        .bind(status)
+        .bind(error_code)
+        .bind(rank)
+        .execute(db)
+        .await?;
+    }
+    Ok(known)
+}
+
+/// Records the SID the carrier gave a message, then applies any status that arrived first.
+pub async fn record_sid(db: &PgPool, message_id: i64, sid: &str, status: &str, from_phone: Option<&str>) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    sqlx::query("update messages set twilio_sid = $2, status = $3, from_phone = coalesce($4, from_phone) where id = $1")
+        .bind(message_id)
+        .bind(sid)
+        .bind(status)
+        .bind(from_phone)
+        .execute(&mut *tx)
+        .await?;
+    let parked: Option<(String, Option<i32>)> = sqlx::query_as(
+        r#"with gone as (delete from parked_statuses where twilio_sid = $1 returning status, error_code, rank)
+           select status, error_code from gone order by rank desc limit 1"#,
+    )
+    .bind(sid)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if let Some((status, code)) = parked {
+        apply_status(db, sid, &status, code).await?;
+    }
+    Ok(())
+}
+
+/// Stores an inbound message once (by SID) and applies what it means. Returns the
+/// conversation it joined, if it matched one.
+pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: &str) -> Result<Option<i64>, AppError> {
+    let mut tx = db.begin().await?;
+    // Sticky sender: the contact's number and the number we texted them from.
+    let conversation: Option<(i64, uuid::Uuid)> = sqlx::query_as(
+        r#"select id, organization_id from conversations
+           where contact_phone = $1 and sender_phone = $2
+           order by coalesce(last_outbound_at, assigned_at) desc limit 1"#,
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let org: Option<uuid::Uuid> = match conversation {
+        Some((_, org)) => Some(org),
+        // Unknown senders are kept: the organization that owns the number we were texted on.
+        None => sqlx::query_scalar("select organization_id from messages where from_phone = $1 order by id desc limit 1")
+            .bind(to)
+            .fetch_optional(&mut *tx)
+            .await?,
+    };
+    let Some(org) = org else {
+        tracing::warn!(%to, "inbound message to a number no organization uses; kept unrouted");
+        sqlx::query(
+            "insert into unrouted_inbound (twilio_sid, from_phone, to_phone, body) values ($1, $2, $3, $4) on conflict do nothing",
+        )
+        .bind(sid)
+        .bind(from)
+        .bind(to)
+        .bind(body)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        return Ok(None);
+    };
+    let inserted = sqlx::query(
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, status, twilio_sid)
+           values ($1, $2, 'inbound', 'inbound', $3, $4, $5, 'received', $6)
+           on conflict (twilio_sid) do nothing"#,
+    )
+    .bind(org)
+    .bind(conversation.map(|c| c.0))
+    .bind(body)
+    .bind(to)
+    .bind(from)
+    .bind(sid)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        // A retried webhook: already stored and applied.
+        tx.commit().await?;
+        return Ok(conversation.map(|c| c.0));
+    }
+    match InboundIntent::classify(body) {
+        InboundIntent::OptOut => {
+            sqlx::query("insert into opt_outs (organization_id, phone, source) values ($1, $2, 'reply') on conflict do nothing")
+                .bind(org)
+                .bind(from)
+                .execute(&mut *tx)
+                .await?;
+        }
+        InboundIntent::OptIn => {
+            sqlx::query("delete from opt_outs where organization_id = $1 and phone = $2").bind(org).bind(from).execute(&mut *tx).await?;
+        }
+        InboundIntent::Help | InboundIntent::Other => {}
+    }
+    if let Some((id, _)) = conversation {
+        sqlx::query("update conversations set last_inbound_at = now(), archived_at = null where id = $1").bind(id).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(conversation.map(|c| c.0))
+}

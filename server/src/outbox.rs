@@ -1,0 +1,271 @@
+//! The outbox worker: claims queued messages with `for update skip locked` (so any number of
+//! server processes can run it), sends each through Twilio, and records the outcome. Transient
+//! failures retry with backoff; a send whose outcome is unknown (the request went out but no
+//! answer came) is reconciled against the carrier, never blindly sent again.
+
+use crate::twilio::{MessageQuery, SendMessage, Sender, TwilioClient, TwilioError};
+use app::domain::texting_window::{check, TextingWindow, WindowCheck};
+use app::domain::time_zones::ContactZones;
+use app::server::db;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use std::time::Duration;
+
+/// Attempts before a message that keeps hitting transient errors is given up as failed.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// Twilio keeps a message queued at most this long (its ValidityPeriod limit).
+const MAX_VALIDITY_SECS: i64 = 14_400;
+/// A claimed message not finished within this is considered abandoned (crashed worker).
+const LEASE_SECS: i64 = 120;
+
+pub struct Outbox {
+    pub db: PgPool,
+    pub client: TwilioClient,
+    pub sender: Sender,
+    /// The full public URL of our status webhook.
+    pub status_callback: String,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Dispatch {
+    Empty,
+    Sent,
+    Retrying,
+    Failed,
+    /// Sent, but the answer was lost: left for reconciliation.
+    Unknown,
+    /// The contact's texting window closed while the message waited.
+    Expired,
+}
+
+struct Claimed {
+    id: i64,
+    to_phone: String,
+    body: String,
+    attempts: i32,
+    conversation_id: Option<i64>,
+    sender_phone: Option<String>,
+    time_zones: Option<Vec<String>>,
+    organization_id: uuid::Uuid,
+}
+
+impl Outbox {
+    /// The outbox for the configured carrier (real Twilio or the simulator).
+    pub fn from_state(state: &app::server::AppState) -> Result<Outbox, String> {
+        let twilio = state.config.twilio.as_ref().ok_or("no carrier configured")?;
+        let mut config = crate::twilio::TwilioConfig::new(twilio.account_sid.clone(), twilio.auth_token.clone());
+        config.api_base = twilio.api_base.clone();
+        config.messaging_base = twilio.messaging_base.clone();
+        let client = TwilioClient::new(config).map_err(|e| e.to_string())?;
+        let sender = match (&twilio.messaging_service_sid, &twilio.from_number) {
+            (Some(sid), _) => Sender::MessagingService(sid.clone()),
+            (None, Some(number)) => Sender::Number(number.clone()),
+            (None, None) => return Err("set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER to send".into()),
+        };
+        Ok(Outbox {
+            db: state.db.clone(),
+            client,
+            sender,
+            status_callback: state.config.link(crate::webhooks::STATUS_PATH),
+        })
+    }
+
+    /// Claims and sends one queued message.
+    pub async fn dispatch_one(&self) -> Result<Dispatch, sqlx::Error> {
+        let claimed: Option<(i64, String, String, i32, Option<i64>, uuid::Uuid)> = sqlx::query_as(
+            r#"with next as (
+                   select id from messages
+                   where direction = 'outbound' and status = 'queued' and next_attempt_at <= now()
+                   order by next_attempt_at, id
+                   limit 1
+                   for update skip locked
+               )
+               update messages m
+               set status = 'sending', attempts = m.attempts + 1, next_attempt_at = now() + make_interval(secs => $1)
+               from next where m.id = next.id
+               returning m.id, m.to_phone, m.body, m.attempts, m.conversation_id, m.organization_id"#,
+        )
+        .bind(LEASE_SECS as f64)
+        .fetch_optional(&self.db)
+        .await?;
+        let claimed = match claimed {
+            Some((id, to_phone, body, attempts, conversation_id, organization_id)) => {
+                let (sender_phone, time_zones): (Option<String>, Option<Vec<String>>) = match conversation_id {
+                    Some(c) => sqlx::query_as(
+                        "select c.sender_phone, k.time_zones from conversations c join contacts k on k.id = c.contact_id where c.id = $1",
+                    )
+                    .bind(c)
+                    .fetch_optional(&self.db)
+                    .await?
+                    .unwrap_or((None, None)),
+                    None => (None, None),
+                };
+                Some(Claimed { id, to_phone, body, attempts, conversation_id, sender_phone, time_zones, organization_id })
+            }
+            None => None,
+        };
+        let Some(message) = claimed else {
+            return Ok(Dispatch::Empty);
+        };
+        let now = Utc::now();
+        let validity = match self.validity(&message, now).await? {
+            Some(secs) => secs,
+            None => {
+                self.fail(message.id, None, "The contact's texting window closed before the message could go out.").await?;
+                return Ok(Dispatch::Expired);
+            }
+        };
+        let from = match (&message.sender_phone, &self.sender) {
+            (Some(number), _) => Sender::Number(number.clone()),
+            (None, sender) => sender.clone(),
+        };
+        let request = SendMessage {
+            to: message.to_phone.clone(),
+            from: from.clone(),
+            body: message.body.clone(),
+            media_urls: Vec::new(),
+            status_callback: Some(self.status_callback.clone()),
+            validity_period_secs: Some(validity),
+        };
+        match self.client.send_message(&request).await {
+            Ok(sent) => {
+                let from_phone = sent.from.clone().or(match &from {
+                    Sender::Number(n) => Some(n.clone()),
+                    Sender::MessagingService(_) => None,
+                });
+                if let (Some(conversation), Some(number)) = (message.conversation_id, &from_phone) {
+                    // Sticky sender: the contact keeps hearing from (and replying to) this number.
+                    sqlx::query("update conversations set sender_phone = coalesce(sender_phone, $2) where id = $1")
+                        .bind(conversation)
+                        .bind(number)
+                        .execute(&self.db)
+                        .await?;
+                }
+                db::webhooks::record_sid(&self.db, message.id, &sent.sid, sent.status.as_str(), from_phone.as_deref())
+                    .await
+                    .map_err(|_| sqlx::Error::Protocol("recording the message SID failed".into()))?;
+                Ok(Dispatch::Sent)
+            }
+            Err(error) if error.outcome_unknown() => {
+                tracing::warn!(message_id = message.id, %error, "send outcome unknown; will reconcile");
+                sqlx::query("update messages set status = 'unknown', next_attempt_at = now() + interval '5 seconds' where id = $1")
+                    .bind(message.id)
+                    .execute(&self.db)
+                    .await?;
+                Ok(Dispatch::Unknown)
+            }
+            Err(error) if error.is_retryable() && message.attempts < MAX_ATTEMPTS => {
+                let backoff = backoff_secs(message.attempts, &error);
+                sqlx::query("update messages set status = 'queued', next_attempt_at = now() + make_interval(secs => $2) where id = $1")
+                    .bind(message.id)
+                    .bind(backoff as f64)
+                    .execute(&self.db)
+                    .await?;
+                Ok(Dispatch::Retrying)
+            }
+            Err(error) => {
+                let code = error.code().and_then(|c| i32::try_from(c).ok());
+                self.fail(message.id, code, &error.to_string()).await?;
+                Ok(Dispatch::Failed)
+            }
+        }
+    }
+
+    /// Seconds the message may wait at the carrier: until the contact's window closes.
+    async fn validity(&self, message: &Claimed, now: DateTime<Utc>) -> Result<Option<u32>, sqlx::Error> {
+        let Some(zone_names) = &message.time_zones else {
+            return Ok(Some(MAX_VALIDITY_SECS as u32));
+        };
+        let (start, end): (String, String) = sqlx::query_as(
+            r#"select coalesce(to_char(s.window_start, 'HH24:MI'), '09:00'), coalesce(to_char(s.window_end, 'HH24:MI'), '21:00')
+               from organizations o left join texting_settings s on s.organization_id = o.id where o.id = $1"#,
+        )
+        .bind(message.organization_id)
+        .fetch_one(&self.db)
+        .await?;
+        let window = TextingWindow::parse(&start, &end).unwrap_or_default();
+        let zones = ContactZones::from_names(zone_names.iter()).unwrap_or_else(|_| ContactZones::unknown());
+        Ok(match check(&window, &zones, now) {
+            WindowCheck::Open { closes_at } => Some((closes_at - now).num_seconds().clamp(1, MAX_VALIDITY_SECS) as u32),
+            _ => None,
+        })
+    }
+
+    async fn fail(&self, id: i64, code: Option<i32>, message: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("update messages set status = 'failed', error_code = $2, error_message = $3 where id = $1")
+            .bind(id)
+            .bind(code)
+            .bind(message)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Settles messages whose send outcome is unknown (or whose worker died mid-send): if the
+    /// carrier has the message, record its SID; if not, queue it again. Returns how many were
+    /// settled.
+    pub async fn reconcile(&self) -> Result<usize, sqlx::Error> {
+        let pending: Vec<(i64, String, String, Option<String>, DateTime<Utc>)> = sqlx::query_as(
+            r#"select m.id, m.to_phone, m.body, c.sender_phone, m.created_at from messages m
+               left join conversations c on c.id = m.conversation_id
+               where m.direction = 'outbound' and m.twilio_sid is null and m.next_attempt_at <= now()
+                 and (m.status = 'unknown' or m.status = 'sending')
+               limit 50"#,
+        )
+        .fetch_all(&self.db)
+        .await?;
+        let mut settled = 0;
+        for (id, to, body, from, created_at) in pending {
+            let query = MessageQuery { to: Some(to.clone()), from, ..MessageQuery::default() };
+            let found = match self.client.list_messages(&query).await {
+                Ok(list) => list.into_iter().find(|m| m.body == body && m.date_created.is_none_or(|d| d >= created_at - chrono::Duration::minutes(1))),
+                // The carrier cannot be asked now; try again on the next round.
+                Err(_) => continue,
+            };
+            match found {
+                Some(sent) => {
+                    db::webhooks::record_sid(&self.db, id, &sent.sid, sent.status.as_str(), sent.from.as_deref())
+                        .await
+                        .map_err(|_| sqlx::Error::Protocol("recording the message SID failed".into()))?;
+                }
+                None => {
+                    sqlx::query("update messages set status = 'queued', next_attempt_at = now() where id = $1 and twilio_sid is null")
+                        .bind(id)
+                        .execute(&self.db)
+                        .await?;
+                }
+            }
+            settled += 1;
+        }
+        Ok(settled)
+    }
+
+    /// Runs the worker until the task is dropped.
+    pub async fn run(self) {
+        let mut since_reconcile = std::time::Instant::now();
+        loop {
+            match self.dispatch_one().await {
+                Ok(Dispatch::Empty) => tokio::time::sleep(Duration::from_millis(200)).await,
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "outbox dispatch");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+            if since_reconcile.elapsed() > Duration::from_secs(5) {
+                since_reconcile = std::time::Instant::now();
+                if let Err(error) = self.reconcile().await {
+                    tracing::warn!(%error, "outbox reconcile");
+                }
+            }
+        }
+    }
+}
+
+/// Exponential backoff, honouring the carrier's Retry-After when it gives one.
+fn backoff_secs(attempts: i32, error: &TwilioError) -> u64 {
+    if let TwilioError::Transient { retry_after: Some(after), .. } = error {
+        return after.as_secs().clamp(1, 300);
+    }
+    (1u64 << attempts.clamp(0, 8) as u32).min(300)
+}
