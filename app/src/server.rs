@@ -9,8 +9,8 @@ pub mod password;
 
 pub use config::Config;
 
-use leptos::prelude::*;
 use leptos::config::LeptosOptions;
+use leptos::prelude::*;
 use std::sync::Arc;
 
 /// Everything a request handler needs, provided to server functions as Leptos context and to

@@ -151,7 +151,8 @@ async fn run_import(pool: &PgPool, org_id: Uuid, path: &Path, rows: u64) -> (f64
     };
     let mut progress = Progress::new(pool.clone(), import_id);
     let started = Instant::now();
-    let (list_id, summary) = contact_import::run(pool, &job, file_stream(path.to_path_buf()).await, &mut progress).await.unwrap();
+    let (list_id, summary) =
+        contact_import::run(pool, &job, file_stream(path.to_path_buf()).await, &mut progress).await.unwrap();
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!(summary.rows, rows);
     eprintln!("summary for {rows} rows: {summary:?}");
@@ -164,7 +165,10 @@ async fn baseline_copy(pool: &PgPool, org_id: Uuid, list_id: Uuid, dir: &Path) -
     let clean = dir.join("clean.copy");
     {
         let mut conn = pool.acquire().await.unwrap();
-        let mut out = conn.copy_out_raw(&format!("copy (select {columns} from contacts where list_id = '{list_id}') to stdout")).await.unwrap();
+        let mut out = conn
+            .copy_out_raw(&format!("copy (select {columns} from contacts where list_id = '{list_id}') to stdout"))
+            .await
+            .unwrap();
         let mut file = std::io::BufWriter::new(std::fs::File::create(&clean).unwrap());
         use futures_util::StreamExt;
         while let Some(chunk) = out.next().await {

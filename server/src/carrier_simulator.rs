@@ -72,18 +72,16 @@ impl DeliveryFailure {
     }
 
     pub fn from_code(code: i64) -> Option<DeliveryFailure> {
-        DeliveryFailure::ALL
-            .into_iter()
-            .find(|f| f.error_code() == code)
+        DeliveryFailure::ALL.into_iter().find(|f| f.error_code() == code)
     }
 
     /// Carriers turn a message away after it left Twilio ("undelivered", after "sent");
     /// Twilio's own refusals stop it before it leaves ("failed", never "sent").
     pub fn status(self) -> MessageStatus {
         match self {
-            DeliveryFailure::Unreachable
-            | DeliveryFailure::Landline
-            | DeliveryFailure::Filtered => MessageStatus::Undelivered,
+            DeliveryFailure::Unreachable | DeliveryFailure::Landline | DeliveryFailure::Filtered => {
+                MessageStatus::Undelivered
+            }
             DeliveryFailure::OptedOut | DeliveryFailure::NotMobile => MessageStatus::Failed,
         }
     }
@@ -131,14 +129,9 @@ impl Default for SimulatorConfig {
             inbound_url: None,
             reply_rate: 0.0,
             reply_delay: Duration::from_millis(50),
-            reply_bodies: [
-                "STOP",
-                "Yes, I'll be there!",
-                "Who is this?",
-                "Not interested, thanks.",
-            ]
-            .map(String::from)
-            .to_vec(),
+            reply_bodies: ["STOP", "Yes, I'll be there!", "Who is this?", "Not interested, thanks."]
+                .map(String::from)
+                .to_vec(),
             rewrites: Vec::new(),
         }
     }
@@ -169,25 +162,19 @@ impl SimulatorConfig {
     /// REPLY_DELAY_MS, REPLY_BODIES ("|"-separated), DUPLICATE_RATE, REORDER_RATE,
     /// FAIL_RATE_30003 (and _30006, _30007, _21610, _21614), REWRITE ("public=actual").
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<SimulatorConfig, String> {
-        let var = |name: &str| {
-            var(&format!("SIMULATOR_{name}"))
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let var =
+            |name: &str| var(&format!("SIMULATOR_{name}")).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let parse = |name: &str| -> Result<Option<f64>, String> {
             var(name)
-                .map(|v| {
-                    v.parse::<f64>()
-                        .map_err(|_| format!("SIMULATOR_{name} is not a number: {v:?}"))
-                })
+                .map(|v| v.parse::<f64>().map_err(|_| format!("SIMULATOR_{name} is not a number: {v:?}")))
                 .transpose()
         };
         let millis = |name: &str| -> Result<Option<Duration>, String> {
             var(name)
                 .map(|v| {
-                    v.parse::<u64>().map(Duration::from_millis).map_err(|_| {
-                        format!("SIMULATOR_{name} is not a whole number of milliseconds: {v:?}")
-                    })
+                    v.parse::<u64>()
+                        .map(Duration::from_millis)
+                        .map_err(|_| format!("SIMULATOR_{name} is not a whole number of milliseconds: {v:?}"))
                 })
                 .transpose()
         };
@@ -199,9 +186,7 @@ impl SimulatorConfig {
             config.auth_token = token;
         }
         if let Some(seed) = var("SEED") {
-            config.seed = seed
-                .parse()
-                .map_err(|_| format!("SIMULATOR_SEED is not a whole number: {seed:?}"))?;
+            config.seed = seed.parse().map_err(|_| format!("SIMULATOR_SEED is not a whole number: {seed:?}"))?;
         }
         config.status_delay = millis("STATUS_DELAY_MS")?.unwrap_or(config.status_delay);
         config.reply_delay = millis("REPLY_DELAY_MS")?.unwrap_or(config.reply_delay);
@@ -210,12 +195,8 @@ impl SimulatorConfig {
         config.duplicate_rate = parse("DUPLICATE_RATE")?.unwrap_or(0.0);
         config.reorder_rate = parse("REORDER_RATE")?.unwrap_or(0.0);
         if let Some(bodies) = var("REPLY_BODIES") {
-            config.reply_bodies = bodies
-                .split('|')
-                .map(str::trim)
-                .filter(|b| !b.is_empty())
-                .map(String::from)
-                .collect();
+            config.reply_bodies =
+                bodies.split('|').map(str::trim).filter(|b| !b.is_empty()).map(String::from).collect();
         }
         for failure in DeliveryFailure::ALL {
             if let Some(rate) = parse(&format!("FAIL_RATE_{}", failure.error_code()))? {
@@ -223,31 +204,24 @@ impl SimulatorConfig {
             }
         }
         if let Some(rewrite) = var("REWRITE") {
-            let (public, actual) = rewrite.split_once('=').ok_or(
-                "SIMULATOR_REWRITE must look like https://public.example=http://127.0.0.1:3000",
-            )?;
-            config
-                .rewrites
-                .push((public.trim().to_string(), actual.trim().to_string()));
+            let (public, actual) = rewrite
+                .split_once('=')
+                .ok_or("SIMULATOR_REWRITE must look like https://public.example=http://127.0.0.1:3000")?;
+            config.rewrites.push((public.trim().to_string(), actual.trim().to_string()));
         }
         config.validate()?;
         Ok(config)
     }
 
     pub fn validate(&self) -> Result<(), String> {
-        if self.account_sid.is_empty()
-            || !self.account_sid.bytes().all(|b| b.is_ascii_alphanumeric())
-        {
+        if self.account_sid.is_empty() || !self.account_sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err("the simulator's account SID must be letters and digits".into());
         }
         if self.auth_token.is_empty() {
             return Err("the simulator's auth token is empty".into());
         }
-        let rates = self
-            .failure_rates
-            .iter()
-            .map(|(f, rate)| (format!("failure rate {}", f.error_code()), *rate))
-            .chain([
+        let rates =
+            self.failure_rates.iter().map(|(f, rate)| (format!("failure rate {}", f.error_code()), *rate)).chain([
                 ("duplicate rate".into(), self.duplicate_rate),
                 ("reorder rate".into(), self.reorder_rate),
                 ("reply rate".into(), self.reply_rate),
@@ -259,9 +233,7 @@ impl SimulatorConfig {
         }
         let failing: f64 = self.failure_rates.iter().map(|(_, rate)| rate).sum();
         if failing > 1.0 + 1e-9 {
-            return Err(format!(
-                "the failure rates add up to {failing}, more than 1"
-            ));
+            return Err(format!("the failure rates add up to {failing}, more than 1"));
         }
         if self.reply_rate > 0.0 && self.reply_bodies.is_empty() {
             return Err("replies are on but there are no reply bodies".into());
@@ -305,10 +277,7 @@ pub struct ReceivedMessage {
 impl ReceivedMessage {
     /// The first value of a form field.
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.form
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.form.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -337,10 +306,7 @@ pub struct SentCallback {
 
 impl SentCallback {
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -410,9 +376,7 @@ fn publish(counter: &watch::Sender<usize>, count: usize) {
 impl CarrierSimulator {
     /// The simulator, not yet listening: serve [`CarrierSimulator::router`] yourself.
     pub fn new(config: SimulatorConfig) -> std::io::Result<CarrierSimulator> {
-        config
-            .validate()
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        config.validate().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let http = reqwest::Client::builder()
             // Twilio gives a webhook 15 seconds.
             .timeout(Duration::from_secs(15))
@@ -437,9 +401,7 @@ impl CarrierSimulator {
             callbacks_seen: watch::Sender::new(0),
             http,
         };
-        Ok(CarrierSimulator {
-            shared: Arc::new(shared),
-        })
+        Ok(CarrierSimulator { shared: Arc::new(shared) })
     }
 
     /// Listens on a free loopback port; returns the simulator and its base URL
@@ -449,10 +411,7 @@ impl CarrierSimulator {
     }
 
     /// Listens on `address` and serves on a background task until the runtime stops.
-    pub async fn start_on(
-        address: SocketAddr,
-        config: SimulatorConfig,
-    ) -> std::io::Result<(CarrierSimulator, String)> {
+    pub async fn start_on(address: SocketAddr, config: SimulatorConfig) -> std::io::Result<(CarrierSimulator, String)> {
         let simulator = CarrierSimulator::new(config)?;
         let listener = tokio::net::TcpListener::bind(address).await?;
         let base_url = format!("http://{}", listener.local_addr()?);
@@ -469,27 +428,12 @@ impl CarrierSimulator {
     pub fn router(&self) -> Router {
         let account = "/2010-04-01/Accounts/{account}";
         Router::new()
-            .route(
-                &format!("{account}/Messages.json"),
-                post(create_message).get(list_messages),
-            )
+            .route(&format!("{account}/Messages.json"), post(create_message).get(list_messages))
             .route(&format!("{account}/Messages/{{file}}"), get(fetch_message))
-            .route(
-                &format!("{account}/AvailablePhoneNumbers/{{country}}/Local.json"),
-                get(available_numbers),
-            )
-            .route(
-                &format!("{account}/IncomingPhoneNumbers.json"),
-                post(buy_number),
-            )
-            .route(
-                &format!("{account}/IncomingPhoneNumbers/{{file}}"),
-                delete(release_number),
-            )
-            .route(
-                "/v1/Services/{service}/PhoneNumbers",
-                post(add_service_number),
-            )
+            .route(&format!("{account}/AvailablePhoneNumbers/{{country}}/Local.json"), get(available_numbers))
+            .route(&format!("{account}/IncomingPhoneNumbers.json"), post(buy_number))
+            .route(&format!("{account}/IncomingPhoneNumbers/{{file}}"), delete(release_number))
+            .route("/v1/Services/{service}/PhoneNumbers", post(add_service_number))
             .fallback(not_found)
             .with_state(self.shared.clone())
     }
@@ -502,10 +446,7 @@ impl CarrierSimulator {
             messaging_base: base_url.to_string(),
             timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(1),
-            ..TwilioConfig::new(
-                self.shared.config.account_sid.clone(),
-                self.shared.config.auth_token.clone(),
-            )
+            ..TwilioConfig::new(self.shared.config.account_sid.clone(), self.shared.config.auth_token.clone())
         }
     }
 
@@ -532,37 +473,22 @@ impl CarrierSimulator {
         if wait_for_count(&self.shared.messages_seen, count, timeout).await {
             Ok(self.received_messages())
         } else {
-            Err(WaitTimedOut {
-                what: "messages",
-                wanted: count,
-                seen: self.received_messages().len(),
-            })
+            Err(WaitTimedOut { what: "messages", wanted: count, seen: self.received_messages().len() })
         }
     }
 
     /// Waits until at least `count` webhooks were posted and answered (or failed).
-    pub async fn wait_for_callbacks(
-        &self,
-        count: usize,
-        timeout: Duration,
-    ) -> Result<Vec<SentCallback>, WaitTimedOut> {
+    pub async fn wait_for_callbacks(&self, count: usize, timeout: Duration) -> Result<Vec<SentCallback>, WaitTimedOut> {
         if wait_for_count(&self.shared.callbacks_seen, count, timeout).await {
             Ok(self.callbacks_sent())
         } else {
-            Err(WaitTimedOut {
-                what: "callbacks",
-                wanted: count,
-                seen: self.callbacks_sent().len(),
-            })
+            Err(WaitTimedOut { what: "callbacks", wanted: count, seen: self.callbacks_sent().len() })
         }
     }
 
     /// The next `count` send requests meet `fault` (after any faults already queued).
     pub fn inject_fault(&self, fault: Fault, count: usize) {
-        self.shared
-            .state()
-            .faults
-            .extend(std::iter::repeat_n(fault, count));
+        self.shared.state().faults.extend(std::iter::repeat_n(fault, count));
     }
 
     /// Where replies go for numbers without their own SmsUrl.
@@ -572,20 +498,12 @@ impl CarrierSimulator {
 
     /// See [`SimulatorConfig::rewrites`]; for an app whose port is known only once it runs.
     pub fn add_rewrite(&self, public_prefix: &str, actual_prefix: &str) {
-        self.shared
-            .state()
-            .rewrites
-            .push((public_prefix.to_string(), actual_prefix.to_string()));
+        self.shared.state().rewrites.push((public_prefix.to_string(), actual_prefix.to_string()));
     }
 
     /// Puts a number in the account (and in a Messaging Service's pool) without the API, for
     /// tests that start from an account already set up. Returns its "PN..." SID.
-    pub fn add_number(
-        &self,
-        phone_number: &str,
-        sms_url: Option<&str>,
-        service_sid: Option<&str>,
-    ) -> String {
+    pub fn add_number(&self, phone_number: &str, sms_url: Option<&str>, service_sid: Option<&str>) -> String {
         let mut state = self.shared.state();
         let sid = new_sid("PN", &mut state.rng);
         state.numbers.push(OwnedNumber {
@@ -610,10 +528,7 @@ async fn wait_for_count(counter: &watch::Sender<usize>, count: usize, timeout: D
     let mut seen = counter.subscribe();
     // Decided in one statement so the watch's read guard is gone before anyone takes the
     // state lock.
-    let arrived = matches!(
-        tokio::time::timeout(timeout, seen.wait_for(|n| *n >= count)).await,
-        Ok(Ok(_))
-    );
+    let arrived = matches!(tokio::time::timeout(timeout, seen.wait_for(|n| *n >= count)).await, Ok(Ok(_)));
     arrived
 }
 
@@ -639,9 +554,7 @@ fn draw_plan(config: &SimulatorConfig, rng: &mut StdRng) -> Plan {
         failure,
         duplicate: duplicate < config.duplicate_rate,
         reorder: reorder < config.reorder_rate,
-        reply: (reply < config.reply_rate)
-            .then(|| config.reply_bodies.get(body).cloned())
-            .flatten(),
+        reply: (reply < config.reply_rate).then(|| config.reply_bodies.get(body).cloned()).flatten(),
     }
 }
 
@@ -665,9 +578,7 @@ async fn deliver(shared: Arc<Shared>, sid: String, plan: Plan) {
     if plan.reorder {
         announced.reverse();
     }
-    for ((status, error_code), (announced_status, announced_code)) in
-        steps.into_iter().zip(announced)
-    {
+    for ((status, error_code), (announced_status, announced_code)) in steps.into_iter().zip(announced) {
         tokio::time::sleep(shared.config.status_delay).await;
         let message = {
             let mut state = shared.state();
@@ -682,12 +593,7 @@ async fn deliver(shared: Arc<Shared>, sid: String, plan: Plan) {
         let Some(url) = &message.status_callback else {
             continue;
         };
-        let params = status_params(
-            &shared.config.account_sid,
-            &message,
-            &announced_status,
-            announced_code,
-        );
+        let params = status_params(&shared.config.account_sid, &message, &announced_status, announced_code);
         for _ in 0..if plan.duplicate { 2 } else { 1 } {
             post_signed(&shared, CallbackKind::Status, url, params.clone()).await;
         }
@@ -696,20 +602,10 @@ async fn deliver(shared: Arc<Shared>, sid: String, plan: Plan) {
         tokio::time::sleep(shared.config.reply_delay).await;
         let message = {
             let state = shared.state();
-            state
-                .message_index
-                .get(&sid)
-                .map(|&i| state.messages[i].clone())
+            state.message_index.get(&sid).map(|&i| state.messages[i].clone())
         };
         if let Some(message) = message {
-            send_reply(
-                &shared,
-                &message.to,
-                &message.from,
-                &body,
-                message.messaging_service_sid.as_deref(),
-            )
-            .await;
+            send_reply(&shared, &message.to, &message.from, &body, message.messaging_service_sid.as_deref()).await;
         }
     }
 }
@@ -736,10 +632,7 @@ fn status_params(
     if let Some(code) = error_code {
         params.push(("ErrorCode", code.to_string()));
     }
-    params
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v))
-        .collect()
+    params.into_iter().map(|(n, v)| (n.to_string(), v)).collect()
 }
 
 /// Posts a text from `from` (a contact) to `to` (our number) to the number's inbound URL.
@@ -753,12 +646,8 @@ async fn send_reply(
     let (url, sid, service_sid) = {
         let mut state = shared.state();
         let number = state.numbers.iter().find(|n| n.phone_number == to);
-        let url = number
-            .and_then(|n| n.sms_url.clone())
-            .or_else(|| state.inbound_url.clone())?;
-        let service_sid = service_sid
-            .map(String::from)
-            .or_else(|| number.and_then(|n| n.service_sid.clone()));
+        let url = number.and_then(|n| n.sms_url.clone()).or_else(|| state.inbound_url.clone())?;
+        let service_sid = service_sid.map(String::from).or_else(|| number.and_then(|n| n.service_sid.clone()));
         (url, new_sid("SM", &mut state.rng), service_sid)
     };
     let mut params = vec![
@@ -770,10 +659,7 @@ async fn send_reply(
         ("Body", body.to_string()),
         ("FromCountry", "US".into()),
         ("To", to.to_string()),
-        (
-            "NumSegments",
-            Segments::count(body).segments.max(1).to_string(),
-        ),
+        ("NumSegments", Segments::count(body).segments.max(1).to_string()),
         ("MessageSid", sid),
         ("AccountSid", shared.config.account_sid.clone()),
         ("From", from.to_string()),
@@ -782,54 +668,30 @@ async fn send_reply(
     if let Some(service) = service_sid {
         params.push(("MessagingServiceSid", service));
     }
-    let params = params
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v))
-        .collect();
+    let params = params.into_iter().map(|(n, v)| (n.to_string(), v)).collect();
     Some(post_signed(shared, CallbackKind::Inbound, &url, params).await)
 }
 
 /// Signs over `url` as given and posts to it (after rewrites), then records the outcome.
-async fn post_signed(
-    shared: &Shared,
-    kind: CallbackKind,
-    url: &str,
-    params: Vec<(String, String)>,
-) -> SentCallback {
+async fn post_signed(shared: &Shared, kind: CallbackKind, url: &str, params: Vec<(String, String)>) -> SentCallback {
     let signature = twilio::signature(&shared.config.auth_token, url, &params);
     let posted_to = {
         let state = shared.state();
         state
             .rewrites
             .iter()
-            .find_map(|(public, actual)| {
-                url.strip_prefix(public.as_str())
-                    .map(|rest| format!("{actual}{rest}"))
-            })
+            .find_map(|(public, actual)| url.strip_prefix(public.as_str()).map(|rest| format!("{actual}{rest}")))
             .unwrap_or_else(|| url.to_string())
     };
-    let response_status = match shared
-        .http
-        .post(&posted_to)
-        .header(SIGNATURE_HEADER, &signature)
-        .form(&params)
-        .send()
-        .await
-    {
-        Ok(response) => Some(response.status().as_u16()),
-        Err(error) => {
-            tracing::debug!(url = %posted_to, %error, "simulator webhook not delivered");
-            None
-        }
-    };
-    let record = SentCallback {
-        kind,
-        url: url.to_string(),
-        posted_to,
-        params,
-        signature,
-        response_status,
-    };
+    let response_status =
+        match shared.http.post(&posted_to).header(SIGNATURE_HEADER, &signature).form(&params).send().await {
+            Ok(response) => Some(response.status().as_u16()),
+            Err(error) => {
+                tracing::debug!(url = %posted_to, %error, "simulator webhook not delivered");
+                None
+            }
+        };
+    let record = SentCallback { kind, url: url.to_string(), posted_to, params, signature, response_status };
     let count = {
         let mut state = shared.state();
         state.callbacks.push(record.clone());
@@ -860,21 +722,16 @@ impl IntoResponse for Refusal {
         });
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"Twilio API\""),
-            );
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Twilio API\""));
         }
         response
     }
 }
 
 fn twilio_error(status: StatusCode, code: i64, message: impl Into<String>) -> Refusal {
-    Refusal {
-        status,
-        code,
-        message: message.into(),
-    }
+    Refusal { status, code, message: message.into() }
 }
 
 fn bad_request(code: i64, message: impl Into<String>) -> Refusal {
@@ -882,11 +739,7 @@ fn bad_request(code: i64, message: impl Into<String>) -> Refusal {
 }
 
 fn not_found_error(path: &str) -> Refusal {
-    twilio_error(
-        StatusCode::NOT_FOUND,
-        20404,
-        format!("The requested resource {path} was not found"),
-    )
+    twilio_error(StatusCode::NOT_FOUND, 20404, format!("The requested resource {path} was not found"))
 }
 
 async fn not_found(uri: Uri) -> Refusal {
@@ -895,40 +748,26 @@ async fn not_found(uri: Uri) -> Refusal {
 
 /// HTTP basic auth with the account SID and auth token, and the SID in the path (if any)
 /// must be that account's.
-fn authorize(
-    config: &SimulatorConfig,
-    headers: &HeaderMap,
-    account: Option<&str>,
-) -> Result<(), Refusal> {
+fn authorize(config: &SimulatorConfig, headers: &HeaderMap, account: Option<&str>) -> Result<(), Refusal> {
     let credentials = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
         .and_then(|v| BASE64.decode(v.trim()).ok())
         .and_then(|v| String::from_utf8(v).ok());
-    let valid = credentials
-        .as_deref()
-        .and_then(|c| c.split_once(':'))
-        .is_some_and(|(sid, token)| {
-            sid == config.account_sid
-                && bool::from(token.as_bytes().ct_eq(config.auth_token.as_bytes()))
-        });
+    let valid = credentials.as_deref().and_then(|c| c.split_once(':')).is_some_and(|(sid, token)| {
+        sid == config.account_sid && bool::from(token.as_bytes().ct_eq(config.auth_token.as_bytes()))
+    });
     if valid && account.is_none_or(|a| a == config.account_sid) {
         Ok(())
     } else {
-        Err(twilio_error(
-            StatusCode::UNAUTHORIZED,
-            20003,
-            "Authenticate",
-        ))
+        Err(twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate"))
     }
 }
 
 /// The first non-empty value of a form field.
 fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    form.iter()
-        .find(|(n, v)| n == name && !v.is_empty())
-        .map(|(_, v)| v.as_str())
+    form.iter().find(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.as_str())
 }
 
 /// "+" and 8 to 15 digits, no leading zero; +1 numbers need a 10-digit national number with
@@ -938,10 +777,7 @@ fn is_e164(number: &str) -> bool {
     let Some(digits) = number.strip_prefix('+') else {
         return false;
     };
-    if !(8..=15).contains(&digits.len())
-        || !digits.bytes().all(|b| b.is_ascii_digit())
-        || digits.starts_with('0')
-    {
+    if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
         return false;
     }
     // Every country code that starts with 1 is the NANP's.
@@ -959,8 +795,16 @@ fn is_http_url(url: &str) -> bool {
 fn magic_number(to: &str) -> Option<(i64, String)> {
     Some(match to {
         "+15005550001" => (21211, format!("Invalid 'To' Phone Number: {to}")),
-        "+15005550002" => (21612, format!("The 'To' phone number: {to}, is not currently reachable using the 'From' phone number via SMS.")),
-        "+15005550003" => (21408, format!("Permission to send an SMS has not been enabled for the region indicated by the 'To' number: {to}.")),
+        "+15005550002" => (
+            21612,
+            format!("The 'To' phone number: {to}, is not currently reachable using the 'From' phone number via SMS."),
+        ),
+        "+15005550003" => (
+            21408,
+            format!(
+                "Permission to send an SMS has not been enabled for the region indicated by the 'To' number: {to}."
+            ),
+        ),
         "+15005550004" => (21610, "Attempt to send to unsubscribed recipient".to_string()),
         "+15005550009" => (21614, format!("'To' number {to} is not a valid mobile number")),
         _ => return None,
@@ -976,20 +820,12 @@ async fn create_message(
     let fault = shared.state().faults.pop_front();
     match fault {
         Some(Fault::ServerError) => {
-            return twilio_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                20500,
-                "An internal server error has occurred",
-            )
-            .into_response()
+            return twilio_error(StatusCode::INTERNAL_SERVER_ERROR, 20500, "An internal server error has occurred")
+                .into_response()
         }
         Some(Fault::RateLimited) => {
-            let mut response =
-                twilio_error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests")
-                    .into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            let mut response = twilio_error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests").into_response();
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             return response;
         }
         Some(Fault::Hang) => {
@@ -999,11 +835,7 @@ async fn create_message(
         None => {}
     }
     match take_message(&shared, &account, &headers, &form) {
-        Ok(message) => (
-            StatusCode::CREATED,
-            Json(message_json(&shared.config.account_sid, &message)),
-        )
-            .into_response(),
+        Ok(message) => (StatusCode::CREATED, Json(message_json(&shared.config.account_sid, &message))).into_response(),
         Err(refusal) => refusal.into_response(),
     }
 }
@@ -1016,13 +848,9 @@ fn take_message(
     form: &[(String, String)],
 ) -> Result<ReceivedMessage, Refusal> {
     authorize(&shared.config, headers, Some(account))?;
-    let to =
-        field(form, "To").ok_or_else(|| bad_request(21604, "A 'To' phone number is required."))?;
+    let to = field(form, "To").ok_or_else(|| bad_request(21604, "A 'To' phone number is required."))?;
     if !is_e164(to) {
-        return Err(bad_request(
-            21211,
-            format!("Invalid 'To' Phone Number: {to}"),
-        ));
+        return Err(bad_request(21211, format!("Invalid 'To' Phone Number: {to}")));
     }
     if let Some((code, message)) = magic_number(to) {
         return Err(bad_request(code, message));
@@ -1033,63 +861,38 @@ fn take_message(
         return Err(bad_request(21603, "A 'From' phone number is required."));
     }
     if let Some(service) = service.filter(|s| !is_service_sid(s)) {
-        return Err(bad_request(
-            21705,
-            format!("The Messaging Service Sid {service} is invalid."),
-        ));
+        return Err(bad_request(21705, format!("The Messaging Service Sid {service} is invalid.")));
     }
     if let Some(from) = from {
         if !is_e164(from) {
-            return Err(bad_request(
-                21212,
-                format!("Invalid From Number (caller ID): {from}"),
-            ));
+            return Err(bad_request(21212, format!("Invalid From Number (caller ID): {from}")));
         }
         if from == to {
-            return Err(bad_request(
-                21266,
-                "'To' and 'From' number cannot be the same",
-            ));
+            return Err(bad_request(21266, "'To' and 'From' number cannot be the same"));
         }
     }
     let body = field(form, "Body").unwrap_or_default();
-    let media_urls: Vec<String> = form
-        .iter()
-        .filter(|(n, v)| n == "MediaUrl" && !v.is_empty())
-        .map(|(_, v)| v.clone())
-        .collect();
+    let media_urls: Vec<String> =
+        form.iter().filter(|(n, v)| n == "MediaUrl" && !v.is_empty()).map(|(_, v)| v.clone()).collect();
     if body.is_empty() && media_urls.is_empty() {
         return Err(bad_request(21602, "Message body is required."));
     }
     if body.chars().count() > 1600 {
-        return Err(bad_request(
-            21617,
-            "The concatenated message body exceeds the 1600 character limit.",
-        ));
+        return Err(bad_request(21617, "The concatenated message body exceeds the 1600 character limit."));
     }
     let status_callback = field(form, "StatusCallback");
     if let Some(url) = status_callback.filter(|u| !is_http_url(u)) {
-        return Err(bad_request(
-            21609,
-            format!("The StatusCallback URL {url} is not a valid URL."),
-        ));
+        return Err(bad_request(21609, format!("The StatusCallback URL {url} is not a valid URL.")));
     }
 
     let mut state = shared.state();
     let sender = match (from, service) {
         (Some(from), _) => from.to_string(),
-        (None, Some(service)) => pick_sender(&state.numbers, service, to).ok_or_else(|| {
-            bad_request(
-                21704,
-                format!("The Messaging Service {service} contains no phone numbers"),
-            )
-        })?,
+        (None, Some(service)) => pick_sender(&state.numbers, service, to)
+            .ok_or_else(|| bad_request(21704, format!("The Messaging Service {service} contains no phone numbers")))?,
         (None, None) => unreachable!("checked above"),
     };
-    let sid = new_sid(
-        if media_urls.is_empty() { "SM" } else { "MM" },
-        &mut state.rng,
-    );
+    let sid = new_sid(if media_urls.is_empty() { "SM" } else { "MM" }, &mut state.rng);
     let plan = draw_plan(&shared.config, &mut state.rng);
     let message = ReceivedMessage {
         sid: sid.clone(),
@@ -1101,11 +904,7 @@ fn take_message(
         status_callback: status_callback.map(String::from),
         validity_period: field(form, "ValidityPeriod").and_then(|v| v.parse().ok()),
         // A Messaging Service first "accepts" a message, then queues it from a pool number.
-        status: if from.is_none() {
-            MessageStatus::Accepted
-        } else {
-            MessageStatus::Queued
-        },
+        status: if from.is_none() { MessageStatus::Accepted } else { MessageStatus::Queued },
         error_code: None,
         num_segments: Segments::count(body).segments.max(1),
         date_created: Utc::now(),
@@ -1126,30 +925,18 @@ fn is_service_sid(sid: &str) -> bool {
 
 /// Twilio's "sticky sender": a contact always hears from the same number of the pool.
 fn pick_sender(numbers: &[OwnedNumber], service_sid: &str, to: &str) -> Option<String> {
-    let pool: Vec<&OwnedNumber> = numbers
-        .iter()
-        .filter(|n| n.service_sid.as_deref() == Some(service_sid))
-        .collect();
+    let pool: Vec<&OwnedNumber> = numbers.iter().filter(|n| n.service_sid.as_deref() == Some(service_sid)).collect();
     if pool.is_empty() {
         return None;
     }
     // FNV-1a: stable across runs and Rust versions, unlike the standard library's hasher.
-    let hash = to.bytes().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-    });
-    Some(
-        pool[(hash % pool.len() as u64) as usize]
-            .phone_number
-            .clone(),
-    )
+    let hash = to.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+    Some(pool[(hash % pool.len() as u64) as usize].phone_number.clone())
 }
 
 fn message_json(account_sid: &str, message: &ReceivedMessage) -> Value {
     let date = message.date_created.to_rfc2822();
-    let uri = format!(
-        "/{API_VERSION}/Accounts/{account_sid}/Messages/{}",
-        message.sid
-    );
+    let uri = format!("/{API_VERSION}/Accounts/{account_sid}/Messages/{}", message.sid);
     json!({
         "account_sid": account_sid,
         "api_version": API_VERSION,
@@ -1183,14 +970,9 @@ async fn fetch_message(
 ) -> Result<Response, Refusal> {
     authorize(&shared.config, &headers, Some(&account))?;
     let state = shared.state();
-    let found = file
-        .strip_suffix(".json")
-        .and_then(|sid| state.message_index.get(sid))
-        .map(|&i| &state.messages[i]);
+    let found = file.strip_suffix(".json").and_then(|sid| state.message_index.get(sid)).map(|&i| &state.messages[i]);
     match found {
-        Some(message) => {
-            Ok(Json(message_json(&shared.config.account_sid, message)).into_response())
-        }
+        Some(message) => Ok(Json(message_json(&shared.config.account_sid, message)).into_response()),
         None => Err(not_found_error(uri.path())),
     }
 }
@@ -1202,10 +984,7 @@ async fn list_messages(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Response, Refusal> {
     authorize(&shared.config, &headers, Some(&account))?;
-    let page_size = field(&query, "PageSize")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(50)
-        .clamp(1, 1000);
+    let page_size = field(&query, "PageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(50).clamp(1, 1000);
     let (to, from) = (field(&query, "To"), field(&query, "From"));
     let state = shared.state();
     let messages: Vec<Value> = state
@@ -1216,8 +995,7 @@ async fn list_messages(
         .take(page_size)
         .map(|m| message_json(&shared.config.account_sid, m))
         .collect();
-    let uri =
-        format!("/{API_VERSION}/Accounts/{account}/Messages.json?PageSize={page_size}&Page=0");
+    let uri = format!("/{API_VERSION}/Accounts/{account}/Messages.json?PageSize={page_size}&Page=0");
     Ok(Json(json!({
         "messages": messages,
         "page": 0,
@@ -1236,24 +1014,15 @@ fn numbers_for_sale(area_code: &str) -> impl Iterator<Item = String> + '_ {
     const EXCHANGES: [&str; 8] = ["201", "262", "323", "384", "445", "506", "627", "748"];
     let valid_area = area_code.len() == 3 && area_code.bytes().all(|b| b.is_ascii_digit());
     (0..if valid_area { 800u32 } else { 0 })
-        .map(move |i| {
-            format!(
-                "+1{area_code}{}{:04}",
-                EXCHANGES[(i % 8) as usize],
-                1000 + (i / 8) * 73 % 9000
-            )
-        })
+        .map(move |i| format!("+1{area_code}{}{:04}", EXCHANGES[(i % 8) as usize], 1000 + (i / 8) * 73 % 9000))
         .filter(|number| PhoneNumber::from_e164(number).is_ok())
 }
 
 fn friendly_name(number: &str) -> String {
     match number.strip_prefix("+1") {
-        Some(national) if national.len() == 10 => format!(
-            "({}) {}-{}",
-            &national[..3],
-            &national[3..6],
-            &national[6..]
-        ),
+        Some(national) if national.len() == 10 => {
+            format!("({}) {}-{}", &national[..3], &national[3..6], &national[6..])
+        }
         _ => number.to_string(),
     }
 }
@@ -1266,18 +1035,10 @@ async fn available_numbers(
 ) -> Result<Response, Refusal> {
     authorize(&shared.config, &headers, Some(&account))?;
     let area_code = field(&query, "AreaCode").unwrap_or("415");
-    let page_size = field(&query, "PageSize")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(20)
-        .clamp(1, 1000);
+    let page_size = field(&query, "PageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(20).clamp(1, 1000);
     let state = shared.state();
     let numbers: Vec<Value> = numbers_for_sale(area_code)
-        .filter(|number| {
-            !state
-                .numbers
-                .iter()
-                .any(|owned| &owned.phone_number == number)
-        })
+        .filter(|number| !state.numbers.iter().any(|owned| &owned.phone_number == number))
         .take(page_size)
         .map(|number| {
             json!({
@@ -1335,17 +1096,11 @@ async fn buy_number(
         return Err(bad_request(21421, "A PhoneNumber is required."));
     };
     if !is_e164(phone_number) {
-        return Err(bad_request(
-            21421,
-            format!("PhoneNumber {phone_number} is invalid."),
-        ));
+        return Err(bad_request(21421, format!("PhoneNumber {phone_number} is invalid.")));
     }
     let mut state = shared.state();
     if state.numbers.iter().any(|n| n.phone_number == phone_number) {
-        return Err(bad_request(
-            21422,
-            format!("PhoneNumber {phone_number} is not available."),
-        ));
+        return Err(bad_request(21422, format!("PhoneNumber {phone_number} is not available.")));
     }
     let number = OwnedNumber {
         sid: new_sid("PN", &mut state.rng),
@@ -1368,9 +1123,7 @@ async fn release_number(
 ) -> Result<Response, Refusal> {
     authorize(&shared.config, &headers, Some(&account))?;
     let mut state = shared.state();
-    let position = file
-        .strip_suffix(".json")
-        .and_then(|sid| state.numbers.iter().position(|n| n.sid == sid));
+    let position = file.strip_suffix(".json").and_then(|sid| state.numbers.iter().position(|n| n.sid == sid));
     match position {
         Some(position) => {
             state.numbers.remove(position);
@@ -1389,16 +1142,10 @@ async fn add_service_number(
 ) -> Result<Response, Refusal> {
     authorize(&shared.config, &headers, None)?;
     if !is_service_sid(&service) {
-        return Err(bad_request(
-            21705,
-            format!("The Messaging Service Sid {service} is invalid."),
-        ));
+        return Err(bad_request(21705, format!("The Messaging Service Sid {service} is invalid.")));
     }
     let Some(number_sid) = field(&form, "PhoneNumberSid").filter(|s| s.starts_with("PN")) else {
-        return Err(bad_request(
-            21421,
-            "PhoneNumberSid is not a valid phone number SID.",
-        ));
+        return Err(bad_request(21421, "PhoneNumberSid is not a valid phone number SID."));
     };
     let mut state = shared.state();
     let Some(number) = state.numbers.iter_mut().find(|n| n.sid == number_sid) else {
@@ -1406,11 +1153,7 @@ async fn add_service_number(
     };
     match &number.service_sid {
         Some(current) if *current == service => {
-            return Err(twilio_error(
-                StatusCode::CONFLICT,
-                21710,
-                "Phone Number is already in the Messaging Service.",
-            ));
+            return Err(twilio_error(StatusCode::CONFLICT, 21710, "Phone Number is already in the Messaging Service."));
         }
         Some(_) => {
             return Err(twilio_error(
@@ -1442,12 +1185,7 @@ mod tests {
 
     #[test]
     fn e164_is_checked_like_twilio_does() {
-        for good in [
-            "+14155550100",
-            "+447911123456",
-            "+33612345678",
-            "+12025550143",
-        ] {
+        for good in ["+14155550100", "+447911123456", "+33612345678", "+12025550143"] {
             assert!(is_e164(good), "{good}");
         }
         for bad in [
@@ -1468,10 +1206,7 @@ mod tests {
     #[test]
     fn the_same_seed_draws_the_same_plans_and_sids() {
         let config = SimulatorConfig {
-            failure_rates: vec![
-                (DeliveryFailure::Unreachable, 0.3),
-                (DeliveryFailure::OptedOut, 0.2),
-            ],
+            failure_rates: vec![(DeliveryFailure::Unreachable, 0.3), (DeliveryFailure::OptedOut, 0.2)],
             duplicate_rate: 0.5,
             reply_rate: 0.5,
             ..SimulatorConfig::default()
@@ -1489,26 +1224,15 @@ mod tests {
         let first = story(7);
         assert_eq!(first, story(7));
         assert_ne!(first, story(8));
-        assert!(first
-            .iter()
-            .all(|(sid, ..)| sid.len() == 34 && sid.starts_with("SM")));
-        let failures = |f| {
-            first
-                .iter()
-                .filter(|(_, failure, ..)| *failure == Some(f))
-                .count()
-        };
+        assert!(first.iter().all(|(sid, ..)| sid.len() == 34 && sid.starts_with("SM")));
+        let failures = |f| first.iter().filter(|(_, failure, ..)| *failure == Some(f)).count();
         // 50 draws at 30% and 20%: far from none and from all.
         assert!(
             (5..=25).contains(&failures(DeliveryFailure::Unreachable)),
             "{}",
             failures(DeliveryFailure::Unreachable)
         );
-        assert!(
-            (2..=20).contains(&failures(DeliveryFailure::OptedOut)),
-            "{}",
-            failures(DeliveryFailure::OptedOut)
-        );
+        assert!((2..=20).contains(&failures(DeliveryFailure::OptedOut)), "{}", failures(DeliveryFailure::OptedOut));
     }
 
     #[test]
@@ -1525,33 +1249,19 @@ mod tests {
             assert_eq!(plan.failure, Some(DeliveryFailure::Filtered));
             assert!(plan.reorder && !plan.duplicate && plan.reply.is_none());
             let plan = draw_plan(&never, &mut rng);
-            assert!(
-                plan.failure.is_none() && !plan.reorder && !plan.duplicate && plan.reply.is_none()
-            );
+            assert!(plan.failure.is_none() && !plan.reorder && !plan.duplicate && plan.reply.is_none());
         }
     }
 
     #[test]
     fn failures_end_the_way_carriers_end_them() {
         use MessageStatus::*;
-        assert_eq!(
-            timeline(None).into_iter().map(|s| s.0).collect::<Vec<_>>(),
-            vec![Queued, Sent, Delivered]
-        );
-        assert_eq!(
-            timeline(Some(DeliveryFailure::Landline)).last(),
-            Some(&(Undelivered, Some(30006)))
-        );
+        assert_eq!(timeline(None).into_iter().map(|s| s.0).collect::<Vec<_>>(), vec![Queued, Sent, Delivered]);
+        assert_eq!(timeline(Some(DeliveryFailure::Landline)).last(), Some(&(Undelivered, Some(30006))));
         assert_eq!(timeline(Some(DeliveryFailure::Landline)).len(), 3);
-        assert_eq!(
-            timeline(Some(DeliveryFailure::NotMobile)),
-            vec![(Queued, None), (Failed, Some(21614))]
-        );
+        assert_eq!(timeline(Some(DeliveryFailure::NotMobile)), vec![(Queued, None), (Failed, Some(21614))]);
         for failure in DeliveryFailure::ALL {
-            assert_eq!(
-                DeliveryFailure::from_code(failure.error_code()),
-                Some(failure)
-            );
+            assert_eq!(DeliveryFailure::from_code(failure.error_code()), Some(failure));
         }
     }
 
@@ -1576,17 +1286,12 @@ mod tests {
             service_sid: Some(service.to_string()),
             date_created: Utc::now(),
         };
-        let pool = vec![
-            number("+14155550101", "MG1"),
-            number("+14155550102", "MG1"),
-            number("+14155550103", "MG2"),
-        ];
+        let pool = vec![number("+14155550101", "MG1"), number("+14155550102", "MG1"), number("+14155550103", "MG2")];
         let first = pick_sender(&pool, "MG1", "+12125550100").unwrap();
         assert_eq!(pick_sender(&pool, "MG1", "+12125550100").unwrap(), first);
         assert_ne!(first, "+14155550103");
-        let used: std::collections::HashSet<_> = (0..40)
-            .map(|i| pick_sender(&pool, "MG1", &format!("+1212555{i:04}")).unwrap())
-            .collect();
+        let used: std::collections::HashSet<_> =
+            (0..40).map(|i| pick_sender(&pool, "MG1", &format!("+1212555{i:04}")).unwrap()).collect();
         assert_eq!(used.len(), 2, "contacts spread over the pool");
         assert_eq!(pick_sender(&pool, "MG3", "+12125550100"), None);
     }
@@ -1601,37 +1306,18 @@ mod tests {
             ("SIMULATOR_FAIL_RATE_21610", "0.05"),
             ("SIMULATOR_REPLY_RATE", "0.5"),
             ("SIMULATOR_REPLY_BODIES", "STOP | Sure!"),
-            (
-                "SIMULATOR_INBOUND_URL",
-                "http://127.0.0.1:3000/webhooks/twilio/inbound",
-            ),
-            (
-                "SIMULATOR_REWRITE",
-                "https://p2p.example=http://127.0.0.1:3000",
-            ),
+            ("SIMULATOR_INBOUND_URL", "http://127.0.0.1:3000/webhooks/twilio/inbound"),
+            ("SIMULATOR_REWRITE", "https://p2p.example=http://127.0.0.1:3000"),
         ]
         .into();
-        let config =
-            SimulatorConfig::from_env(|name| env.get(name).map(|v| v.to_string())).unwrap();
+        let config = SimulatorConfig::from_env(|name| env.get(name).map(|v| v.to_string())).unwrap();
         assert_eq!(config.account_sid, "ACdev");
         assert_eq!(config.auth_token, DEFAULT_AUTH_TOKEN);
         assert_eq!(config.seed, 42);
         assert_eq!(config.status_delay, Duration::from_millis(250));
-        assert_eq!(
-            config.failure_rates,
-            vec![
-                (DeliveryFailure::Filtered, 0.1),
-                (DeliveryFailure::OptedOut, 0.05)
-            ]
-        );
+        assert_eq!(config.failure_rates, vec![(DeliveryFailure::Filtered, 0.1), (DeliveryFailure::OptedOut, 0.05)]);
         assert_eq!(config.reply_bodies, vec!["STOP", "Sure!"]);
-        assert_eq!(
-            config.rewrites,
-            vec![(
-                "https://p2p.example".to_string(),
-                "http://127.0.0.1:3000".to_string()
-            )]
-        );
+        assert_eq!(config.rewrites, vec![("https://p2p.example".to_string(), "http://127.0.0.1:3000".to_string())]);
 
         let bad = |name: &'static str, value: &'static str| {
             SimulatorConfig::from_env(move |n| (n == name).then(|| value.to_string())).unwrap_err()
@@ -1640,10 +1326,7 @@ mod tests {
         assert!(bad("SIMULATOR_SEED", "x").contains("SIMULATOR_SEED"));
         assert!(bad("SIMULATOR_FAIL_RATE_30003", "often").contains("not a number"));
         let both = SimulatorConfig {
-            failure_rates: vec![
-                (DeliveryFailure::Unreachable, 0.7),
-                (DeliveryFailure::Landline, 0.7),
-            ],
+            failure_rates: vec![(DeliveryFailure::Unreachable, 0.7), (DeliveryFailure::Landline, 0.7)],
             ..SimulatorConfig::default()
         };
         assert!(both.validate().unwrap_err().contains("more than 1"));
@@ -1651,10 +1334,7 @@ mod tests {
 
     #[test]
     fn the_auth_token_stays_out_of_debug_output() {
-        let config = SimulatorConfig {
-            auth_token: "hush-hush".into(),
-            ..SimulatorConfig::default()
-        };
+        let config = SimulatorConfig { auth_token: "hush-hush".into(), ..SimulatorConfig::default() };
         assert!(!format!("{config:?}").contains("hush-hush"));
     }
 }

@@ -30,7 +30,12 @@ async fn authorize(state: &AppState, session: &Session, import_id: Uuid) -> Resu
 
 /// Receives the file for a registered import and runs it; answers with the summary, or with
 /// the reason nothing was imported.
-pub async fn upload(State(state): State<AppState>, session: Session, Path(import_id): Path<Uuid>, body: Body) -> Response {
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    Path(import_id): Path<Uuid>,
+    body: Body,
+) -> Response {
     if let Err(e) = authorize(&state, &session, import_id).await {
         return error_response(e);
     }
@@ -71,22 +76,27 @@ pub async fn rejects(State(state): State<AppState>, session: Session, Path(impor
     if let Err(e) = authorize(&state, &session, import_id).await {
         return error_response(e);
     }
-    let custom: Vec<String> = match sqlx::query_scalar::<_, serde_json::Value>("select mapping from contact_imports where id = $1")
-        .bind(import_id)
-        .fetch_one(&state.db)
-        .await
-    {
-        Ok(mapping) => serde_json::from_value::<app::domain::csv_import::ColumnMapping>(mapping)
-            .map(|m| m.custom_fields().into_iter().map(|(_, name)| name).collect())
-            .unwrap_or_default(),
-        Err(e) => return error_response(e.into()),
-    };
-    let mut header = vec!["row", "reason", "cell", "first_name", "last_name", "zip", "email", "external_id", "assigned_user"]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
+    let custom: Vec<String> =
+        match sqlx::query_scalar::<_, serde_json::Value>("select mapping from contact_imports where id = $1")
+            .bind(import_id)
+            .fetch_one(&state.db)
+            .await
+        {
+            Ok(mapping) => serde_json::from_value::<app::domain::csv_import::ColumnMapping>(mapping)
+                .map(|m| m.custom_fields().into_iter().map(|(_, name)| name).collect())
+                .unwrap_or_default(),
+            Err(e) => return error_response(e.into()),
+        };
+    let mut header =
+        vec!["row", "reason", "cell", "first_name", "last_name", "zip", "email", "external_id", "assigned_user"]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>();
     header.extend(custom.iter().cloned());
-    let head = stream::once(async move { Ok::<Bytes, std::io::Error>(Bytes::from(csv_line(header.iter().map(String::as_str)))) });
+    let head =
+        stream::once(
+            async move { Ok::<Bytes, std::io::Error>(Bytes::from(csv_line(header.iter().map(String::as_str)))) },
+        );
     let db = state.db.clone();
     let pages = stream::unfold(Some(0i64), move |after| {
         let (db, custom) = (db.clone(), custom.clone());

@@ -54,7 +54,11 @@ impl EmbeddedPostgres {
             run(&mut start, "pg_ctl start").map_err(|e| {
                 let tail = std::fs::read_to_string(&log).unwrap_or_default();
                 let tail: Vec<&str> = tail.lines().rev().take(10).collect();
-                format!("{e}\nlast lines of {}:\n{}", log.display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+                format!(
+                    "{e}\nlast lines of {}:\n{}",
+                    log.display(),
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                )
             })?;
             pg.started_here = true;
         }
@@ -112,11 +116,7 @@ fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
 }
 
 fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
 }
 
 /// Unix socket paths are limited to about 100 bytes; a deep checkout gets a socket folder
@@ -126,7 +126,8 @@ fn short_socket_dir(root: &Path) -> PathBuf {
     if preferred.as_os_str().len() <= 80 {
         return preferred;
     }
-    let hash = root.to_string_lossy().bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+    let hash =
+        root.to_string_lossy().bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
     PathBuf::from(format!("/tmp/p2p-pg-{hash:016x}"))
 }
 
@@ -136,7 +137,11 @@ pub fn find_bin_dir() -> Result<PathBuf, String> {
     let has_tools = |dir: &Path| dir.join("initdb").exists() && dir.join("pg_ctl").exists();
     if let Ok(dir) = std::env::var("PG_BIN_DIR") {
         let dir = PathBuf::from(dir);
-        return if has_tools(&dir) { Ok(dir) } else { Err(format!("PG_BIN_DIR={} has no initdb/pg_ctl", dir.display())) };
+        return if has_tools(&dir) {
+            Ok(dir)
+        } else {
+            Err(format!("PG_BIN_DIR={} has no initdb/pg_ctl", dir.display()))
+        };
     }
     if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());

@@ -1,11 +1,11 @@
 //! The server binary's library: wiring only. `main.rs` reads the environment and calls in;
 //! tests build the same application on a random port.
 
+pub mod carrier_simulator;
 pub mod contact_files;
 pub mod demo;
 pub mod embedded_postgres;
 pub mod outbox;
-pub mod carrier_simulator;
 pub mod startup;
 pub mod twilio;
 pub mod webhooks;

@@ -100,7 +100,16 @@ impl Outbox {
                     .unwrap_or((None, None)),
                     None => (None, None),
                 };
-                Some(Claimed { id, to_phone, body, attempts, conversation_id, sender_phone, time_zones, organization_id })
+                Some(Claimed {
+                    id,
+                    to_phone,
+                    body,
+                    attempts,
+                    conversation_id,
+                    sender_phone,
+                    time_zones,
+                    organization_id,
+                })
             }
             None => None,
         };
@@ -111,7 +120,8 @@ impl Outbox {
         let validity = match self.validity(&message, now).await? {
             Some(secs) => secs,
             None => {
-                self.fail(message.id, None, "The contact's texting window closed before the message could go out.").await?;
+                self.fail(message.id, None, "The contact's texting window closed before the message could go out.")
+                    .await?;
                 return Ok(Dispatch::Expired);
             }
         };
@@ -218,7 +228,9 @@ impl Outbox {
         for (id, to, body, from, created_at) in pending {
             let query = MessageQuery { to: Some(to.clone()), from, ..MessageQuery::default() };
             let found = match self.client.list_messages(&query).await {
-                Ok(list) => list.into_iter().find(|m| m.body == body && m.date_created.is_none_or(|d| d >= created_at - chrono::Duration::minutes(1))),
+                Ok(list) => list.into_iter().find(|m| {
+                    m.body == body && m.date_created.is_none_or(|d| d >= created_at - chrono::Duration::minutes(1))
+                }),
                 // The carrier cannot be asked now; try again on the next round.
                 Err(_) => continue,
             };

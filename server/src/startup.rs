@@ -1,3 +1,4 @@
+use crate::{contact_files, webhooks};
 use app::error::AppError;
 use app::server::{db, AppState, Config};
 use app::{shell, App};
@@ -10,15 +11,20 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use crate::{contact_files, webhooks};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::{postgres::PgPoolOptions, PgPool};
 use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tower::Layer;
-use tower_http::{services::{ServeDir, ServeFile}, set_header::SetResponseHeaderLayer};
-use tower_sessions::{cookie::{Key, SameSite}, Expiry, SessionManagerLayer};
+use tower_http::{
+    services::{ServeDir, ServeFile},
+    set_header::SetResponseHeaderLayer,
+};
+use tower_sessions::{
+    cookie::{Key, SameSite},
+    Expiry, SessionManagerLayer,
+};
 use tower_sessions_sqlx_store::PostgresStore;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -32,11 +38,8 @@ pub struct Application {
 
 /// Opens a pool and brings the schema up to date (our migrations and the session table).
 pub async fn connect(database_url: &str) -> Result<PgPool, BoxError> {
-    let pool = PgPoolOptions::new()
-        .max_connections(10)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect(database_url)
-        .await?;
+    let pool =
+        PgPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect(database_url).await?;
     sqlx::migrate!("../migrations").run(&pool).await?;
     PostgresStore::new(pool.clone()).migrate().await?;
     Ok(pool)
@@ -102,7 +105,12 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
     // every load or a new build would meet an old wasm file and fail to hydrate.
     let no_cache = || SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Router::new()
-        .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(options.clone()))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(options.clone()),
+        )
         .route(webhooks::STATUS_PATH, post(webhooks::status))
         .route(webhooks::INBOUND_PATH, post(webhooks::inbound))
         .route("/api/imports/{import_id}/upload", post(contact_files::upload))
@@ -140,12 +148,14 @@ async fn server_fn_status(req: Request, next: Next) -> Response {
 async fn session_key(pool: &PgPool, config: &Config) -> Result<Key, BoxError> {
     let material = match &config.session_secret {
         Some(secret) => secret.as_bytes().to_vec(),
-        None => db::secrets::get_or_create(pool, "session_key", || {
-            let mut bytes = vec![0u8; 64];
-            rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
-            bytes
-        })
-        .await?,
+        None => {
+            db::secrets::get_or_create(pool, "session_key", || {
+                let mut bytes = vec![0u8; 64];
+                rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+                bytes
+            })
+            .await?
+        }
     };
     // HKDF stretches the secret into the signing key (SESSION_SECRET is at least 32 bytes).
     Ok(Key::derive_from(&material))

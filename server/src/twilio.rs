@@ -232,12 +232,7 @@ pub enum TwilioError {
     /// Twilio refused the request (4xx other than 429): fix the request, do not retry it.
     /// `code` is Twilio's error code, e.g. 21211 for an invalid "To" number.
     #[error("Twilio refused the request (HTTP {status}{}): {message}", code_suffix(.code))]
-    Api {
-        status: u16,
-        code: Option<i64>,
-        message: String,
-        more_info: Option<String>,
-    },
+    Api { status: u16, code: Option<i64>, message: String, more_info: Option<String> },
     /// Twilio could not take the request now (5xx, 429) or could not be reached: nothing was
     /// done, so the same request may be sent again later.
     #[error("Twilio is unavailable for now ({kind}{}): {message}", status_suffix(.status))]
@@ -300,13 +295,7 @@ fn status_suffix(status: &Option<u16>) -> String {
 impl TwilioError {
     /// Sending the same request again cannot do anything twice.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            TwilioError::Transient { .. }
-                | TwilioError::Timeout {
-                    request_sent: false
-                }
-        )
+        matches!(self, TwilioError::Transient { .. } | TwilioError::Timeout { request_sent: false })
     }
 
     /// Twilio may have acted although we got no usable answer: reconcile (e.g. with
@@ -332,14 +321,10 @@ impl TwilioError {
 impl TwilioClient {
     pub fn new(config: TwilioConfig) -> Result<TwilioClient, TwilioError> {
         if !is_sid(&config.account_sid) {
-            return Err(TwilioError::Invalid(
-                "the Twilio account SID must be letters and digits".into(),
-            ));
+            return Err(TwilioError::Invalid("the Twilio account SID must be letters and digits".into()));
         }
         if config.auth_token.is_empty() {
-            return Err(TwilioError::Invalid(
-                "the Twilio auth token is empty".into(),
-            ));
+            return Err(TwilioError::Invalid("the Twilio auth token is empty".into()));
         }
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout.min(config.timeout))
@@ -366,9 +351,7 @@ impl TwilioClient {
     /// is reported later to the status callback.
     pub async fn send_message(&self, message: &SendMessage) -> Result<SentMessage, TwilioError> {
         let url = self.account_url("Messages.json");
-        let wire: MessageJson = self
-            .call(self.http.post(url).form(&message.form_fields()))
-            .await?;
+        let wire: MessageJson = self.call(self.http.post(url).form(&message.form_fields())).await?;
         Ok(wire.into())
     }
 
@@ -382,10 +365,7 @@ impl TwilioClient {
     /// The first page of messages matching `query`, newest first: how a send whose answer
     /// was lost is settled (is there a message to this contact, with this body, created
     /// after we tried?).
-    pub async fn list_messages(
-        &self,
-        query: &MessageQuery,
-    ) -> Result<Vec<SentMessage>, TwilioError> {
+    pub async fn list_messages(&self, query: &MessageQuery) -> Result<Vec<SentMessage>, TwilioError> {
         let mut params = Vec::new();
         if let Some(to) = &query.to {
             params.push(("To", to.clone()));
@@ -408,10 +388,7 @@ impl TwilioClient {
         area_code: &str,
         mms: bool,
     ) -> Result<Vec<AvailableNumber>, TwilioError> {
-        let mut params = vec![
-            ("AreaCode", area_code.to_string()),
-            ("SmsEnabled", "true".into()),
-        ];
+        let mut params = vec![("AreaCode", area_code.to_string()), ("SmsEnabled", "true".into())];
         if mms {
             params.push(("MmsEnabled", "true".into()));
         }
@@ -444,35 +421,25 @@ impl TwilioClient {
             self.messaging_base,
             checked_sid("messaging service", service_sid)?
         );
-        let form = [(
-            "PhoneNumberSid",
-            checked_sid("phone number", phone_number_sid)?,
-        )];
+        let form = [("PhoneNumberSid", checked_sid("phone number", phone_number_sid)?)];
         self.call(self.http.post(url).form(&form)).await
     }
 
     /// Gives a number back to Twilio; it stops costing money and stops receiving texts.
     pub async fn release_number(&self, phone_number_sid: &str) -> Result<(), TwilioError> {
-        let url = self.account_url(&format!(
-            "IncomingPhoneNumbers/{}.json",
-            checked_sid("phone number", phone_number_sid)?
-        ));
+        let url =
+            self.account_url(&format!("IncomingPhoneNumbers/{}.json", checked_sid("phone number", phone_number_sid)?));
         self.execute(self.http.delete(url)).await.map(|_| ())
     }
 
     fn account_url(&self, rest: &str) -> String {
-        format!(
-            "{}/{API_VERSION}/Accounts/{}/{rest}",
-            self.api_base, self.account_sid
-        )
+        format!("{}/{API_VERSION}/Accounts/{}/{rest}", self.api_base, self.account_sid)
     }
 
     async fn call<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, TwilioError> {
         let (status, body) = self.execute(request).await?;
-        serde_json::from_slice(&body).map_err(|e| TwilioError::Unexpected {
-            status: status.as_u16(),
-            detail: e.to_string(),
-        })
+        serde_json::from_slice(&body)
+            .map_err(|e| TwilioError::Unexpected { status: status.as_u16(), detail: e.to_string() })
     }
 
     /// Sends with credentials and the timeout; a 2xx answer's body, or the error.
@@ -508,9 +475,7 @@ fn transport_error(error: reqwest::Error) -> TwilioError {
     if error.is_connect() {
         // reqwest reports a connect timeout as both a connect error and a timeout.
         return if error.is_timeout() {
-            TwilioError::Timeout {
-                request_sent: false,
-            }
+            TwilioError::Timeout { request_sent: false }
         } else {
             TwilioError::Transient {
                 kind: TransientKind::Connect,
@@ -549,62 +514,30 @@ struct ErrorBody {
 /// Reads Twilio's error body ({"code":21211,"message":...,"more_info":...,"status":400});
 /// proxies and load balancers in front of Twilio answer in HTML, so anything else is kept as
 /// a short snippet.
-fn error_from_response(
-    status: StatusCode,
-    retry_after: Option<Duration>,
-    body: &[u8],
-) -> TwilioError {
+fn error_from_response(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> TwilioError {
     let (code, message, more_info) = match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(parsed) => (
-            parsed.code,
-            parsed.message.unwrap_or_else(|| reason(status)),
-            parsed.more_info,
-        ),
+        Ok(parsed) => (parsed.code, parsed.message.unwrap_or_else(|| reason(status)), parsed.more_info),
         Err(_) => {
             let text = String::from_utf8_lossy(body);
             let text: String = text.trim().chars().take(200).collect();
-            (
-                None,
-                if text.is_empty() {
-                    reason(status)
-                } else {
-                    text
-                },
-                None,
-            )
+            (None, if text.is_empty() { reason(status) } else { text }, None)
         }
     };
     match status.as_u16() {
-        429 => TwilioError::Transient {
-            kind: TransientKind::RateLimited,
-            status: Some(429),
-            code,
-            message,
-            retry_after,
-        },
+        429 => {
+            TwilioError::Transient { kind: TransientKind::RateLimited, status: Some(429), code, message, retry_after }
+        }
         // A gateway gave up waiting for Twilio, which may still have done the work.
         504 => TwilioError::Timeout { request_sent: true },
-        s @ 500..=599 => TwilioError::Transient {
-            kind: TransientKind::ServerError,
-            status: Some(s),
-            code,
-            message,
-            retry_after,
-        },
-        s => TwilioError::Api {
-            status: s,
-            code,
-            message,
-            more_info,
-        },
+        s @ 500..=599 => {
+            TwilioError::Transient { kind: TransientKind::ServerError, status: Some(s), code, message, retry_after }
+        }
+        s => TwilioError::Api { status: s, code, message, more_info },
     }
 }
 
 fn reason(status: StatusCode) -> String {
-    status
-        .canonical_reason()
-        .unwrap_or("no reason given")
-        .to_string()
+    status.canonical_reason().unwrap_or("no reason given").to_string()
 }
 
 fn base_url(name: &str, url: &str) -> Result<String, TwilioError> {
@@ -612,9 +545,7 @@ fn base_url(name: &str, url: &str) -> Result<String, TwilioError> {
     if url.starts_with("https://") || url.starts_with("http://") {
         Ok(url.to_string())
     } else {
-        Err(TwilioError::Invalid(format!(
-            "the Twilio {name} must start with http:// or https://"
-        )))
+        Err(TwilioError::Invalid(format!("the Twilio {name} must start with http:// or https://")))
     }
 }
 
@@ -777,10 +708,7 @@ impl MessageStatus {
     }
 
     pub fn is_failure(&self) -> bool {
-        matches!(
-            self,
-            MessageStatus::Undelivered | MessageStatus::Failed | MessageStatus::Canceled
-        )
+        matches!(self, MessageStatus::Undelivered | MessageStatus::Failed | MessageStatus::Canceled)
     }
 
     /// Whether a callback reporting `self` should replace the recorded `current` status:
@@ -814,30 +742,16 @@ pub enum WebhookError {
 
 /// The first non-empty value of a form field (Twilio sends "ErrorCode=" for "none").
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(n, v)| n == name && !v.is_empty())
-        .map(|(_, v)| v.as_str())
+    params.iter().find(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.as_str())
 }
 
-fn required<'a>(
-    params: &'a [(String, String)],
-    name: &'static str,
-) -> Result<&'a str, WebhookError> {
+fn required<'a>(params: &'a [(String, String)], name: &'static str) -> Result<&'a str, WebhookError> {
     param(params, name).ok_or(WebhookError::Missing(name))
 }
 
-fn number<T: std::str::FromStr>(
-    params: &[(String, String)],
-    name: &'static str,
-) -> Result<Option<T>, WebhookError> {
+fn number<T: std::str::FromStr>(params: &[(String, String)], name: &'static str) -> Result<Option<T>, WebhookError> {
     param(params, name)
-        .map(|v| {
-            v.trim().parse().map_err(|_| WebhookError::Invalid {
-                field: name,
-                value: v.to_string(),
-            })
-        })
+        .map(|v| v.trim().parse().map_err(|_| WebhookError::Invalid { field: name, value: v.to_string() }))
         .transpose()
 }
 
@@ -925,8 +839,7 @@ impl InboundMessage {
 pub fn signature(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
     let mut sorted: Vec<&(String, String)> = params.iter().collect();
     sorted.sort();
-    let mut mac =
-        Hmac::<Sha1>::new_from_slice(auth_token.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac = Hmac::<Sha1>::new_from_slice(auth_token.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(url.as_bytes());
     for (name, value) in sorted {
         mac.update(name.as_bytes());
@@ -938,17 +851,9 @@ pub fn signature(auth_token: &str, url: &str, params: &[(String, String)]) -> St
 /// Whether `header_value` (the X-Twilio-Signature header) signs this request. The
 /// comparison takes the same time however many characters match, so the signature cannot be
 /// guessed one character at a time.
-pub fn verify_signature(
-    auth_token: &str,
-    url: &str,
-    params: &[(String, String)],
-    header_value: &str,
-) -> bool {
+pub fn verify_signature(auth_token: &str, url: &str, params: &[(String, String)], header_value: &str) -> bool {
     let expected = signature(auth_token, url, params);
-    expected
-        .as_bytes()
-        .ct_eq(header_value.trim().as_bytes())
-        .into()
+    expected.as_bytes().ct_eq(header_value.trim().as_bytes()).into()
 }
 
 #[cfg(test)]
@@ -956,10 +861,7 @@ mod tests {
     use super::*;
 
     fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-        items
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect()
+        items.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
     }
 
     const DOC_URL: &str = "https://mycompany.com/myapp.php?foo=1&bar=2";
@@ -979,49 +881,28 @@ mod tests {
     // recomputed independently with Python's hmac, hashlib and base64.
     #[test]
     fn signature_matches_twilios_documented_examples() {
-        assert_eq!(
-            signature("12345", DOC_URL, &doc_params("+12349013030")),
-            "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
-        );
-        assert_eq!(
-            signature("12345", DOC_URL, &doc_params("+14158675310")),
-            "GvWf1cFY/Q7PnoempGyD5oXAezc="
-        );
+        assert_eq!(signature("12345", DOC_URL, &doc_params("+12349013030")), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
+        assert_eq!(signature("12345", DOC_URL, &doc_params("+14158675310")), "GvWf1cFY/Q7PnoempGyD5oXAezc=");
     }
 
     #[test]
     fn signature_does_not_depend_on_parameter_order() {
         let mut params = doc_params("+12349013030");
         params.reverse();
-        assert_eq!(
-            signature("12345", DOC_URL, &params),
-            "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
-        );
+        assert_eq!(signature("12345", DOC_URL, &params), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
     }
 
     #[test]
     fn repeated_names_are_sorted_by_value() {
-        let a = pairs(&[
-            ("MediaUrl", "https://b.example/2.jpg"),
-            ("MediaUrl", "https://a.example/1.jpg"),
-            ("Body", "hi"),
-        ]);
-        let b = pairs(&[
-            ("Body", "hi"),
-            ("MediaUrl", "https://a.example/1.jpg"),
-            ("MediaUrl", "https://b.example/2.jpg"),
-        ]);
-        assert_eq!(
-            signature("t", "https://x.example/h", &a),
-            signature("t", "https://x.example/h", &b)
-        );
+        let a =
+            pairs(&[("MediaUrl", "https://b.example/2.jpg"), ("MediaUrl", "https://a.example/1.jpg"), ("Body", "hi")]);
+        let b =
+            pairs(&[("Body", "hi"), ("MediaUrl", "https://a.example/1.jpg"), ("MediaUrl", "https://b.example/2.jpg")]);
+        assert_eq!(signature("t", "https://x.example/h", &a), signature("t", "https://x.example/h", &b));
         // Concatenation order is part of the signature: name, value, name, value.
         let mut mac = Hmac::<Sha1>::new_from_slice(b"t").unwrap();
         mac.update(b"https://x.example/hBodyhiMediaUrlhttps://a.example/1.jpgMediaUrlhttps://b.example/2.jpg");
-        assert_eq!(
-            signature("t", "https://x.example/h", &a),
-            BASE64.encode(mac.finalize().into_bytes())
-        );
+        assert_eq!(signature("t", "https://x.example/h", &a), BASE64.encode(mac.finalize().into_bytes()));
     }
 
     #[test]
@@ -1029,25 +910,10 @@ mod tests {
         let params = doc_params("+12349013030");
         let good = "0/KCTR6DLpKmkAf8muzZqo1nDgQ=";
         assert!(verify_signature("12345", DOC_URL, &params, good));
-        assert!(verify_signature(
-            "12345",
-            DOC_URL,
-            &params,
-            &format!(" {good}\n")
-        ));
+        assert!(verify_signature("12345", DOC_URL, &params, &format!(" {good}\n")));
         assert!(!verify_signature("12346", DOC_URL, &params, good));
-        assert!(!verify_signature(
-            "12345",
-            "https://mycompany.com/myapp.php?foo=1&bar=3",
-            &params,
-            good
-        ));
-        assert!(!verify_signature(
-            "12345",
-            "https://mycompany.com/myapp.php",
-            &params,
-            good
-        ));
+        assert!(!verify_signature("12345", "https://mycompany.com/myapp.php?foo=1&bar=3", &params, good));
+        assert!(!verify_signature("12345", "https://mycompany.com/myapp.php", &params, good));
         let mut tampered = params.clone();
         tampered[2].1 = "9999".into();
         assert!(!verify_signature("12345", DOC_URL, &tampered, good));
@@ -1055,18 +921,8 @@ mod tests {
         extra.push(("Body".into(), "STOP".into()));
         assert!(!verify_signature("12345", DOC_URL, &extra, good));
         assert!(!verify_signature("12345", DOC_URL, &params, ""));
-        assert!(!verify_signature(
-            "12345",
-            DOC_URL,
-            &params,
-            &good[..good.len() - 1]
-        ));
-        assert!(!verify_signature(
-            "12345",
-            DOC_URL,
-            &params,
-            "1/KCTR6DLpKmkAf8muzZqo1nDgQ="
-        ));
+        assert!(!verify_signature("12345", DOC_URL, &params, &good[..good.len() - 1]));
+        assert!(!verify_signature("12345", DOC_URL, &params, "1/KCTR6DLpKmkAf8muzZqo1nDgQ="));
     }
 
     #[test]
@@ -1075,10 +931,7 @@ mod tests {
             to: "+14155550100".into(),
             from: Sender::Number("+12125550199".into()),
             body: "Hi Ana".into(),
-            media_urls: vec![
-                "https://m.example/1.png".into(),
-                "https://m.example/2.png".into(),
-            ],
+            media_urls: vec!["https://m.example/1.png".into(), "https://m.example/2.png".into()],
             status_callback: Some("https://p2p.example/twilio/status?m=1".into()),
             validity_period_secs: Some(3600),
         };
@@ -1090,10 +943,7 @@ mod tests {
                 ("Body", "Hi Ana".to_string()),
                 ("MediaUrl", "https://m.example/1.png".to_string()),
                 ("MediaUrl", "https://m.example/2.png".to_string()),
-                (
-                    "StatusCallback",
-                    "https://p2p.example/twilio/status?m=1".to_string()
-                ),
+                ("StatusCallback", "https://p2p.example/twilio/status?m=1".to_string()),
                 ("ValidityPeriod", "3600".to_string()),
             ]
         );
@@ -1113,11 +963,7 @@ mod tests {
                 ("MediaUrl", "https://m.example/1.png".to_string())
             ]
         );
-        let empty = SendMessage {
-            body: String::new(),
-            media_urls: vec![],
-            ..service
-        };
+        let empty = SendMessage { body: String::new(), media_urls: vec![], ..service };
         assert!(
             empty.form_fields().contains(&("Body", String::new())),
             "an empty message is left for Twilio to refuse"
@@ -1148,19 +994,14 @@ mod tests {
     #[test]
     fn throttling_and_server_errors_are_transient() {
         let body = br#"{"code": 20429, "message": "Too Many Requests", "more_info": "https://www.twilio.com/docs/errors/20429", "status": 429}"#;
-        let limited = error_from_response(
-            StatusCode::TOO_MANY_REQUESTS,
-            Some(Duration::from_secs(2)),
-            body,
-        );
+        let limited = error_from_response(StatusCode::TOO_MANY_REQUESTS, Some(Duration::from_secs(2)), body);
         assert!(matches!(
             &limited,
             TwilioError::Transient { kind: TransientKind::RateLimited, status: Some(429), code: Some(20429), retry_after: Some(d), .. } if *d == Duration::from_secs(2)
         ));
         assert!(limited.is_retryable() && !limited.outcome_unknown());
 
-        let html =
-            error_from_response(StatusCode::BAD_GATEWAY, None, b"<html>Bad Gateway</html>\n");
+        let html = error_from_response(StatusCode::BAD_GATEWAY, None, b"<html>Bad Gateway</html>\n");
         assert_eq!(
             html,
             TwilioError::Transient {
@@ -1172,9 +1013,7 @@ mod tests {
             }
         );
         let empty = error_from_response(StatusCode::SERVICE_UNAVAILABLE, None, b"");
-        assert!(
-            matches!(&empty, TwilioError::Transient { message, .. } if message == "Service Unavailable")
-        );
+        assert!(matches!(&empty, TwilioError::Transient { message, .. } if message == "Service Unavailable"));
 
         let gateway_timeout = error_from_response(StatusCode::GATEWAY_TIMEOUT, None, b"");
         assert_eq!(gateway_timeout, TwilioError::Timeout { request_sent: true });
@@ -1183,26 +1022,12 @@ mod tests {
 
     #[test]
     fn what_to_do_next_follows_from_the_error() {
-        assert!(TwilioError::Timeout {
-            request_sent: false
-        }
-        .is_retryable());
-        assert!(!TwilioError::Timeout {
-            request_sent: false
-        }
-        .outcome_unknown());
+        assert!(TwilioError::Timeout { request_sent: false }.is_retryable());
+        assert!(!TwilioError::Timeout { request_sent: false }.outcome_unknown());
         assert!(!TwilioError::Timeout { request_sent: true }.is_retryable());
         assert!(TwilioError::Disconnected("reset".into()).outcome_unknown());
-        assert!(TwilioError::Unexpected {
-            status: 201,
-            detail: "eof".into()
-        }
-        .outcome_unknown());
-        assert!(!TwilioError::Unexpected {
-            status: 404,
-            detail: "html".into()
-        }
-        .outcome_unknown());
+        assert!(TwilioError::Unexpected { status: 201, detail: "eof".into() }.outcome_unknown());
+        assert!(!TwilioError::Unexpected { status: 404, detail: "html".into() }.outcome_unknown());
         assert!(!TwilioError::Invalid("bad".into()).is_retryable());
     }
 
@@ -1212,20 +1037,14 @@ mod tests {
         assert!(!format!("{config:?}").contains("s3cr3t-t0k3n"));
         let client = TwilioClient::new(config).unwrap();
         let debug = format!("{client:?}");
-        assert!(
-            debug.contains("AC0123456789abcdef0123456789abcdef") && !debug.contains("s3cr3t-t0k3n"),
-            "{debug}"
-        );
+        assert!(debug.contains("AC0123456789abcdef0123456789abcdef") && !debug.contains("s3cr3t-t0k3n"), "{debug}");
     }
 
     #[test]
     fn configuration_and_sids_that_would_change_the_url_are_refused() {
         let mut config = TwilioConfig::new("AC123", "token");
         config.api_base = "api.twilio.com".into();
-        assert!(matches!(
-            TwilioClient::new(config),
-            Err(TwilioError::Invalid(_))
-        ));
+        assert!(matches!(TwilioClient::new(config), Err(TwilioError::Invalid(_))));
         assert!(TwilioClient::new(TwilioConfig::new("AC1/../x", "token")).is_err());
         assert!(TwilioClient::new(TwilioConfig::new("AC123", "")).is_err());
         assert!(checked_sid("phone number", "PN123abc").is_ok());
@@ -1241,10 +1060,7 @@ mod tests {
         assert_eq!(message.status, MessageStatus::Queued);
         assert_eq!(message.from, None);
         assert_eq!(message.num_segments, Some(2));
-        assert_eq!(
-            message.date_created.unwrap().to_rfc3339(),
-            "2023-08-24T05:01:45+00:00"
-        );
+        assert_eq!(message.date_created.unwrap().to_rfc3339(), "2023-08-24T05:01:45+00:00");
     }
 
     #[test]
@@ -1268,10 +1084,7 @@ mod tests {
             assert!(!matches!(status, MessageStatus::Unknown(_)), "{name}");
             assert_eq!(status.as_str(), name);
         }
-        assert_eq!(
-            MessageStatus::parse("teleported"),
-            MessageStatus::Unknown("teleported".into())
-        );
+        assert_eq!(MessageStatus::parse("teleported"), MessageStatus::Unknown("teleported".into()));
     }
 
     #[test]
@@ -1283,10 +1096,7 @@ mod tests {
                 assert!(later.supersedes(earlier), "{later} after {earlier}");
                 assert!(!earlier.supersedes(later), "{earlier} after {later}");
             }
-            assert!(
-                !earlier.supersedes(earlier),
-                "a duplicate {earlier} changes nothing"
-            );
+            assert!(!earlier.supersedes(earlier), "a duplicate {earlier} changes nothing");
         }
         for terminal in [Undelivered, Failed, Canceled] {
             assert!(terminal.supersedes(&Sent) && terminal.supersedes(&Queued));
@@ -1318,27 +1128,15 @@ mod tests {
         assert_eq!(callback.to.as_deref(), Some("+14155550100"));
         assert_eq!(callback.account_sid, "AC1");
 
-        let older = pairs(&[
-            ("SmsSid", "SM2"),
-            ("SmsStatus", "sent"),
-            ("AccountSid", "AC1"),
-            ("ErrorCode", ""),
-        ]);
+        let older = pairs(&[("SmsSid", "SM2"), ("SmsStatus", "sent"), ("AccountSid", "AC1"), ("ErrorCode", "")]);
         let callback = StatusCallback::from_params(&older).unwrap();
         assert_eq!(
-            (
-                callback.message_sid.as_str(),
-                callback.message_status,
-                callback.error_code
-            ),
+            (callback.message_sid.as_str(), callback.message_status, callback.error_code),
             ("SM2", MessageStatus::Sent, None)
         );
 
         assert_eq!(
-            StatusCallback::from_params(&pairs(&[
-                ("MessageStatus", "sent"),
-                ("AccountSid", "AC1")
-            ])),
+            StatusCallback::from_params(&pairs(&[("MessageStatus", "sent"), ("AccountSid", "AC1")])),
             Err(WebhookError::Missing("MessageSid"))
         );
         assert!(matches!(
@@ -1348,10 +1146,7 @@ mod tests {
                 ("AccountSid", "AC1"),
                 ("ErrorCode", "x")
             ])),
-            Err(WebhookError::Invalid {
-                field: "ErrorCode",
-                ..
-            })
+            Err(WebhookError::Invalid { field: "ErrorCode", .. })
         ));
     }
 
@@ -1370,14 +1165,8 @@ mod tests {
         let inbound = InboundMessage::from_params(&params).unwrap();
         assert_eq!(inbound.body, "");
         assert_eq!(inbound.num_media, 2);
-        assert_eq!(
-            inbound.media_urls,
-            vec!["https://api.twilio.com/m/1", "https://api.twilio.com/m/2"]
-        );
-        assert_eq!(
-            InboundMessage::from_params(&params[..3]),
-            Err(WebhookError::Missing("To"))
-        );
+        assert_eq!(inbound.media_urls, vec!["https://api.twilio.com/m/1", "https://api.twilio.com/m/2"]);
+        assert_eq!(InboundMessage::from_params(&params[..3]), Err(WebhookError::Missing("To")));
         let huge = pairs(&[
             ("MessageSid", "SM1"),
             ("AccountSid", "AC1"),
@@ -1385,9 +1174,6 @@ mod tests {
             ("To", "+2"),
             ("NumMedia", "4000000000"),
         ]);
-        assert!(InboundMessage::from_params(&huge)
-            .unwrap()
-            .media_urls
-            .is_empty());
+        assert!(InboundMessage::from_params(&huge).unwrap().media_urls.is_empty());
     }
 }

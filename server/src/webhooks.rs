@@ -66,9 +66,13 @@ pub async fn inbound(
         Ok(message) => message,
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
-    match db::webhooks::record_inbound(&state.db, &message.message_sid, &message.from, &message.to, &message.body).await {
+    match db::webhooks::record_inbound(&state.db, &message.message_sid, &message.from, &message.to, &message.body).await
+    {
         // An empty TwiML answer: replies are sent by people, not by this webhook.
-        Ok(_) => ([(header::CONTENT_TYPE, "text/xml")], "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>").into_response(),
+        Ok(_) => {
+            ([(header::CONTENT_TYPE, "text/xml")], "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>")
+                .into_response()
+        }
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }

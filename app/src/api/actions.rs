@@ -67,7 +67,10 @@ pub async fn list_actions(org_id: Uuid, #[server(default)] status: String) -> Re
     auth::require_member(&state, org_id, Role::Admin).await?;
     let status = match status.trim() {
         "" | "all" => None,
-        raw => Some(ActionStatus::parse(raw).ok_or_else(|| AppError::invalid("status", format!("\"{raw}\" is not a status.")))?),
+        raw => Some(
+            ActionStatus::parse(raw)
+                .ok_or_else(|| AppError::invalid("status", format!("\"{raw}\" is not a status.")))?,
+        ),
     };
     db::actions::list(&state.db, org_id, status).await
 }
@@ -123,13 +126,17 @@ pub async fn save_action(
         disclaimer: disclaimer.trim().to_string(),
         start_label: match start_label.trim() {
             "" => "Start Texting".to_string(),
-            label if label.chars().count() > 40 => return Err(AppError::invalid("start_label", "Keep the button label to 40 characters.")),
+            label if label.chars().count() > 40 => {
+                return Err(AppError::invalid("start_label", "Keep the button label to 40 characters."))
+            }
             label => label.to_string(),
         },
         folder: folder.trim().to_string(),
         contact_list_id: match contact_list_id.trim() {
             "" => None,
-            raw => Some(Uuid::parse_str(raw).map_err(|_| AppError::invalid("contact_list_id", "Choose a contact list."))?),
+            raw => {
+                Some(Uuid::parse_str(raw).map_err(|_| AppError::invalid("contact_list_id", "Choose a contact list."))?)
+            }
         },
         preferred_area_codes: parse_area_codes(&preferred_area_codes, "preferred_area_codes")?,
         alternate_area_code: parse_area_codes(&alternate_area_code, "alternate_area_code")?.first().copied(),
@@ -159,7 +166,8 @@ pub async fn change_action_status(
     use crate::server::{auth, db, state};
     let state = state()?;
     auth::require_member(&state, org_id, Role::Admin).await?;
-    let transition = Transition::parse(transition.trim()).ok_or_else(|| AppError::invalid("transition", "Unknown change."))?;
+    let transition =
+        Transition::parse(transition.trim()).ok_or_else(|| AppError::invalid("transition", "Unknown change."))?;
     let publish_at = match publish_at.trim() {
         "" => None,
         raw => Some(
@@ -234,6 +242,8 @@ mod tests {
         assert_eq!(parse_title("  GOTV   week 1 ").unwrap(), "GOTV week 1");
         assert!(parse_title("   ").is_err());
         assert_eq!(parse_area_codes("312, 773 312", "x").unwrap(), vec![312, 773]);
-        assert!(matches!(parse_area_codes("12", "alternate_area_code"), Err(AppError::Invalid { field, .. }) if field == "alternate_area_code"));
+        assert!(
+            matches!(parse_area_codes("12", "alternate_area_code"), Err(AppError::Invalid { field, .. }) if field == "alternate_area_code")
+        );
     }
 }

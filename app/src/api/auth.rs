@@ -53,7 +53,11 @@ pub async fn sign_up(
 }
 
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String, #[server(default)] next: String) -> Result<SessionUser, AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    #[server(default)] next: String,
+) -> Result<SessionUser, AppError> {
     use crate::server::{auth, state};
     let state = state()?;
     let user = auth::sign_in(&state, &email, password).await?;

@@ -114,8 +114,8 @@ pub async fn start_import(org_id: Uuid, name: String, mapping: String, encoding:
     let state = state()?;
     let caller = auth::require_member(&state, org_id, Role::Admin).await?;
     let name = crate::domain::ListName::parse(&name).map_err(|m| AppError::invalid("name", m))?;
-    let mapping: ColumnMapping =
-        serde_json::from_str(&mapping).map_err(|_| AppError::invalid("mapping", "The column mapping could not be read."))?;
+    let mapping: ColumnMapping = serde_json::from_str(&mapping)
+        .map_err(|_| AppError::invalid("mapping", "The column mapping could not be read."))?;
     mapping.validate().map_err(|e| AppError::invalid("mapping", e.to_string()))?;
     let encoding = TextEncoding::parse(&encoding).map_err(|m| AppError::invalid("encoding", m))?;
     db::contacts::create_import(&state.db, &caller, name.as_str(), &mapping, encoding).await

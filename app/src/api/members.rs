@@ -62,7 +62,12 @@ pub async fn create_invite(org_id: Uuid, email: String, role: String) -> Result<
     let caller = auth::require_member(&state, org_id, Role::Admin).await?;
     let email = Email::parse(&email).map_err(|m| AppError::invalid("email", m))?;
     let role = match Role::parse(&role).map_err(|m| AppError::invalid("role", m))? {
-        Role::Owner => return Err(AppError::invalid("role", "Invite as admin or volunteer; make someone an owner once they have joined.")),
+        Role::Owner => {
+            return Err(AppError::invalid(
+                "role",
+                "Invite as admin or volunteer; make someone an owner once they have joined.",
+            ))
+        }
         role => role,
     };
     db::invites::create(&state.db, &state.config, &caller, &email, role).await

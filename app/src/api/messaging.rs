@@ -16,7 +16,12 @@ pub struct SentMessage {
 /// Queues `body` for the contact of `conversation_id`. `idempotency_key` comes from the
 /// browser, one per press of Send: retries and double clicks reuse it and get the same answer.
 #[server(endpoint = "send_message")]
-pub async fn send_message(org_id: Uuid, conversation_id: i64, body: String, idempotency_key: String) -> Result<SentMessage, AppError> {
+pub async fn send_message(
+    org_id: Uuid,
+    conversation_id: i64,
+    body: String,
+    idempotency_key: String,
+) -> Result<SentMessage, AppError> {
     use crate::domain::Role;
     use crate::server::{auth, db, state};
     let state = state()?;

@@ -101,7 +101,10 @@ pub fn parse(
         .map_err(|m| AppError::invalid("window_end", format!("Texting window: {m}")))?;
     let zone = default_time_zone.trim();
     if zone.parse::<chrono_tz::Tz>().is_err() {
-        return Err(AppError::invalid("default_time_zone", format!("\"{zone}\" is not a time zone like America/New_York.")));
+        return Err(AppError::invalid(
+            "default_time_zone",
+            format!("\"{zone}\" is not a time zone like America/New_York."),
+        ));
     }
     let batch_size: i32 = batch_size
         .trim()
@@ -111,12 +114,9 @@ pub fn parse(
         .ok_or_else(|| AppError::invalid("batch_size", "The batch size is a whole number from 1 to 500."))?;
     let mut area_codes = Vec::new();
     for part in preferred_area_codes.split([',', ' ', ';']).filter(|p| !p.trim().is_empty()) {
-        let code: i32 = part
-            .trim()
-            .parse()
-            .ok()
-            .filter(|c| (200..=999).contains(c))
-            .ok_or_else(|| AppError::invalid("preferred_area_codes", format!("\"{}\" is not a 3-digit area code.", part.trim())))?;
+        let code: i32 = part.trim().parse().ok().filter(|c| (200..=999).contains(c)).ok_or_else(|| {
+            AppError::invalid("preferred_area_codes", format!("\"{}\" is not a 3-digit area code.", part.trim()))
+        })?;
         if !area_codes.contains(&code) {
             area_codes.push(code);
         }
@@ -162,7 +162,20 @@ mod tests {
 
     #[test]
     fn a_valid_form_parses() {
-        let s = parse("09:00", "21:00", "America/Chicago", "50", "312, 773 312", "friend", "a volunteer", true, false, ok(), "us").unwrap();
+        let s = parse(
+            "09:00",
+            "21:00",
+            "America/Chicago",
+            "50",
+            "312, 773 312",
+            "friend",
+            "a volunteer",
+            true,
+            false,
+            ok(),
+            "us",
+        )
+        .unwrap();
         assert_eq!(s.preferred_area_codes, vec![312, 773]);
         assert_eq!(s.sms_segment_price_micros, 7_900);
         assert_eq!(s.default_region, "US");
@@ -174,12 +187,45 @@ mod tests {
             Err(AppError::Invalid { field, .. }) => field,
             other => panic!("{other:?}"),
         };
-        assert_eq!(field(parse("21:00", "09:00", "America/Chicago", "50", "", "f", "v", true, false, ok(), "US")), "window_end");
-        assert_eq!(field(parse("09:00", "21:00", "Mars/Olympus", "50", "", "f", "v", true, false, ok(), "US")), "default_time_zone");
-        assert_eq!(field(parse("09:00", "21:00", "America/Chicago", "0", "", "f", "v", true, false, ok(), "US")), "batch_size");
-        assert_eq!(field(parse("09:00", "21:00", "America/Chicago", "50", "31", "f", "v", true, false, ok(), "US")), "preferred_area_codes");
-        assert_eq!(field(parse("09:00", "21:00", "America/Chicago", "50", "", " ", "v", true, false, ok(), "US")), "contact_fallback_name");
-        assert_eq!(field(parse("09:00", "21:00", "America/Chicago", "50", "", "f", "v", true, false, ["x", "1", "1", "1"], "US")), "sms_price");
-        assert_eq!(field(parse("09:00", "21:00", "America/Chicago", "50", "", "f", "v", true, false, ok(), "ZZ")), "default_region");
+        assert_eq!(
+            field(parse("21:00", "09:00", "America/Chicago", "50", "", "f", "v", true, false, ok(), "US")),
+            "window_end"
+        );
+        assert_eq!(
+            field(parse("09:00", "21:00", "Mars/Olympus", "50", "", "f", "v", true, false, ok(), "US")),
+            "default_time_zone"
+        );
+        assert_eq!(
+            field(parse("09:00", "21:00", "America/Chicago", "0", "", "f", "v", true, false, ok(), "US")),
+            "batch_size"
+        );
+        assert_eq!(
+            field(parse("09:00", "21:00", "America/Chicago", "50", "31", "f", "v", true, false, ok(), "US")),
+            "preferred_area_codes"
+        );
+        assert_eq!(
+            field(parse("09:00", "21:00", "America/Chicago", "50", "", " ", "v", true, false, ok(), "US")),
+            "contact_fallback_name"
+        );
+        assert_eq!(
+            field(parse(
+                "09:00",
+                "21:00",
+                "America/Chicago",
+                "50",
+                "",
+                "f",
+                "v",
+                true,
+                false,
+                ["x", "1", "1", "1"],
+                "US"
+            )),
+            "sms_price"
+        );
+        assert_eq!(
+            field(parse("09:00", "21:00", "America/Chicago", "50", "", "f", "v", true, false, ok(), "ZZ")),
+            "default_region"
+        );
     }
 }

@@ -36,8 +36,13 @@ pub const DEFAULT_RUN_DAYS: i64 = 15;
 pub const MAX_RUN_DAYS: i64 = 30;
 
 impl ActionStatus {
-    pub const ALL: [ActionStatus; 5] =
-        [ActionStatus::Draft, ActionStatus::Scheduled, ActionStatus::Published, ActionStatus::Paused, ActionStatus::Closed];
+    pub const ALL: [ActionStatus; 5] = [
+        ActionStatus::Draft,
+        ActionStatus::Scheduled,
+        ActionStatus::Published,
+        ActionStatus::Paused,
+        ActionStatus::Closed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -92,10 +97,17 @@ impl ActionStatus {
 
     /// The transitions an admin can choose from here, for the buttons the page shows.
     pub fn choices(self) -> Vec<Transition> {
-        [Transition::Publish, Transition::Schedule, Transition::Unschedule, Transition::Pause, Transition::Resume, Transition::Close]
-            .into_iter()
-            .filter(|t| self.apply(*t).is_ok())
-            .collect()
+        [
+            Transition::Publish,
+            Transition::Schedule,
+            Transition::Unschedule,
+            Transition::Pause,
+            Transition::Resume,
+            Transition::Close,
+        ]
+        .into_iter()
+        .filter(|t| self.apply(*t).is_ok())
+        .collect()
     }
 }
 
@@ -112,9 +124,16 @@ impl Transition {
     }
 
     pub fn parse(raw: &str) -> Option<Transition> {
-        [Transition::Schedule, Transition::Unschedule, Transition::Publish, Transition::Pause, Transition::Resume, Transition::Close]
-            .into_iter()
-            .find(|t| t.as_str() == raw)
+        [
+            Transition::Schedule,
+            Transition::Unschedule,
+            Transition::Publish,
+            Transition::Pause,
+            Transition::Resume,
+            Transition::Close,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == raw)
     }
 
     fn past_tense(self) -> &'static str {
@@ -164,7 +183,15 @@ mod tests {
     fn illegal_transitions_say_why() {
         use ActionStatus::*;
         use Transition::*;
-        for (from, t) in [(Draft, Pause), (Draft, Resume), (Published, Publish), (Published, Schedule), (Paused, Pause), (Scheduled, Resume), (Published, Unschedule)] {
+        for (from, t) in [
+            (Draft, Pause),
+            (Draft, Resume),
+            (Published, Publish),
+            (Published, Schedule),
+            (Paused, Pause),
+            (Scheduled, Resume),
+            (Published, Unschedule),
+        ] {
             let err = from.apply(t).unwrap_err();
             assert!(err.starts_with("A "), "{from:?} {t:?}: {err}");
         }

@@ -93,7 +93,11 @@ pub fn parse_dollars(raw: &str) -> Result<i64, String> {
     }
     let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| invalid())? };
     let frac_micros: i64 = format!("{frac:0<6}").parse().map_err(|_| invalid())?;
-    whole.checked_mul(1_000_000).and_then(|w| w.checked_add(frac_micros)).filter(|v| *v <= 1_000_000_000).ok_or_else(invalid)
+    whole
+        .checked_mul(1_000_000)
+        .and_then(|w| w.checked_add(frac_micros))
+        .filter(|v| *v <= 1_000_000_000)
+        .ok_or_else(invalid)
 }
 
 /// Micros as a plain decimal for a form field ("0.0079").
@@ -107,7 +111,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const PRICES: Prices = Prices { sms_segment_micros: 7_900, mms_micros: 20_000, carrier_fee_micros: 3_000, number_monthly_micros: 1_150_000 };
+    const PRICES: Prices = Prices {
+        sms_segment_micros: 7_900,
+        mms_micros: 20_000,
+        carrier_fee_micros: 3_000,
+        number_monthly_micros: 1_150_000,
+    };
 
     #[test]
     fn sms_estimate() {

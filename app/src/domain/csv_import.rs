@@ -72,8 +72,8 @@ impl TextEncoding {
 /// no encoding crate (and its tables for every other encoding) is pulled into the wasm bundle.
 fn decode_windows_1252(bytes: &[u8]) -> Cow<'_, str> {
     const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
-        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘',
+        '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
     ];
     if bytes.is_ascii() {
         // ASCII is the same in both encodings.
@@ -176,7 +176,10 @@ impl RecordReader {
     }
 
     /// Ends the input, delivering a last record that had no line break after it.
-    pub fn finish<E: From<CsvError>>(&mut self, on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>) -> Result<(), E> {
+    pub fn finish<E: From<CsvError>>(
+        &mut self,
+        on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
         self.run(&[], true, on_record)
     }
 
@@ -215,7 +218,8 @@ impl RecordReader {
                 }
                 Record => {
                     self.row += 1;
-                    let record = RawRecord { row: self.row, buf: &self.out[..self.out_len], ends: &self.ends[..self.ends_len] };
+                    let record =
+                        RawRecord { row: self.row, buf: &self.out[..self.out_len], ends: &self.ends[..self.ends_len] };
                     let outcome = on_record(record);
                     self.out_len = 0;
                     self.ends_len = 0;
@@ -297,10 +301,9 @@ impl ColumnRole {
         match field_name(header).as_str() {
             "first_name" | "firstname" | "first" | "fname" | "given_name" | "givenname" => ColumnRole::FirstName,
             "last_name" | "lastname" | "last" | "lname" | "surname" | "family_name" => ColumnRole::LastName,
-            "cell" | "cell_phone" | "cellphone" | "cell_number" | "phone" | "phone_number" | "phonenumber" | "mobile"
-            | "mobile_phone" | "mobile_number" | "mobilephone" | "wireless" | "number" | "sms" | "cell_1" | "phone_1" => {
-                ColumnRole::Cell
-            }
+            "cell" | "cell_phone" | "cellphone" | "cell_number" | "phone" | "phone_number" | "phonenumber"
+            | "mobile" | "mobile_phone" | "mobile_number" | "mobilephone" | "wireless" | "number" | "sms"
+            | "cell_1" | "phone_1" => ColumnRole::Cell,
             "zip" | "zip_code" | "zipcode" | "zip5" | "postal_code" | "postalcode" | "postcode" => ColumnRole::Zip,
             "email" | "email_address" | "e_mail" | "emailaddress" => ColumnRole::Email,
             "external_id" | "externalid" | "id" | "voter_id" | "voterid" | "van_id" | "vanid" | "contact_id" => {
@@ -461,9 +464,7 @@ pub fn preview(head: &[u8], encoding: TextEncoding, max_rows: usize, complete: b
         let mut fields = Vec::with_capacity(record.len());
         for i in 0..record.len() {
             let column = headers.get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1));
-            let text = encoding
-                .decode(record.field(i))
-                .ok_or(CsvError::NotUtf8 { row: record.row, column })?;
+            let text = encoding.decode(record.field(i)).ok_or(CsvError::NotUtf8 { row: record.row, column })?;
             fields.push(text.trim().to_string());
         }
         if record.row == 1 {

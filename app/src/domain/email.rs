@@ -14,9 +14,9 @@ impl Email {
         // RFC syntax is the crate's job; we additionally want a domain with a dot, since
         // "me@localhost" is never what an organizer meant to type.
         let valid = email_address::EmailAddress::is_valid(&candidate)
-            && candidate.rsplit_once('@').is_some_and(|(_, domain)| {
-                domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-            });
+            && candidate
+                .rsplit_once('@')
+                .is_some_and(|(_, domain)| domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'));
         if !valid || candidate.len() > 254 {
             return Err(format!("\"{}\" is not a valid e-mail address.", raw.trim()));
         }

@@ -93,10 +93,7 @@ impl InboundIntent {
             return InboundIntent::OptOut;
         }
         // "STOP STOP", "Stop. Unsubscribe.": nothing but opt-out keywords, repeated.
-        if folded
-            .split(' ')
-            .all(|word| OPT_OUT_KEYWORDS.contains(&word))
-        {
+        if folded.split(' ').all(|word| OPT_OUT_KEYWORDS.contains(&word)) {
             return InboundIntent::OptOut;
         }
         if is(OPT_IN_KEYWORDS) {
@@ -105,10 +102,7 @@ impl InboundIntent {
         if is(HELP_KEYWORDS) {
             return InboundIntent::Help;
         }
-        if OPT_OUT_PHRASES
-            .iter()
-            .any(|phrase| contains_phrase(&folded, phrase))
-        {
+        if OPT_OUT_PHRASES.iter().any(|phrase| contains_phrase(&folded, phrase)) {
             return InboundIntent::OptOut;
         }
         InboundIntent::Other
@@ -249,15 +243,9 @@ mod tests {
     fn folding() {
         assert_eq!(fold_for_matching("  'STOP!' "), "stop");
         assert_eq!(fold_for_matching("Don’t  text—me"), "don t text me");
-        assert_eq!(
-            fold_for_matching("QUÍTAME de la LISTA"),
-            "quitame de la lista"
-        );
+        assert_eq!(fold_for_matching("QUÍTAME de la LISTA"), "quitame de la lista");
         assert_eq!(fold_for_matching("Ｈｅｌｐ"), "help");
-        assert!(contains_phrase(
-            "por favor quitame de la lista",
-            "quítame de la lista"
-        ));
+        assert!(contains_phrase("por favor quitame de la lista", "quítame de la lista"));
         assert!(!contains_phrase("unstoppable", "stop"));
     }
 

@@ -29,14 +29,8 @@ pub struct Region {
 }
 
 impl Region {
-    pub const US: Region = Region {
-        code: *b"US",
-        nanp: true,
-    };
-    pub const CA: Region = Region {
-        code: *b"CA",
-        nanp: true,
-    };
+    pub const US: Region = Region { code: *b"US", nanp: true };
+    pub const CA: Region = Region { code: *b"CA", nanp: true };
 
     /// A two-letter ISO 3166 code that the phone number metadata knows ("US", "ca", "GB").
     pub fn parse(raw: &str) -> Result<Region, String> {
@@ -49,10 +43,7 @@ impl Region {
         // would put all of it in the browser bundle of any page with a region picker. A test
         // checks the two agree.
         upper.parse::<country::Id>().map_err(|_| unknown())?;
-        Ok(Region {
-            code: [a, b],
-            nanp: NANP_REGIONS.contains(&upper.as_str()),
-        })
+        Ok(Region { code: [a, b], nanp: NANP_REGIONS.contains(&upper.as_str()) })
     }
 
     pub fn as_str(&self) -> &str {
@@ -68,8 +59,8 @@ impl Region {
 
 /// The regions dialled with +1 (checked against the metadata by a test).
 const NANP_REGIONS: [&str; 25] = [
-    "AG", "AI", "AS", "BB", "BM", "BS", "CA", "DM", "DO", "GD", "GU", "JM", "KN", "KY", "LC", "MP",
-    "MS", "PR", "SX", "TC", "TT", "US", "VC", "VG", "VI",
+    "AG", "AI", "AS", "BB", "BM", "BS", "CA", "DM", "DO", "GD", "GU", "JM", "KN", "KY", "LC", "MP", "MS", "PR", "SX",
+    "TC", "TT", "US", "VC", "VG", "VI",
 ];
 
 impl fmt::Display for Region {
@@ -142,9 +133,7 @@ impl PhoneNumber {
             // Handing the library the canonical form also sidesteps its misreading of
             // "+1876-210-1234" (a "+" group followed by "-" or "." is taken for a longer
             // country code), so every written shape of a number gets the same answer.
-            FastPath::AskLibrary(national) => {
-                parse_with_library(&format!("+1{national:010}"), default_region)
-            }
+            FastPath::AskLibrary(national) => parse_with_library(&format!("+1{national:010}"), default_region),
             FastPath::NotNanp => parse_with_library(raw, default_region),
         }
     }
@@ -179,14 +168,11 @@ impl PhoneNumber {
 
     /// The area code of a +1 (NANP) number, the fallback signal for the contact's time zone.
     pub fn area_code(&self) -> Option<u16> {
-        self.nanp_national()
-            .and_then(|national| national[..3].parse().ok())
+        self.nanp_national().and_then(|national| national[..3].parse().ok())
     }
 
     fn nanp_national(&self) -> Option<&str> {
-        self.0
-            .strip_prefix("+1")
-            .filter(|national| national.len() == 10)
+        self.0.strip_prefix("+1").filter(|national| national.len() == 10)
     }
 }
 
@@ -224,9 +210,7 @@ impl<'de> Deserialize<'de> for PhoneNumber {
 fn is_e164_shape(raw: &str) -> bool {
     match raw.as_bytes() {
         [b'+', first, rest @ ..] => {
-            (b'1'..=b'9').contains(first)
-                && (6..=14).contains(&rest.len())
-                && rest.iter().all(u8::is_ascii_digit)
+            (b'1'..=b'9').contains(first) && (6..=14).contains(&rest.len()) && rest.iter().all(u8::is_ascii_digit)
         }
         _ => false,
     }
@@ -239,13 +223,9 @@ fn parse_with_library(raw: &str, region: Region) -> Result<PhoneNumber, PhoneErr
     }
     let number = phonenumber::parse(Some(region.id()), raw).map_err(|e| match e {
         phonenumber::ParseError::InvalidCountryCode => PhoneError::UnknownCountryCode,
-        phonenumber::ParseError::TooShortAfterIdd | phonenumber::ParseError::TooShortNsn => {
-            PhoneError::TooShort
-        }
+        phonenumber::ParseError::TooShortAfterIdd | phonenumber::ParseError::TooShortNsn => PhoneError::TooShort,
         phonenumber::ParseError::TooLong => PhoneError::TooLong,
-        phonenumber::ParseError::NoNumber | phonenumber::ParseError::MalformedInteger(_) => {
-            PhoneError::NotANumber
-        }
+        phonenumber::ParseError::NoNumber | phonenumber::ParseError::MalformedInteger(_) => PhoneError::NotANumber,
     })?;
     // An extension means an office switchboard: the text would go to the main line.
     if number.extension().is_some() {
@@ -376,35 +356,31 @@ enum AreaClass {
 // metadata update that changes an area code fails that test instead of making the two paths
 // disagree. Area codes in none of these lists are unassigned.
 const GEOGRAPHIC: &[u16] = &[
-    201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218, 219, 220,
-    223, 224, 225, 226, 227, 228, 229, 231, 234, 235, 236, 239, 240, 248, 249, 250, 251, 252, 253,
-    254, 256, 257, 260, 262, 263, 267, 269, 270, 272, 276, 279, 281, 283, 289, 301, 302, 303, 304,
-    305, 306, 307, 308, 309, 310, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 323, 324, 325,
-    326, 327, 329, 330, 331, 332, 334, 336, 337, 339, 341, 343, 346, 347, 350, 351, 352, 353, 354,
-    360, 361, 363, 364, 365, 367, 368, 369, 380, 382, 385, 386, 401, 402, 403, 404, 405, 406, 407,
-    408, 409, 410, 412, 413, 414, 415, 416, 417, 418, 419, 423, 424, 425, 428, 430, 431, 432, 434,
-    435, 437, 438, 440, 442, 443, 445, 447, 448, 450, 458, 463, 464, 468, 469, 470, 474, 475, 478,
-    479, 480, 484, 501, 502, 503, 504, 505, 506, 507, 508, 509, 510, 512, 513, 514, 515, 516, 517,
-    518, 519, 520, 530, 531, 534, 539, 540, 541, 548, 551, 557, 559, 561, 562, 563, 564, 567, 570,
-    571, 572, 573, 574, 575, 579, 580, 581, 582, 584, 585, 586, 587, 601, 602, 603, 604, 605, 606,
-    607, 608, 609, 610, 612, 613, 614, 615, 616, 617, 618, 619, 620, 623, 626, 628, 629, 630, 631,
-    636, 639, 640, 641, 645, 646, 647, 650, 651, 656, 657, 659, 660, 661, 662, 667, 669, 672, 678,
-    680, 681, 682, 683, 686, 689, 701, 702, 703, 704, 705, 706, 707, 708, 709, 712, 713, 714, 715,
-    716, 717, 718, 719, 720, 724, 725, 726, 727, 728, 730, 731, 732, 734, 737, 738, 740, 742, 743,
-    747, 748, 753, 754, 757, 760, 762, 763, 765, 769, 770, 771, 772, 773, 774, 775, 778, 779, 780,
-    781, 782, 785, 786, 787, 801, 802, 803, 804, 805, 806, 807, 808, 810, 812, 813, 814, 815, 816,
-    817, 818, 819, 820, 821, 825, 826, 828, 830, 831, 832, 835, 838, 839, 840, 843, 845, 847, 848,
-    850, 854, 856, 857, 858, 859, 860, 862, 863, 864, 865, 867, 870, 872, 873, 878, 879, 901, 902,
-    903, 904, 905, 906, 907, 908, 909, 910, 912, 913, 914, 915, 916, 917, 918, 919, 920, 925, 928,
-    929, 930, 931, 934, 936, 937, 938, 939, 940, 941, 942, 943, 945, 947, 948, 949, 951, 952, 954,
-    956, 959, 970, 971, 972, 973, 975, 978, 979, 980, 984, 985, 986, 989,
+    201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218, 219, 220, 223, 224, 225, 226,
+    227, 228, 229, 231, 234, 235, 236, 239, 240, 248, 249, 250, 251, 252, 253, 254, 256, 257, 260, 262, 263, 267, 269,
+    270, 272, 276, 279, 281, 283, 289, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 312, 313, 314, 315, 316, 317,
+    318, 319, 320, 321, 323, 324, 325, 326, 327, 329, 330, 331, 332, 334, 336, 337, 339, 341, 343, 346, 347, 350, 351,
+    352, 353, 354, 360, 361, 363, 364, 365, 367, 368, 369, 380, 382, 385, 386, 401, 402, 403, 404, 405, 406, 407, 408,
+    409, 410, 412, 413, 414, 415, 416, 417, 418, 419, 423, 424, 425, 428, 430, 431, 432, 434, 435, 437, 438, 440, 442,
+    443, 445, 447, 448, 450, 458, 463, 464, 468, 469, 470, 474, 475, 478, 479, 480, 484, 501, 502, 503, 504, 505, 506,
+    507, 508, 509, 510, 512, 513, 514, 515, 516, 517, 518, 519, 520, 530, 531, 534, 539, 540, 541, 548, 551, 557, 559,
+    561, 562, 563, 564, 567, 570, 571, 572, 573, 574, 575, 579, 580, 581, 582, 584, 585, 586, 587, 601, 602, 603, 604,
+    605, 606, 607, 608, 609, 610, 612, 613, 614, 615, 616, 617, 618, 619, 620, 623, 626, 628, 629, 630, 631, 636, 639,
+    640, 641, 645, 646, 647, 650, 651, 656, 657, 659, 660, 661, 662, 667, 669, 672, 678, 680, 681, 682, 683, 686, 689,
+    701, 702, 703, 704, 705, 706, 707, 708, 709, 712, 713, 714, 715, 716, 717, 718, 719, 720, 724, 725, 726, 727, 728,
+    730, 731, 732, 734, 737, 738, 740, 742, 743, 747, 748, 753, 754, 757, 760, 762, 763, 765, 769, 770, 771, 772, 773,
+    774, 775, 778, 779, 780, 781, 782, 785, 786, 787, 801, 802, 803, 804, 805, 806, 807, 808, 810, 812, 813, 814, 815,
+    816, 817, 818, 819, 820, 821, 825, 826, 828, 830, 831, 832, 835, 838, 839, 840, 843, 845, 847, 848, 850, 854, 856,
+    857, 858, 859, 860, 862, 863, 864, 865, 867, 870, 872, 873, 878, 879, 901, 902, 903, 904, 905, 906, 907, 908, 909,
+    910, 912, 913, 914, 915, 916, 917, 918, 919, 920, 925, 928, 929, 930, 931, 934, 936, 937, 938, 939, 940, 941, 942,
+    943, 945, 947, 948, 949, 951, 952, 954, 956, 959, 970, 971, 972, 973, 975, 978, 979, 980, 984, 985, 986, 989,
 ];
 const TOLL_FREE: &[u16] = &[800, 833, 844, 855, 866, 877, 888];
 const PREMIUM: &[u16] = &[900];
 const LIBRARY: &[u16] = &[
-    242, 246, 264, 268, 274, 284, 340, 345, 441, 472, 473, 500, 521, 522, 523, 524, 525, 526, 527,
-    528, 529, 532, 533, 544, 566, 577, 588, 600, 622, 633, 649, 658, 664, 670, 671, 684, 721, 758,
-    767, 784, 809, 829, 849, 868, 869, 876, 983,
+    242, 246, 264, 268, 274, 284, 340, 345, 441, 472, 473, 500, 521, 522, 523, 524, 525, 526, 527, 528, 529, 532, 533,
+    544, 566, 577, 588, 600, 622, 633, 649, 658, 664, 670, 671, 684, 721, 758, 767, 784, 809, 829, 849, 868, 869, 876,
+    983,
 ];
 
 /// Area codes 200–999 by class, built at compile time so a lookup is one index.
@@ -459,11 +435,7 @@ mod tests {
             "011 1 212 456 7890",
             "+1/212/456/7890",
         ] {
-            assert_eq!(
-                us(raw).map(|p| p.0),
-                Ok("+12124567890".to_string()),
-                "{raw:?}"
-            );
+            assert_eq!(us(raw).map(|p| p.0), Ok("+12124567890".to_string()), "{raw:?}");
         }
     }
 
@@ -472,24 +444,13 @@ mod tests {
         // A UK mobile, with and without the default region.
         let gb = Region::parse("gb").unwrap();
         assert_eq!(us("+44 7911 123456").unwrap().as_str(), "+447911123456");
-        assert_eq!(
-            PhoneNumber::parse("07911 123456", gb).unwrap().as_str(),
-            "+447911123456"
-        );
+        assert_eq!(PhoneNumber::parse("07911 123456", gb).unwrap().as_str(), "+447911123456");
         // A Canadian number read with either NANP default.
         assert_eq!(us("(416) 555-2671").unwrap().as_str(), "+14165552671");
-        assert_eq!(
-            PhoneNumber::parse("416 555 2671", Region::CA)
-                .unwrap()
-                .as_str(),
-            "+14165552671"
-        );
+        assert_eq!(PhoneNumber::parse("416 555 2671", Region::CA).unwrap().as_str(), "+14165552671");
         // Outside +1 regions a bare ten-digit number is a national number of that country.
         assert!(PhoneNumber::parse("2124567890", gb).is_err());
-        assert_eq!(
-            PhoneNumber::parse("+1 212 456 7890", gb).unwrap().as_str(),
-            "+12124567890"
-        );
+        assert_eq!(PhoneNumber::parse("+1 212 456 7890", gb).unwrap().as_str(), "+12124567890");
     }
 
     #[test]
@@ -597,9 +558,7 @@ mod tests {
     /// of line numbers. This is what keeps the hand-kept table honest.
     #[test]
     fn table_agrees_with_library_for_every_area_code() {
-        let exchanges = (0..20)
-            .map(|d| d * 10 + 4)
-            .chain((2..10).flat_map(|d| [d * 100, d * 100 + 55]));
+        let exchanges = (0..20).map(|d| d * 10 + 4).chain((2..10).flat_map(|d| [d * 100, d * 100 + 55]));
         for area in 200..1000u64 {
             for (i, exchange) in exchanges.clone().enumerate() {
                 let line = (area * 7919 + i as u64 * 104_729) % 10_000;
@@ -612,10 +571,7 @@ mod tests {
                     FastPath::AskLibrary(n) => {
                         assert_eq!(n, national);
                         let class = AREA_CODES[area as usize - 200];
-                        assert!(
-                            class == AreaClass::Library || class == AreaClass::TollFree,
-                            "{raw}"
-                        );
+                        assert!(class == AreaClass::Library || class == AreaClass::TollFree, "{raw}");
                     }
                     FastPath::NotNanp => panic!("{raw}"),
                 }
@@ -645,24 +601,18 @@ mod tests {
 
     #[test]
     fn library_quirk_does_not_reach_callers() {
-        assert_eq!(
-            parse_with_library("+1212-456-7890", Region::US),
-            Err(PhoneError::UnknownCountryCode)
-        );
+        assert_eq!(parse_with_library("+1212-456-7890", Region::US), Err(PhoneError::UnknownCountryCode));
         assert_eq!(us("+1212-456-7890").unwrap().as_str(), "+12124567890");
         // Also for area codes the library decides (Jamaica).
-        assert_eq!(
-            us("+1876.210.1234"),
-            library_reading("+1876.210.1234", Region::US)
-        );
+        assert_eq!(us("+1876.210.1234"), library_reading("+1876.210.1234", Region::US));
         assert!(us("+1876.210.1234").is_ok());
     }
 
     /// All +1 regions, to check that a bare ten-digit number means the same in each.
     fn nanp_region() -> impl Strategy<Value = Region> {
         prop::sample::select(vec![
-            "US", "CA", "PR", "VI", "GU", "AS", "MP", "JM", "BS", "BB", "AG", "AI", "BM", "DM",
-            "DO", "GD", "KN", "KY", "LC", "MS", "SX", "TC", "TT", "VC", "VG",
+            "US", "CA", "PR", "VI", "GU", "AS", "MP", "JM", "BS", "BB", "AG", "AI", "BM", "DM", "DO", "GD", "KN", "KY",
+            "LC", "MS", "SX", "TC", "TT", "VC", "VG",
         ])
         .prop_map(|code| Region::parse(code).unwrap())
     }

@@ -31,9 +31,7 @@ impl CustomFieldName {
     pub fn parse(raw: &str) -> Result<CustomFieldName, String> {
         let ok = !raw.is_empty()
             && raw.len() <= Self::MAX_LEN
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if ok {
             Ok(CustomFieldName(raw.to_string()))
         } else {
@@ -77,12 +75,8 @@ pub enum Variable {
 
 impl Variable {
     /// The variables every template may use, in the order the editor offers them.
-    pub const BUILT_IN: [Variable; 4] = [
-        Variable::FirstName,
-        Variable::LastName,
-        Variable::SenderFirstName,
-        Variable::OrganizationName,
-    ];
+    pub const BUILT_IN: [Variable; 4] =
+        [Variable::FirstName, Variable::LastName, Variable::SenderFirstName, Variable::OrganizationName];
 
     /// The name between the braces.
     pub fn name(&self) -> String {
@@ -118,10 +112,9 @@ impl Variable {
             "lastName" => Some(Variable::LastName),
             "senderFirstName" => Some(Variable::SenderFirstName),
             "organizationName" => Some(Variable::OrganizationName),
-            _ => name
-                .strip_prefix("custom:")
-                .and_then(|field| CustomFieldName::parse(field).ok())
-                .map(Variable::Custom),
+            _ => {
+                name.strip_prefix("custom:").and_then(|field| CustomFieldName::parse(field).ok()).map(Variable::Custom)
+            }
         }
     }
 }
@@ -166,17 +159,9 @@ pub enum TemplateError {
     /// `{}`.
     EmptyVariable { at: usize },
     /// `{something}` that is not a variable; `name` is what was between the braces.
-    UnknownVariable {
-        name: String,
-        at: usize,
-        suggestion: Option<Variable>,
-    },
+    UnknownVariable { name: String, at: usize, suggestion: Option<Variable> },
     /// `{custom:Bad Name}`: the part after `custom:` is not a valid field name.
-    BadCustomFieldName {
-        name: String,
-        at: usize,
-        suggestion: Option<Variable>,
-    },
+    BadCustomFieldName { name: String, at: usize, suggestion: Option<Variable> },
 }
 
 impl TemplateError {
@@ -211,30 +196,20 @@ impl fmt::Display for TemplateError {
                  literal {{.",
                 at + 1
             ),
-            TemplateError::UnmatchedClosingBrace { at } => write!(
-                f,
-                "Unmatched }} at character {}: remove it, or write }}}} for a literal }}.",
-                at + 1
-            ),
+            TemplateError::UnmatchedClosingBrace { at } => {
+                write!(f, "Unmatched }} at character {}: remove it, or write }}}} for a literal }}.", at + 1)
+            }
             TemplateError::EmptyVariable { at } => write!(
                 f,
                 "Empty variable {{}} at character {}: put a variable name inside, or write \
                  {{{{}}}} for literal braces.",
                 at + 1
             ),
-            TemplateError::UnknownVariable {
-                name,
-                at,
-                suggestion,
-            } => {
+            TemplateError::UnknownVariable { name, at, suggestion } => {
                 write!(f, "Unknown variable {{{name}}} at character {}", at + 1)?;
                 suggest(f, suggestion)
             }
-            TemplateError::BadCustomFieldName {
-                name,
-                at,
-                suggestion,
-            } => {
+            TemplateError::BadCustomFieldName { name, at, suggestion } => {
                 write!(
                     f,
                     "Invalid custom field {{{name}}} at character {}: field names are 1-{} \
@@ -274,10 +249,7 @@ pub struct ScriptTemplate {
 
 impl ScriptTemplate {
     /// Parses a template written for a contact list with the given custom field names.
-    pub fn parse(
-        raw: &str,
-        known_custom_fields: &[String],
-    ) -> Result<ScriptTemplate, TemplateError> {
+    pub fn parse(raw: &str, known_custom_fields: &[String]) -> Result<ScriptTemplate, TemplateError> {
         parse(raw, CustomFields::Known(known_custom_fields))
     }
 
@@ -326,11 +298,7 @@ impl ScriptTemplate {
     /// overestimates rather than under, except in one corner: where a 2-unit character
     /// falls relative to a part boundary can differ between values of equal length, which can
     /// move the count by one part in rare cases.
-    pub fn worst_case_segments(
-        &self,
-        longest: &LongestValues,
-        fallbacks: &RenderContext,
-    ) -> SegmentInfo {
+    pub fn worst_case_segments(&self, longest: &LongestValues, fallbacks: &RenderContext) -> SegmentInfo {
         let mut longest = longest.clone();
         for variable in self.variables() {
             longest.observe_value(&variable, &fallbacks.value(&variable));
@@ -339,10 +307,8 @@ impl ScriptTemplate {
             Part::Text(text) => text.chars().any(|c| gsm7_septets(c).is_none()),
             Part::Var(_) => false,
         });
-        let values_need_ucs2 = self
-            .variables()
-            .iter()
-            .any(|variable| longest.get(variable).is_some_and(|l| l.any_ucs2));
+        let values_need_ucs2 =
+            self.variables().iter().any(|variable| longest.get(variable).is_some_and(|l| l.any_ucs2));
         let ucs2 = literal_needs_ucs2 || values_need_ucs2;
         let mut text = String::new();
         for part in &self.parts {
@@ -383,10 +349,7 @@ impl ScriptTemplate {
             .split(|c: char| !c.is_alphanumeric())
             .any(|word| matches!(word, "STOP" | "ALTO" | "PARA" | "STOPALL" | "UNSUBSCRIBE"));
         let folded = fold_for_matching(&literal);
-        shouted
-            || OPT_OUT_GUIDANCE
-                .iter()
-                .any(|phrase| contains_phrase(&folded, phrase))
+        shouted || OPT_OUT_GUIDANCE.iter().any(|phrase| contains_phrase(&folded, phrase))
     }
 }
 
@@ -490,10 +453,7 @@ fn parse(raw: &str, custom: CustomFields<'_>) -> Result<ScriptTemplate, Template
     if !text.is_empty() {
         parts.push(Part::Text(text));
     }
-    Ok(ScriptTemplate {
-        raw: raw.to_string(),
-        parts,
-    })
+    Ok(ScriptTemplate { raw: raw.to_string(), parts })
 }
 
 fn resolve(name: &str, at: usize, custom: CustomFields<'_>) -> Result<Variable, TemplateError> {
@@ -504,24 +464,18 @@ fn resolve(name: &str, at: usize, custom: CustomFields<'_>) -> Result<Variable, 
         CustomFields::Known(fields) => fields.iter().any(|f| f == field.as_str()),
         CustomFields::AnyWellFormed => true,
     };
-    let unknown = || TemplateError::UnknownVariable {
-        name: name.to_string(),
-        at,
-        suggestion: suggest(name, custom),
-    };
+    let unknown = || TemplateError::UnknownVariable { name: name.to_string(), at, suggestion: suggest(name, custom) };
     match name.strip_prefix("custom:") {
         Some(field) => match CustomFieldName::parse(field) {
             Ok(field) if known(&field) => Ok(Variable::Custom(field)),
             Ok(_) => Err(unknown()),
-            Err(_) => Err(TemplateError::BadCustomFieldName {
-                name: name.to_string(),
-                at,
-                suggestion: suggest(name, custom),
-            }),
+            Err(_) => {
+                Err(TemplateError::BadCustomFieldName { name: name.to_string(), at, suggestion: suggest(name, custom) })
+            }
         },
-        None => Variable::from_name(name)
-            .filter(|variable| !matches!(variable, Variable::Custom(_)))
-            .ok_or_else(unknown),
+        None => {
+            Variable::from_name(name).filter(|variable| !matches!(variable, Variable::Custom(_))).ok_or_else(unknown)
+        }
     }
 }
 
@@ -532,12 +486,7 @@ fn suggest(name: &str, custom: CustomFields<'_>) -> Option<Variable> {
     let wanted = name.trim().to_lowercase();
     let mut candidates: Vec<Variable> = Variable::BUILT_IN.to_vec();
     if let CustomFields::Known(fields) = custom {
-        candidates.extend(
-            fields
-                .iter()
-                .filter_map(|f| CustomFieldName::parse(f).ok())
-                .map(Variable::Custom),
-        );
+        candidates.extend(fields.iter().filter_map(|f| CustomFieldName::parse(f).ok()).map(Variable::Custom));
     }
     if let Some(field) = candidates.iter().find(|v| match v {
         Variable::Custom(field) => field.as_str() == wanted,
@@ -615,19 +564,11 @@ impl RenderContext {
             }
         };
         match variable {
-            Variable::FirstName => {
-                or_fallback(&self.contact_first_name, &self.contact_fallback_first_name)
-            }
+            Variable::FirstName => or_fallback(&self.contact_first_name, &self.contact_fallback_first_name),
             Variable::LastName => collapse(self.contact_last_name.as_deref().unwrap_or("")),
-            Variable::SenderFirstName => {
-                or_fallback(&self.sender_first_name, &self.sender_fallback_first_name)
-            }
+            Variable::SenderFirstName => or_fallback(&self.sender_first_name, &self.sender_fallback_first_name),
             Variable::OrganizationName => collapse(&self.organization_name),
-            Variable::Custom(field) => collapse(
-                self.custom_fields
-                    .get(field.as_str())
-                    .map_or("", String::as_str),
-            ),
+            Variable::Custom(field) => collapse(self.custom_fields.get(field.as_str()).map_or("", String::as_str)),
         }
     }
 }
@@ -681,13 +622,7 @@ impl LongestValues {
         let septets: Option<usize> = value.chars().map(gsm7_septets).sum();
         match septets {
             Some(septets) => {
-                if septets
-                    > longest
-                        .gsm
-                        .chars()
-                        .map(|c| gsm7_septets(c).unwrap_or(0))
-                        .sum::<usize>()
-                {
+                if septets > longest.gsm.chars().map(|c| gsm7_septets(c).unwrap_or(0)).sum::<usize>() {
                     longest.gsm = value.clone();
                 }
             }
@@ -730,10 +665,7 @@ mod tests {
 
     #[test]
     fn parses_into_parts() {
-        let t = parse(
-            "Hi {firstName}, it's {senderFirstName} from {organizationName}. Ward {custom:ward}!",
-        )
-        .unwrap();
+        let t = parse("Hi {firstName}, it's {senderFirstName} from {organizationName}. Ward {custom:ward}!").unwrap();
         assert_eq!(
             t.parts(),
             [
@@ -749,16 +681,8 @@ mod tests {
             ]
         );
         assert_eq!(
-            t.variables()
-                .iter()
-                .map(Variable::placeholder)
-                .collect::<Vec<_>>(),
-            [
-                "{firstName}",
-                "{senderFirstName}",
-                "{organizationName}",
-                "{custom:ward}"
-            ]
+            t.variables().iter().map(Variable::placeholder).collect::<Vec<_>>(),
+            ["{firstName}", "{senderFirstName}", "{organizationName}", "{custom:ward}"]
         );
     }
 
@@ -771,10 +695,7 @@ mod tests {
     #[test]
     fn double_braces_are_literal() {
         let t = parse("Use {{firstName}} to write {firstName}, and }} alone").unwrap();
-        assert_eq!(
-            t.render(&ctx()),
-            "Use {firstName} to write Ana, and } alone"
-        );
+        assert_eq!(t.render(&ctx()), "Use {firstName} to write Ana, and } alone");
         assert_eq!(t.variables(), [Variable::FirstName]);
         assert_eq!(parse("{{{firstName}}}").unwrap().render(&ctx()), "{Ana}");
     }
@@ -782,10 +703,7 @@ mod tests {
     #[test]
     fn errors_name_the_problem_and_place() {
         let err = parse("Hi there, {custm:ward} is yours").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "Unknown variable {custm:ward} at character 11; did you mean {custom:ward}?"
-        );
+        assert_eq!(err.to_string(), "Unknown variable {custm:ward} at character 11; did you mean {custom:ward}?");
         assert_eq!(err.position(), Some(10));
         let err = parse("Hi {firstName, see you").unwrap_err();
         assert_eq!(err, TemplateError::UnclosedBrace { at: 3 });
@@ -794,28 +712,13 @@ mod tests {
             "Unclosed brace at character 4: end the variable with }, or write {{ for a literal {."
         );
         // A space-separated phrase before the next "}" is a missing brace, not a variable.
-        assert_eq!(
-            parse("Hi {firstName, see you {lastName}").unwrap_err(),
-            TemplateError::UnclosedBrace { at: 3 }
-        );
-        assert_eq!(
-            parse("Hi {firstName see} you").unwrap_err(),
-            TemplateError::UnclosedBrace { at: 3 }
-        );
-        assert_eq!(
-            parse("Hi {firstName").unwrap_err(),
-            TemplateError::UnclosedBrace { at: 3 }
-        );
+        assert_eq!(parse("Hi {firstName, see you {lastName}").unwrap_err(), TemplateError::UnclosedBrace { at: 3 });
+        assert_eq!(parse("Hi {firstName see} you").unwrap_err(), TemplateError::UnclosedBrace { at: 3 });
+        assert_eq!(parse("Hi {firstName").unwrap_err(), TemplateError::UnclosedBrace { at: 3 });
         let err = parse("Hi {firstName}} :)").unwrap_err();
         assert_eq!(err, TemplateError::UnmatchedClosingBrace { at: 14 });
-        assert_eq!(
-            err.to_string(),
-            "Unmatched } at character 15: remove it, or write }} for a literal }."
-        );
-        assert_eq!(
-            parse("a {} b").unwrap_err(),
-            TemplateError::EmptyVariable { at: 2 }
-        );
+        assert_eq!(err.to_string(), "Unmatched } at character 15: remove it, or write }} for a literal }.");
+        assert_eq!(parse("a {} b").unwrap_err(), TemplateError::EmptyVariable { at: 2 });
         assert_eq!(parse("").unwrap_err(), TemplateError::Empty);
         assert_eq!(parse(" \n\t ").unwrap_err(), TemplateError::Empty);
         assert_eq!(TemplateError::Empty.position(), None);
@@ -825,18 +728,14 @@ mod tests {
     fn positions_count_characters_not_bytes() {
         let err = parse("¿Cómo estás, {nombre}?").unwrap_err();
         assert_eq!(err.position(), Some(13));
-        assert!(err
-            .to_string()
-            .starts_with("Unknown variable {nombre} at character 14. Use {firstName}"));
+        assert!(err.to_string().starts_with("Unknown variable {nombre} at character 14. Use {firstName}"));
     }
 
     #[test]
     fn suggestions_for_near_misses() {
         let suggestion = |raw: &str| match parse(raw).unwrap_err() {
             TemplateError::UnknownVariable { suggestion, .. }
-            | TemplateError::BadCustomFieldName { suggestion, .. } => {
-                suggestion.map(|v| v.placeholder())
-            }
+            | TemplateError::BadCustomFieldName { suggestion, .. } => suggestion.map(|v| v.placeholder()),
             other => panic!("{other:?}"),
         };
         assert_eq!(suggestion("{firstname}").as_deref(), Some("{firstName}"));
@@ -844,19 +743,10 @@ mod tests {
         assert_eq!(suggestion("{ firstName }").as_deref(), Some("{firstName}"));
         assert_eq!(suggestion("{FirstName}").as_deref(), Some("{firstName}"));
         assert_eq!(suggestion("{orgName}").as_deref(), None);
-        assert_eq!(
-            suggestion("{organisationName}").as_deref(),
-            Some("{organizationName}")
-        );
+        assert_eq!(suggestion("{organisationName}").as_deref(), Some("{organizationName}"));
         assert_eq!(suggestion("{ward}").as_deref(), Some("{custom:ward}"));
-        assert_eq!(
-            suggestion("{custom:polling_plce}").as_deref(),
-            Some("{custom:polling_place}")
-        );
-        assert_eq!(
-            suggestion("{custom:Ward}").as_deref(),
-            Some("{custom:ward}")
-        );
+        assert_eq!(suggestion("{custom:polling_plce}").as_deref(), Some("{custom:polling_place}"));
+        assert_eq!(suggestion("{custom:Ward}").as_deref(), Some("{custom:ward}"));
         assert_eq!(suggestion("{custom:precinct}").as_deref(), None);
         assert_eq!(suggestion("{xyz}").as_deref(), None);
     }
@@ -864,17 +754,10 @@ mod tests {
     #[test]
     fn custom_fields_must_be_known_and_well_formed() {
         let err = parse("{custom:precinct}").unwrap_err();
-        assert!(
-            matches!(err, TemplateError::UnknownVariable { ref name, .. } if name == "custom:precinct")
-        );
+        assert!(matches!(err, TemplateError::UnknownVariable { ref name, .. } if name == "custom:precinct"));
         let err = parse("Go to {custom:Polling-Place}").unwrap_err();
-        assert!(
-            matches!(err, TemplateError::BadCustomFieldName { at: 6, .. }),
-            "{err:?}"
-        );
-        assert!(err
-            .to_string()
-            .starts_with("Invalid custom field {custom:Polling-Place} at character 7"));
+        assert!(matches!(err, TemplateError::BadCustomFieldName { at: 6, .. }), "{err:?}");
+        assert!(err.to_string().starts_with("Invalid custom field {custom:Polling-Place} at character 7"));
         assert!(parse("{custom:}").is_err());
         assert!(CustomFieldName::parse(&"a".repeat(64)).is_ok());
         assert!(CustomFieldName::parse(&"a".repeat(65)).is_err());
@@ -888,17 +771,11 @@ mod tests {
 
     #[test]
     fn renders_values_and_fallbacks() {
-        let t = parse("Hi {firstName} {lastName}! {senderFirstName} / {organizationName} / ward {custom:ward}.")
-            .unwrap();
+        let t =
+            parse("Hi {firstName} {lastName}! {senderFirstName} / {organizationName} / ward {custom:ward}.").unwrap();
         assert_eq!(t.render(&ctx()), "Hi Ana Lima! Sam / Vote Now / ward 12.");
-        let bare = RenderContext {
-            organization_name: "Vote Now".into(),
-            ..RenderContext::default()
-        };
-        assert_eq!(
-            t.render(&bare),
-            "Hi friend ! a volunteer / Vote Now / ward ."
-        );
+        let bare = RenderContext { organization_name: "Vote Now".into(), ..RenderContext::default() };
+        assert_eq!(t.render(&bare), "Hi friend ! a volunteer / Vote Now / ward .");
         let blank = RenderContext {
             contact_first_name: Some("   ".into()),
             contact_last_name: Some("\n".into()),
@@ -909,14 +786,8 @@ mod tests {
             ..bare
         };
         assert_eq!(t.render(&blank), "Hi amigo ! Team / Vote Now / ward .");
-        let messy = RenderContext {
-            contact_first_name: Some("  Ana \n Maria ".into()),
-            ..ctx()
-        };
-        assert_eq!(
-            parse("Hi {firstName}!").unwrap().render(&messy),
-            "Hi Ana Maria!"
-        );
+        let messy = RenderContext { contact_first_name: Some("  Ana \n Maria ".into()), ..ctx() };
+        assert_eq!(parse("Hi {firstName}!").unwrap().render(&messy), "Hi Ana Maria!");
     }
 
     #[test]
@@ -933,10 +804,7 @@ mod tests {
         assert_eq!(json, serde_json::to_string(raw).unwrap());
         assert_eq!(serde_json::from_str::<ScriptTemplate>(&json).unwrap(), t);
         assert!(serde_json::from_str::<ScriptTemplate>("\"Hi {firstName\"").is_err());
-        assert_eq!(
-            serde_json::to_string(&Variable::FirstName).unwrap(),
-            "\"firstName\""
-        );
+        assert_eq!(serde_json::to_string(&Variable::FirstName).unwrap(), "\"firstName\"");
         assert_eq!(t.to_string(), raw);
     }
 
@@ -976,28 +844,16 @@ mod tests {
     #[test]
     fn worst_case_uses_the_longest_values() {
         let t = parse(&format!("Hi {{firstName}}, {}", "x".repeat(140))).unwrap();
-        let fallbacks = RenderContext {
-            organization_name: "Vote Now".into(),
-            ..RenderContext::default()
-        };
+        let fallbacks = RenderContext { organization_name: "Vote Now".into(), ..RenderContext::default() };
         let mut longest = LongestValues::new();
         for name in ["Ana", "Bo", "Maximiliano Alejandro"] {
-            longest.observe(&RenderContext {
-                contact_first_name: Some(name.into()),
-                ..fallbacks.clone()
-            });
+            longest.observe(&RenderContext { contact_first_name: Some(name.into()), ..fallbacks.clone() });
         }
         // "Hi Ana, " + 140 = 148 septets; with the longest name it is 166: two segments.
-        let rendered = t.render(&RenderContext {
-            contact_first_name: Some("Ana".into()),
-            ..fallbacks.clone()
-        });
+        let rendered = t.render(&RenderContext { contact_first_name: Some("Ana".into()), ..fallbacks.clone() });
         assert_eq!(Segments::count(&rendered).segments, 1);
         let worst = t.worst_case_segments(&longest, &fallbacks);
-        assert_eq!(
-            (worst.encoding, worst.units, worst.segments),
-            (Encoding::Gsm7, 166, 2)
-        );
+        assert_eq!((worst.encoding, worst.units, worst.segments), (Encoding::Gsm7, 166, 2));
     }
 
     #[test]
@@ -1009,10 +865,7 @@ mod tests {
         longest.observe_value(&Variable::FirstName, "Christopher");
         let worst = t.worst_case_segments(&longest, &fallbacks);
         // The longest name is GSM, but Ángel's message is UCS-2: "Hi Christopher, " + 60 = 76.
-        assert_eq!(
-            (worst.encoding, worst.units, worst.segments),
-            (Encoding::Ucs2, 76, 2)
-        );
+        assert_eq!((worst.encoding, worst.units, worst.segments), (Encoding::Ucs2, 76, 2));
     }
 
     #[test]
@@ -1029,10 +882,7 @@ mod tests {
         assert_eq!(worst.units, "Hi neighbor and friend from Org".len());
         // A template with UCS-2 literal text is UCS-2 whatever the values.
         let t = parse("¿Cómo estás, {firstName}?").unwrap();
-        assert_eq!(
-            t.worst_case_segments(&longest, &fallbacks).encoding,
-            Encoding::Ucs2
-        );
+        assert_eq!(t.worst_case_segments(&longest, &fallbacks).encoding, Encoding::Ucs2);
     }
 
     fn variable() -> impl Strategy<Value = Variable> {
@@ -1042,9 +892,7 @@ mod tests {
             Just(Variable::SenderFirstName),
             Just(Variable::OrganizationName),
             Just(Variable::Custom(CustomFieldName::parse("ward").unwrap())),
-            Just(Variable::Custom(
-                CustomFieldName::parse("polling_place").unwrap()
-            )),
+            Just(Variable::Custom(CustomFieldName::parse("polling_place").unwrap())),
         ]
     }
 

@@ -83,11 +83,7 @@ impl Segments {
     /// Counts `text` as it will be sent: GSM-7 if it can be, UCS-2 otherwise.
     pub fn count(text: &str) -> SegmentInfo {
         let ucs2_chars = Self::offending_chars(text);
-        let encoding = if ucs2_chars.is_empty() {
-            Encoding::Gsm7
-        } else {
-            Encoding::Ucs2
-        };
+        let encoding = if ucs2_chars.is_empty() { Encoding::Gsm7 } else { Encoding::Ucs2 };
         measure(text, encoding, ucs2_chars)
     }
 
@@ -100,10 +96,7 @@ impl Segments {
     /// The characters outside GSM-7 (basic set and extension table), with their `char` index,
     /// so the editor can highlight what is making the message expensive.
     pub fn offending_chars(text: &str) -> Vec<(usize, char)> {
-        text.chars()
-            .enumerate()
-            .filter(|&(_, c)| gsm7_septets(c).is_none())
-            .collect()
+        text.chars().enumerate().filter(|&(_, c)| gsm7_septets(c).is_none()).collect()
     }
 }
 
@@ -118,9 +111,9 @@ pub fn gsm7_septets(c: char) -> Option<usize> {
         '\n' | '\r' | ' '..='_' | 'a'..='z' => Some(1),
         // The rest of the basic set. Note what is *not* here: á í ó ú (and ç, lower case)
         // force UCS-2, which surprises Spanish-language campaigns.
-        '£' | '¥' | 'è' | 'é' | 'ù' | 'ì' | 'ò' | 'Ç' | 'Ø' | 'ø' | 'Å' | 'å' | 'Δ' | 'Φ' | 'Γ'
-        | 'Λ' | 'Ω' | 'Π' | 'Ψ' | 'Σ' | 'Θ' | 'Ξ' | 'Æ' | 'æ' | 'ß' | 'É' | '¤' | '¡' | 'Ä'
-        | 'Ö' | 'Ñ' | 'Ü' | '§' | '¿' | 'ä' | 'ö' | 'ñ' | 'ü' | 'à' => Some(1),
+        '£' | '¥' | 'è' | 'é' | 'ù' | 'ì' | 'ò' | 'Ç' | 'Ø' | 'ø' | 'Å' | 'å' | 'Δ' | 'Φ' | 'Γ' | 'Λ' | 'Ω' | 'Π'
+        | 'Ψ' | 'Σ' | 'Θ' | 'Ξ' | 'Æ' | 'æ' | 'ß' | 'É' | '¤' | '¡' | 'Ä' | 'Ö' | 'Ñ' | 'Ü' | '§' | '¿' | 'ä' | 'ö'
+        | 'ñ' | 'ü' | 'à' => Some(1),
         _ => None,
     }
 }
@@ -156,14 +149,7 @@ fn measure(text: &str, encoding: Encoding, ucs2_chars: Vec<(usize, char)>) -> Se
         }
         (segments, part, part - fill)
     };
-    SegmentInfo {
-        encoding,
-        units,
-        segments,
-        per_segment_limit,
-        remaining_in_segment,
-        ucs2_chars,
-    }
+    SegmentInfo { encoding, units, segments, per_segment_limit, remaining_in_segment, ucs2_chars }
 }
 
 /// Typographic look-alikes and their GSM-7 stand-ins. Word processors and phones insert these
@@ -277,9 +263,7 @@ mod tests {
         for c in GSM_EXTENSION.chars() {
             assert_eq!(gsm7_septets(c), Some(2), "{c:?}");
         }
-        for c in [
-            '`', '\t', '\u{1B}', 'á', 'í', 'ó', 'ú', 'Á', 'ç', 'ê', '“', '’', '–', '…', '👍',
-        ] {
+        for c in ['`', '\t', '\u{1B}', 'á', 'í', 'ó', 'ú', 'Á', 'ç', 'ê', '“', '’', '–', '…', '👍'] {
             assert_eq!(gsm7_septets(c), None, "{c:?}");
         }
     }
@@ -295,30 +279,16 @@ mod tests {
 
     #[test]
     fn gsm_boundaries() {
-        for (n, expected) in [
-            (1, 1),
-            (160, 1),
-            (161, 2),
-            (306, 2),
-            (307, 3),
-            (459, 3),
-            (460, 4),
-        ] {
+        for (n, expected) in [(1, 1), (160, 1), (161, 2), (306, 2), (307, 3), (459, 3), (460, 4)] {
             let info = Segments::count(&"a".repeat(n));
             assert_eq!(info.encoding, Encoding::Gsm7);
             assert_eq!(info.units, n);
             assert_eq!(info.segments, expected, "{n} a's");
         }
         let info = Segments::count(&"a".repeat(160));
-        assert_eq!(
-            (info.per_segment_limit, info.remaining_in_segment),
-            (160, 0)
-        );
+        assert_eq!((info.per_segment_limit, info.remaining_in_segment), (160, 0));
         let info = Segments::count(&"a".repeat(161));
-        assert_eq!(
-            (info.per_segment_limit, info.remaining_in_segment),
-            (153, 145)
-        );
+        assert_eq!((info.per_segment_limit, info.remaining_in_segment), (153, 145));
     }
 
     #[test]
@@ -346,15 +316,7 @@ mod tests {
 
     #[test]
     fn ucs2_boundaries() {
-        for (n, expected) in [
-            (1, 1),
-            (70, 1),
-            (71, 2),
-            (134, 2),
-            (135, 3),
-            (201, 3),
-            (202, 4),
-        ] {
+        for (n, expected) in [(1, 1), (70, 1), (71, 2), (134, 2), (135, 3), (201, 3), (202, 4)] {
             let info = Segments::count(&"á".repeat(n));
             assert_eq!(info.encoding, Encoding::Ucs2);
             assert_eq!(info.units, n);
@@ -375,10 +337,7 @@ mod tests {
     #[test]
     fn extension_characters_take_two_septets() {
         let info = Segments::count(&"€".repeat(80));
-        assert_eq!(
-            (info.encoding, info.units, info.segments),
-            (Encoding::Gsm7, 160, 1)
-        );
+        assert_eq!((info.encoding, info.units, info.segments), (Encoding::Gsm7, 160, 1));
         let info = Segments::count(&"€".repeat(81));
         assert_eq!((info.units, info.segments), (162, 2));
         assert_eq!(Segments::count("{}[]~^|\\\u{0C}").units, 18);
@@ -401,10 +360,7 @@ mod tests {
     #[test]
     fn emoji_count_as_surrogate_pairs() {
         let info = Segments::count("👍");
-        assert_eq!(
-            (info.encoding, info.units, info.segments),
-            (Encoding::Ucs2, 2, 1)
-        );
+        assert_eq!((info.encoding, info.units, info.segments), (Encoding::Ucs2, 2, 1));
         assert_eq!(info.ucs2_chars, vec![(0, '👍')]);
         let info = Segments::count(&format!("Thanks!{}", "👍"));
         assert_eq!((info.encoding, info.units), (Encoding::Ucs2, 9));
@@ -425,19 +381,13 @@ mod tests {
         // An odd unit in front lines the pairs up with the boundary instead: á + 33 emoji
         // fill part one exactly, so nothing is lost.
         let info = Segments::count(&format!("á{}", "👍".repeat(66)));
-        assert_eq!(
-            (info.units, info.segments, info.remaining_in_segment),
-            (133, 2, 1)
-        );
+        assert_eq!((info.units, info.segments, info.remaining_in_segment), (133, 2, 1));
     }
 
     #[test]
     fn forcing_ucs2_counts_utf16_units() {
         let info = Segments::count_as_ucs2(&"a".repeat(71));
-        assert_eq!(
-            (info.encoding, info.units, info.segments),
-            (Encoding::Ucs2, 71, 2)
-        );
+        assert_eq!((info.encoding, info.units, info.segments), (Encoding::Ucs2, 71, 2));
         assert!(info.ucs2_chars.is_empty());
     }
 
@@ -450,10 +400,7 @@ mod tests {
         assert_eq!(Segments::count(&fixed).encoding, Encoding::Gsm7);
         // Emoji and accents are the author's choice and stay.
         assert_eq!(smart_replacements("Sí 👍 “ok”"), "Sí 👍 \"ok\"");
-        assert_eq!(
-            Segments::offending_chars(&smart_replacements("Sí 👍 “ok”")),
-            [(1, 'í'), (3, '👍')]
-        );
+        assert_eq!(Segments::offending_chars(&smart_replacements("Sí 👍 “ok”")), [(1, 'í'), (3, '👍')]);
     }
 
     #[test]

@@ -113,11 +113,7 @@ const STRETCH_DAYS: i64 = 2;
 /// Whether `window` is open for a contact in `zones` at `now`: open only when it is open in
 /// every zone (the intersection).
 pub fn check(window: &TextingWindow, zones: &ContactZones, now: DateTime<Utc>) -> WindowCheck {
-    let zones = if zones.is_empty() {
-        &FALLBACK_ZONES[..]
-    } else {
-        zones.zones()
-    };
+    let zones = if zones.is_empty() { &FALLBACK_ZONES[..] } else { zones.zones() };
     let open_at = |instant| zones.iter().all(|&tz| window.contains(tz, instant));
     let open_now = open_at(now);
     // Whether the window is open is constant between consecutive change points, so the next
@@ -138,9 +134,7 @@ pub fn check(window: &TextingWindow, zones: &ContactZones, now: DateTime<Utc>) -
     }
     if open_now {
         // Unreachable: a window ends before midnight, so it closes every day.
-        WindowCheck::Open {
-            closes_at: now + Duration::days(SEARCH_DAYS),
-        }
+        WindowCheck::Open { closes_at: now + Duration::days(SEARCH_DAYS) }
     } else {
         WindowCheck::Never
     }
@@ -149,12 +143,7 @@ pub fn check(window: &TextingWindow, zones: &ContactZones, now: DateTime<Utc>) -
 /// Every instant in `[from, to)` at which some zone's local time reaches the window's start or
 /// end, or jumps (a daylight-saving change). Between two of these, whether a zone is inside
 /// the window cannot change.
-fn change_points(
-    window: &TextingWindow,
-    zones: &[Tz],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Vec<DateTime<Utc>> {
+fn change_points(window: &TextingWindow, zones: &[Tz], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
     let mut points = Vec::new();
     for &tz in zones {
         // Local days overlapping [from, to), with a day's margin either side.
@@ -218,13 +207,8 @@ pub fn describe_wait(opens_at: DateTime<Utc>, now: DateTime<Utc>, zone_for_displ
     if opens_at <= now {
         return "sending is open now".into();
     }
-    let local = opens_at
-        .with_timezone(&zone_for_display)
-        .format("%-I:%M %P");
-    format!(
-        "sending opens at {local} in the contact's time (in {})",
-        format_wait(opens_at - now)
-    )
+    let local = opens_at.with_timezone(&zone_for_display).format("%-I:%M %P");
+    format!("sending opens at {local} in the contact's time (in {})", format_wait(opens_at - now))
 }
 
 /// "45 m", "2 h 10 m", "1 d 3 h". Under a day, minutes are rounded up so the wait is never
@@ -237,11 +221,7 @@ fn format_wait(wait: Duration) -> String {
     }
     if minutes < 24 * 60 {
         let (h, m) = (minutes / 60, minutes % 60);
-        return if m == 0 {
-            format!("{h} h")
-        } else {
-            format!("{h} h {m} m")
-        };
+        return if m == 0 { format!("{h} h") } else { format!("{h} h {m} m") };
     }
     // A day or more away, the exact time is in the message; the nearest hour will do.
     let hours = (minutes + 30) / 60;
@@ -265,10 +245,7 @@ mod tests {
     }
 
     fn local(tz: Tz, y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-        tz.with_ymd_and_hms(y, mo, d, h, mi, 0)
-            .single()
-            .unwrap()
-            .with_timezone(&Utc)
+        tz.with_ymd_and_hms(y, mo, d, h, mi, 0).single().unwrap().with_timezone(&Utc)
     }
 
     fn zones(list: &[Tz]) -> ContactZones {
@@ -285,43 +262,20 @@ mod tests {
     fn window_parsing() {
         let w = TextingWindow::parse("09:00", "21:00").unwrap();
         assert_eq!(w, TextingWindow::default());
-        assert_eq!(
-            TextingWindow::parse(" 9:30 ", "17:00")
-                .unwrap()
-                .start()
-                .to_string(),
-            "09:30:00"
-        );
-        for (s, e) in [
-            ("21:00", "09:00"),
-            ("09:00", "09:00"),
-            ("9am", "17:00"),
-            ("", "17:00"),
-            ("25:00", "26:00"),
-        ] {
+        assert_eq!(TextingWindow::parse(" 9:30 ", "17:00").unwrap().start().to_string(), "09:30:00");
+        for (s, e) in [("21:00", "09:00"), ("09:00", "09:00"), ("9am", "17:00"), ("", "17:00"), ("25:00", "26:00")] {
             assert!(TextingWindow::parse(s, e).is_err(), "{s}-{e}");
         }
         let json = serde_json::to_string(&w).unwrap();
         assert_eq!(serde_json::from_str::<TextingWindow>(&json).unwrap(), w);
-        assert!(
-            serde_json::from_str::<TextingWindow>(r#"{"start":"21:00:00","end":"09:00:00"}"#)
-                .is_err()
-        );
+        assert!(serde_json::from_str::<TextingWindow>(r#"{"start":"21:00:00","end":"09:00:00"}"#).is_err());
     }
 
     #[test]
     fn opens_at_nine_sharp_in_new_york() {
         let nine = local(NY, 2025, 6, 10, 9, 0);
-        assert_eq!(
-            default_check(&[NY], nine - Duration::minutes(1)),
-            WindowCheck::Closed { opens_at: nine }
-        );
-        assert_eq!(
-            default_check(&[NY], nine),
-            WindowCheck::Open {
-                closes_at: local(NY, 2025, 6, 10, 21, 0)
-            }
-        );
+        assert_eq!(default_check(&[NY], nine - Duration::minutes(1)), WindowCheck::Closed { opens_at: nine });
+        assert_eq!(default_check(&[NY], nine), WindowCheck::Open { closes_at: local(NY, 2025, 6, 10, 21, 0) });
         // Summer: 9:00 EDT is 13:00 UTC.
         assert_eq!(nine, utc(2025, 6, 10, 13, 0));
     }
@@ -329,22 +283,12 @@ mod tests {
     #[test]
     fn closes_at_nine_pm_and_reopens_next_morning() {
         let nine_pm = local(NY, 2025, 6, 10, 21, 0);
-        assert_eq!(
-            default_check(&[NY], nine_pm - Duration::seconds(1)),
-            WindowCheck::Open { closes_at: nine_pm }
-        );
-        assert_eq!(
-            default_check(&[NY], nine_pm),
-            WindowCheck::Closed {
-                opens_at: local(NY, 2025, 6, 11, 9, 0)
-            }
-        );
+        assert_eq!(default_check(&[NY], nine_pm - Duration::seconds(1)), WindowCheck::Open { closes_at: nine_pm });
+        assert_eq!(default_check(&[NY], nine_pm), WindowCheck::Closed { opens_at: local(NY, 2025, 6, 11, 9, 0) });
         // Just after midnight it is still tomorrow morning's 9:00.
         assert_eq!(
             default_check(&[NY], local(NY, 2025, 6, 11, 0, 5)),
-            WindowCheck::Closed {
-                opens_at: local(NY, 2025, 6, 11, 9, 0)
-            }
+            WindowCheck::Closed { opens_at: local(NY, 2025, 6, 11, 9, 0) }
         );
     }
 
@@ -354,16 +298,12 @@ mod tests {
         // 9:30 in New York is 8:30 in Chicago: closed until 9:00 Chicago.
         assert_eq!(
             default_check(&both, local(NY, 2025, 6, 10, 9, 30)),
-            WindowCheck::Closed {
-                opens_at: local(America::Chicago, 2025, 6, 10, 9, 0)
-            }
+            WindowCheck::Closed { opens_at: local(America::Chicago, 2025, 6, 10, 9, 0) }
         );
         // Open from then until New York's 21:00 (Chicago's 20:00).
         assert_eq!(
             default_check(&both, local(NY, 2025, 6, 10, 10, 0)),
-            WindowCheck::Open {
-                closes_at: local(NY, 2025, 6, 10, 21, 0)
-            }
+            WindowCheck::Open { closes_at: local(NY, 2025, 6, 10, 21, 0) }
         );
     }
 
@@ -373,22 +313,16 @@ mod tests {
         // 9:00 HST is 19:00 UTC all year (no daylight saving).
         assert_eq!(
             default_check(&[hnl], utc(2025, 1, 15, 18, 59)),
-            WindowCheck::Closed {
-                opens_at: utc(2025, 1, 15, 19, 0)
-            }
+            WindowCheck::Closed { opens_at: utc(2025, 1, 15, 19, 0) }
         );
         assert_eq!(
             default_check(&[hnl], utc(2025, 1, 15, 19, 0)),
-            WindowCheck::Open {
-                closes_at: utc(2025, 1, 16, 7, 0)
-            }
+            WindowCheck::Open { closes_at: utc(2025, 1, 16, 7, 0) }
         );
         // With New York too: New York's evening overlaps Honolulu's morning.
         assert_eq!(
             default_check(&[NY, hnl], utc(2025, 1, 15, 19, 0)),
-            WindowCheck::Open {
-                closes_at: local(NY, 2025, 1, 15, 21, 0)
-            }
+            WindowCheck::Open { closes_at: local(NY, 2025, 1, 15, 21, 0) }
         );
     }
 
@@ -397,22 +331,16 @@ mod tests {
         let none: &[Tz] = &[];
         assert_eq!(
             default_check(none, local(NY, 2025, 6, 10, 11, 59)),
-            WindowCheck::Closed {
-                opens_at: local(NY, 2025, 6, 10, 12, 0)
-            }
+            WindowCheck::Closed { opens_at: local(NY, 2025, 6, 10, 12, 0) }
         );
         assert_eq!(
             default_check(none, local(NY, 2025, 6, 10, 12, 0)),
-            WindowCheck::Open {
-                closes_at: local(NY, 2025, 6, 10, 21, 0)
-            }
+            WindowCheck::Open { closes_at: local(NY, 2025, 6, 10, 21, 0) }
         );
         // Same in winter.
         assert_eq!(
             default_check(none, local(NY, 2025, 12, 10, 20, 0)),
-            WindowCheck::Open {
-                closes_at: local(NY, 2025, 12, 10, 21, 0)
-            }
+            WindowCheck::Open { closes_at: local(NY, 2025, 12, 10, 21, 0) }
         );
     }
 
@@ -422,22 +350,16 @@ mod tests {
         let saturday_night = utc(2025, 3, 9, 3, 0);
         assert_eq!(
             default_check(&[NY], saturday_night),
-            WindowCheck::Closed {
-                opens_at: utc(2025, 3, 9, 13, 0)
-            } // 9:00 EDT
+            WindowCheck::Closed { opens_at: utc(2025, 3, 9, 13, 0) } // 9:00 EDT
         );
         assert_eq!(
             default_check(&[NY], utc(2025, 3, 9, 13, 0)),
-            WindowCheck::Open {
-                closes_at: utc(2025, 3, 10, 1, 0)
-            } // 21:00 EDT
+            WindowCheck::Open { closes_at: utc(2025, 3, 10, 1, 0) } // 21:00 EDT
         );
         // The day before, 9:00 was still 14:00 UTC.
         assert_eq!(
             default_check(&[NY], utc(2025, 3, 8, 13, 30)),
-            WindowCheck::Closed {
-                opens_at: utc(2025, 3, 8, 14, 0)
-            }
+            WindowCheck::Closed { opens_at: utc(2025, 3, 8, 14, 0) }
         );
     }
 
@@ -446,16 +368,12 @@ mod tests {
         // 2025-11-02: US clocks go from 2:00 EDT back to 1:00 EST.
         assert_eq!(
             default_check(&[NY], local(NY, 2025, 11, 1, 21, 30)),
-            WindowCheck::Closed {
-                opens_at: utc(2025, 11, 2, 14, 0)
-            } // 9:00 EST
+            WindowCheck::Closed { opens_at: utc(2025, 11, 2, 14, 0) } // 9:00 EST
         );
         // Chicago and New York change an hour apart; the window is unaffected at 9:00.
         assert_eq!(
             default_check(&[NY, America::Chicago], utc(2025, 11, 2, 12, 0)),
-            WindowCheck::Closed {
-                opens_at: utc(2025, 11, 2, 15, 0)
-            } // 9:00 CST
+            WindowCheck::Closed { opens_at: utc(2025, 11, 2, 15, 0) } // 9:00 CST
         );
     }
 
@@ -465,45 +383,30 @@ mod tests {
         let early = TextingWindow::parse("01:30", "03:00").unwrap();
         assert_eq!(
             check(&early, &zones(&[NY]), utc(2025, 3, 9, 6, 45)), // 1:45 EST
-            WindowCheck::Open {
-                closes_at: utc(2025, 3, 9, 7, 0)
-            }
+            WindowCheck::Open { closes_at: utc(2025, 3, 9, 7, 0) }
         );
         // A window starting at the skipped 02:30 opens at the jump, at 3:00 EDT.
         let skipped = TextingWindow::parse("02:30", "04:00").unwrap();
         assert_eq!(
             check(&skipped, &zones(&[NY]), utc(2025, 3, 9, 6, 0)), // 1:00 EST
-            WindowCheck::Closed {
-                opens_at: utc(2025, 3, 9, 7, 0)
-            }
+            WindowCheck::Closed { opens_at: utc(2025, 3, 9, 7, 0) }
         );
         // On fall-back night 01:30 happens twice: the window 01:30–02:00 opens twice.
         let repeated = TextingWindow::parse("01:30", "02:00").unwrap();
         assert_eq!(
             check(&repeated, &zones(&[NY]), utc(2025, 11, 2, 5, 45)), // 1:45 EDT
-            WindowCheck::Open {
-                closes_at: utc(2025, 11, 2, 6, 0)
-            }  // back to 1:00 EST
+            WindowCheck::Open { closes_at: utc(2025, 11, 2, 6, 0) }   // back to 1:00 EST
         );
         assert_eq!(
             check(&repeated, &zones(&[NY]), utc(2025, 11, 2, 6, 0)),
-            WindowCheck::Closed {
-                opens_at: utc(2025, 11, 2, 6, 30)
-            } // 1:30 EST
+            WindowCheck::Closed { opens_at: utc(2025, 11, 2, 6, 30) } // 1:30 EST
         );
     }
 
     #[test]
     fn zones_too_far_apart_never_open() {
         let hour = TextingWindow::parse("09:00", "10:00").unwrap();
-        assert_eq!(
-            check(
-                &hour,
-                &zones(&[NY, Pacific::Honolulu]),
-                utc(2025, 6, 10, 12, 0)
-            ),
-            WindowCheck::Never
-        );
+        assert_eq!(check(&hour, &zones(&[NY, Pacific::Honolulu]), utc(2025, 6, 10, 12, 0)), WindowCheck::Never);
     }
 
     #[test]
@@ -523,43 +426,23 @@ mod tests {
     fn wait_messages() {
         let now = local(NY, 2025, 6, 10, 6, 50);
         let nine = local(NY, 2025, 6, 10, 9, 0);
+        assert_eq!(describe_wait(nine, now, NY), "sending opens at 9:00 am in the contact's time (in 2 h 10 m)");
         assert_eq!(
-            describe_wait(nine, now, NY),
-            "sending opens at 9:00 am in the contact's time (in 2 h 10 m)"
-        );
-        assert_eq!(
-            describe_wait(
-                local(NY, 2025, 6, 10, 12, 30),
-                local(NY, 2025, 6, 10, 11, 45),
-                NY
-            ),
+            describe_wait(local(NY, 2025, 6, 10, 12, 30), local(NY, 2025, 6, 10, 11, 45), NY),
             "sending opens at 12:30 pm in the contact's time (in 45 m)"
         );
         assert_eq!(
-            describe_wait(
-                local(NY, 2025, 6, 11, 10, 0),
-                local(NY, 2025, 6, 10, 3, 50),
-                NY
-            ),
+            describe_wait(local(NY, 2025, 6, 11, 10, 0), local(NY, 2025, 6, 10, 3, 50), NY),
             "sending opens at 10:00 am in the contact's time (in 1 d 6 h)"
         );
         assert_eq!(describe_wait(now, now, NY), "sending is open now");
         assert_eq!(format_wait(Duration::seconds(30)), "1 m");
         assert_eq!(format_wait(Duration::minutes(120)), "2 h");
-        assert_eq!(
-            format_wait(Duration::minutes(119) + Duration::seconds(1)),
-            "2 h"
-        );
+        assert_eq!(format_wait(Duration::minutes(119) + Duration::seconds(1)), "2 h");
         assert_eq!(format_wait(Duration::hours(24)), "1 d");
         assert_eq!(format_wait(Duration::hours(27)), "1 d 3 h");
-        assert_eq!(
-            format_wait(Duration::hours(26) + Duration::minutes(31)),
-            "1 d 3 h"
-        );
-        assert_eq!(
-            format_wait(Duration::hours(23) + Duration::minutes(59)),
-            "23 h 59 m"
-        );
+        assert_eq!(format_wait(Duration::hours(26) + Duration::minutes(31)), "1 d 3 h");
+        assert_eq!(format_wait(Duration::hours(23) + Duration::minutes(59)), "23 h 59 m");
     }
 
     fn any_zone() -> impl Strategy<Value = Tz> {
@@ -591,10 +474,7 @@ mod tests {
 
     /// Instants from 2024 to 2027, to any second, so daylight-saving days come up.
     fn any_instant() -> impl Strategy<Value = DateTime<Utc>> {
-        let from = NaiveDate::from_ymd_opt(2024, 1, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap();
+        let from = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
         (0i64..4 * 365 * 86_400).prop_map(move |s| (from + Duration::seconds(s)).and_utc())
     }
 
@@ -613,11 +493,7 @@ mod tests {
     }
 
     fn all_open(window: &TextingWindow, zones: &ContactZones, t: DateTime<Utc>) -> bool {
-        let list = if zones.is_empty() {
-            &FALLBACK_ZONES[..]
-        } else {
-            zones.zones()
-        };
+        let list = if zones.is_empty() { &FALLBACK_ZONES[..] } else { zones.zones() };
         list.iter().all(|&tz| window.contains(tz, t))
     }
 
@@ -638,12 +514,7 @@ mod tests {
                 prop_assert!(!all_open(window, zones, closes_at));
                 prop_assert!(all_open(window, zones, closes_at - Duration::seconds(1)));
                 for t in between(closes_at) {
-                    prop_assert!(
-                        all_open(window, zones, t),
-                        "closed at {} before {}",
-                        t,
-                        closes_at
-                    );
+                    prop_assert!(all_open(window, zones, t), "closed at {} before {}", t, closes_at);
                 }
             }
             WindowCheck::Closed { opens_at } => {
@@ -653,12 +524,7 @@ mod tests {
                 prop_assert!(then_open);
                 prop_assert!(!all_open(window, zones, opens_at - Duration::seconds(1)));
                 for t in between(opens_at) {
-                    prop_assert!(
-                        !all_open(window, zones, t),
-                        "open at {} before {}",
-                        t,
-                        opens_at
-                    );
+                    prop_assert!(!all_open(window, zones, t), "open at {} before {}", t, opens_at);
                 }
             }
             WindowCheck::Never => {

@@ -101,16 +101,11 @@ static AREA_CODE_ZONES: LazyLock<Vec<(u16, Vec<Tz>)>> = LazyLock::new(|| {
         .map(|line| {
             // area_code,region,timezones ("|"-separated)
             let mut fields = line.trim().splitn(3, ',');
-            let (Some(code), Some(_region), Some(zones)) =
-                (fields.next(), fields.next(), fields.next())
-            else {
+            let (Some(code), Some(_region), Some(zones)) = (fields.next(), fields.next(), fields.next()) else {
                 panic!("bad row in nanp_area_code_timezones.csv: {line:?}");
             };
-            let code = code
-                .parse()
-                .expect("area code in nanp_area_code_timezones.csv");
-            let zones = ContactZones::from_db_string(zones)
-                .expect("zone names in nanp_area_code_timezones.csv");
+            let code = code.parse().expect("area code in nanp_area_code_timezones.csv");
+            let zones = ContactZones::from_db_string(zones).expect("zone names in nanp_area_code_timezones.csv");
             (code, zones.0)
         })
         .collect();
@@ -157,10 +152,7 @@ static ZIP_ZONES: LazyLock<Vec<(u32, Tz)>> = LazyLock::new(|| {
 #[cfg(any(feature = "ssr", not(feature = "hydrate")))]
 pub fn zone_for_zip(zip: &ZipCode) -> Option<Tz> {
     let key = zip.as_u32();
-    ZIP_ZONES
-        .binary_search_by_key(&key, |(zip, _)| *zip)
-        .ok()
-        .map(|i| ZIP_ZONES[i].1)
+    ZIP_ZONES.binary_search_by_key(&key, |(zip, _)| *zip).ok().map(|i| ZIP_ZONES[i].1)
 }
 
 /// The time zones a contact may be in: one from a ZIP code, one or more from an area code, or
@@ -171,10 +163,7 @@ pub struct ContactZones(Vec<Tz>);
 
 impl ContactZones {
     pub fn new(zones: impl IntoIterator<Item = Tz>) -> ContactZones {
-        let mut zones: Vec<Tz> = zones
-            .into_iter()
-            .map(|tz| zone(tz.name()).unwrap_or(tz))
-            .collect();
+        let mut zones: Vec<Tz> = zones.into_iter().map(|tz| zone(tz.name()).unwrap_or(tz)).collect();
         zones.sort_unstable_by_key(|tz| tz.name());
         zones.dedup();
         ContactZones(zones)
@@ -213,9 +202,7 @@ impl ContactZones {
 
     /// Reads IANA names (e.g. a Postgres `text[]`); unknown names are an error, since a
     /// silently dropped zone would widen the texting window.
-    pub fn from_names<S: AsRef<str>>(
-        names: impl IntoIterator<Item = S>,
-    ) -> Result<ContactZones, String> {
+    pub fn from_names<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Result<ContactZones, String> {
         let zones = names
             .into_iter()
             .map(|name| {
@@ -279,11 +266,7 @@ mod tests {
             ("6011234", "00601"),
             ("90210", "90210"),
         ] {
-            assert_eq!(
-                ZipCode::parse(raw).map(|z| z.to_string()),
-                Ok(expected.into()),
-                "{raw:?}"
-            );
+            assert_eq!(ZipCode::parse(raw).map(|z| z.to_string()), Ok(expected.into()), "{raw:?}");
         }
     }
 
@@ -340,14 +323,8 @@ mod tests {
     fn area_code_lookups() {
         assert_eq!(zones_for_area_code(212), &[America::New_York]);
         assert_eq!(zones_for_area_code(808), &[Tz::Pacific__Honolulu]);
-        assert_eq!(
-            zones_for_area_code(775),
-            &[America::Boise, America::Los_Angeles]
-        );
-        assert_eq!(
-            zones_for_area_code(907),
-            &[America::Adak, America::Anchorage]
-        );
+        assert_eq!(zones_for_area_code(775), &[America::Boise, America::Los_Angeles]);
+        assert_eq!(zones_for_area_code(907), &[America::Adak, America::Anchorage]);
         assert!(zones_for_area_code(800).is_empty());
         assert!(zones_for_area_code(0).is_empty());
         assert!(zones_for_area_code(u16::MAX).is_empty());
@@ -357,26 +334,12 @@ mod tests {
     fn contact_zones_prefer_zip_then_area_code() {
         let nyc_number = phone("(212) 456-7890");
         // Moved to Los Angeles, kept the New York number: the ZIP wins.
-        assert_eq!(
-            ContactZones::for_contact(Some(&zip("90210")), &nyc_number).zones(),
-            &[America::Los_Angeles]
-        );
+        assert_eq!(ContactZones::for_contact(Some(&zip("90210")), &nyc_number).zones(), &[America::Los_Angeles]);
         // Unknown ZIP: the area code.
-        assert_eq!(
-            ContactZones::for_contact(Some(&zip("00000")), &nyc_number).zones(),
-            &[America::New_York]
-        );
-        assert_eq!(
-            ContactZones::for_contact(None, &nyc_number).zones(),
-            &[America::New_York]
-        );
+        assert_eq!(ContactZones::for_contact(Some(&zip("00000")), &nyc_number).zones(), &[America::New_York]);
+        assert_eq!(ContactZones::for_contact(None, &nyc_number).zones(), &[America::New_York]);
         // An area code spanning zones gives them all.
-        assert_eq!(
-            ContactZones::for_contact(None, &phone("775 555 2671"))
-                .zones()
-                .len(),
-            2
-        );
+        assert_eq!(ContactZones::for_contact(None, &phone("775 555 2671")).zones().len(), 2);
         // Neither: unknown.
         assert!(ContactZones::for_contact(None, &phone("+44 7911 123456")).is_empty());
     }
@@ -385,21 +348,10 @@ mod tests {
     fn db_string_round_trips() {
         let zones = ContactZones::new([America::New_York, America::Chicago, America::New_York]);
         assert_eq!(zones.to_db_string(), "America/Chicago|America/New_York");
-        assert_eq!(
-            ContactZones::from_db_string("America/New_York|America/Chicago"),
-            Ok(zones.clone())
-        );
-        assert_eq!(
-            ContactZones::from_db_string(""),
-            Ok(ContactZones::unknown())
-        );
+        assert_eq!(ContactZones::from_db_string("America/New_York|America/Chicago"), Ok(zones.clone()));
+        assert_eq!(ContactZones::from_db_string(""), Ok(ContactZones::unknown()));
         assert_eq!(ContactZones::unknown().to_db_string(), "");
-        assert_eq!(
-            ContactZones::from_db_string("America/Shiprock")
-                .unwrap()
-                .zones(),
-            &[America::Denver]
-        );
+        assert_eq!(ContactZones::from_db_string("America/Shiprock").unwrap().zones(), &[America::Denver]);
         assert!(ContactZones::from_db_string("America/Atlantis").is_err());
         assert_eq!(ContactZones::from_names(zones.names()), Ok(zones.clone()));
         let json = serde_json::to_string(&zones).unwrap();

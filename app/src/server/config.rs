@@ -50,10 +50,8 @@ impl Config {
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
             .map_err(|e| format!("BIND_ADDRESS is not a socket address like 127.0.0.1:3000: {e}"))?;
-        let public_base_url = var("PUBLIC_BASE_URL")
-            .unwrap_or_else(|| format!("http://{bind}"))
-            .trim_end_matches('/')
-            .to_string();
+        let public_base_url =
+            var("PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://{bind}")).trim_end_matches('/').to_string();
         if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
             return Err("PUBLIC_BASE_URL must start with http:// or https://".into());
         }

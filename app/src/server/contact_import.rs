@@ -7,7 +7,9 @@
 //! COPY buffer are held at a time; deduplication happens in the database.
 
 use crate::api::contacts::ImportSummary;
-use crate::domain::csv_import::{detect_delimiter, ColumnMapping, ColumnRole, CsvError, RawRecord, RecordReader, TextEncoding};
+use crate::domain::csv_import::{
+    detect_delimiter, ColumnMapping, ColumnRole, CsvError, RawRecord, RecordReader, TextEncoding,
+};
 use crate::domain::phone::{PhoneNumber, Region};
 use crate::domain::time_zones::{ContactZones, ZipCode};
 use axum::body::Bytes;
@@ -44,7 +46,9 @@ impl ImportFailure {
     /// What the person who uploaded the file is told.
     pub fn user_message(&self) -> String {
         match self {
-            ImportFailure::Db(_) => "Something went wrong on our side while saving the list. Nothing was imported; please try again.".into(),
+            ImportFailure::Db(_) => {
+                "Something went wrong on our side while saving the list. Nothing was imported; please try again.".into()
+            }
             other => format!("{other} Nothing was imported."),
         }
     }
@@ -157,7 +161,12 @@ impl Stager {
             for (i, expected) in self.columns.headers.iter().enumerate() {
                 let found = self.text(&record, i)?;
                 if found.trim() != expected.trim() {
-                    return Err(CsvError::HeaderChanged(format!("column {} is \"{}\", not \"{}\"", i + 1, found.trim(), expected)));
+                    return Err(CsvError::HeaderChanged(format!(
+                        "column {} is \"{}\", not \"{}\"",
+                        i + 1,
+                        found.trim(),
+                        expected
+                    )));
                 }
             }
             return Ok(());
@@ -262,7 +271,12 @@ fn pg_array<'a>(items: impl Iterator<Item = &'a str>) -> String {
 const COPY_CHUNK: usize = 512 * 1024;
 
 /// Runs the import over `body` and commits the list. Returns the new list's id and the counts.
-pub async fn run<S, E>(db: &PgPool, job: &ImportJob, body: S, progress: &mut Progress) -> Result<(Uuid, ImportSummary), ImportFailure>
+pub async fn run<S, E>(
+    db: &PgPool,
+    job: &ImportJob,
+    body: S,
+    progress: &mut Progress,
+) -> Result<(Uuid, ImportSummary), ImportFailure>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -325,7 +339,12 @@ where
 }
 
 /// Streams the body through the CSV reader into COPY. Returns the rows staged.
-async fn stage<S, E>(tx: &mut Transaction<'_, Postgres>, stager: &mut Stager, mut body: S, progress: &mut Progress) -> Result<u64, ImportFailure>
+async fn stage<S, E>(
+    tx: &mut Transaction<'_, Postgres>,
+    stager: &mut Stager,
+    mut body: S,
+    progress: &mut Progress,
+) -> Result<u64, ImportFailure>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -357,7 +376,8 @@ where
                 if !head.contains(&b'\n') && head.len() < 64 * 1024 {
                     continue;
                 }
-                let r = reader.insert(RecordReader::new(detect_delimiter(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head))));
+                let r = reader
+                    .insert(RecordReader::new(detect_delimiter(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head))));
                 r.feed(&std::mem::take(&mut head), &mut |rec| stager.record(rec))
             }
         };
@@ -405,7 +425,12 @@ where
 
 /// Resolves duplicates (last row wins), opt-outs and assignments, inserts the contacts and the
 /// rejected rows, and counts each outcome.
-async fn merge(tx: &mut Transaction<'_, Postgres>, job: &ImportJob, list_id: Uuid, stager: &Stager) -> Result<ImportSummary, ImportFailure> {
+async fn merge(
+    tx: &mut Transaction<'_, Postgres>,
+    job: &ImportJob,
+    list_id: Uuid,
+    stager: &Stager,
+) -> Result<ImportSummary, ImportFailure> {
     // Rows rejected while parsing (no number, invalid number) go straight to the rejects.
     sqlx::query(
         r#"insert into import_rejects (import_id, row_number, reason, phone_raw, first_name, last_name, zip, email, external_id, assigned_user, custom)

@@ -11,15 +11,12 @@ use server::carrier_simulator::{CarrierSimulator, SimulatorConfig};
 use std::net::SocketAddr;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str =
-    "usage: carrier-simulator [--bind ADDRESS]   (settings: SIMULATOR_* environment variables)";
+const USAGE: &str = "usage: carrier-simulator [--bind ADDRESS]   (settings: SIMULATOR_* environment variables)";
 
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
     if let Err(error) = run().await {
         eprintln!("error: {error}");
@@ -28,10 +25,7 @@ async fn main() {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let bind = bind_address(
-        std::env::args().skip(1).collect(),
-        std::env::var("SIMULATOR_BIND").ok(),
-    )?;
+    let bind = bind_address(std::env::args().skip(1).collect(), std::env::var("SIMULATOR_BIND").ok())?;
     let config = SimulatorConfig::from_env(|name| std::env::var(name).ok())?;
     let account_sid = config.account_sid.clone();
     let (_simulator, base_url) = CarrierSimulator::start_on(bind, config).await?;
@@ -49,10 +43,6 @@ fn bind_address(args: Vec<String>, from_env: Option<String>) -> Result<SocketAdd
         [flag] if flag.starts_with("--bind=") => Some(flag["--bind=".len()..].to_string()),
         _ => return Err(USAGE.into()),
     };
-    let address = from_flag
-        .or(from_env)
-        .unwrap_or_else(|| "127.0.0.1:3999".into());
-    address
-        .parse()
-        .map_err(|e| format!("{address:?} is not an address like 127.0.0.1:3999: {e}"))
+    let address = from_flag.or(from_env).unwrap_or_else(|| "127.0.0.1:3999".into());
+    address.parse().map_err(|e| format!("{address:?} is not an address like 127.0.0.1:3999: {e}"))
 }

@@ -13,7 +13,9 @@ async fn setup(app: &TestApp) -> (Client, String, String) {
         .execute(&app.pool)
         .await
         .unwrap();
-    for (phone, first, ward) in [("+13125550201", "Ana", "3"), ("+13125550202", "Bartholomew", "12"), ("+13125550203", "Cy", "7")] {
+    for (phone, first, ward) in
+        [("+13125550201", "Ana", "3"), ("+13125550202", "Bartholomew", "12"), ("+13125550203", "Cy", "7")]
+    {
         sqlx::query("insert into contacts (list_id, phone, first_name, custom) values ($1, $2, $3, jsonb_build_object('ward', $4::text))")
             .bind(list)
             .bind(phone)
@@ -36,12 +38,26 @@ async fn save(app: &TestApp, admin: &Client, org: &str, id: &str, list: &str, sc
     app.call(
         admin,
         "save_action",
-        &[("org_id", org), ("action_id", id), ("title", "GOTV week"), ("contact_list_id", list), ("initial_script", script), ("keep_assignments", "on")],
+        &[
+            ("org_id", org),
+            ("action_id", id),
+            ("title", "GOTV week"),
+            ("contact_list_id", list),
+            ("initial_script", script),
+            ("keep_assignments", "on"),
+        ],
     )
     .await
 }
 
-async fn change(app: &TestApp, admin: &Client, org: &str, id: &str, t: &str, extra: &[(&str, &str)]) -> (StatusCode, Value) {
+async fn change(
+    app: &TestApp,
+    admin: &Client,
+    org: &str,
+    id: &str,
+    t: &str,
+    extra: &[(&str, &str)],
+) -> (StatusCode, Value) {
     let mut form = vec![("org_id", org), ("action_id", id), ("transition", t)];
     form.extend_from_slice(extra);
     app.call(admin, "change_action_status", &form).await
@@ -56,7 +72,15 @@ async fn publishing_needs_the_estimate_acknowledged() {
     let (status, body) = change(&app, &admin, &org, &id, "publish", &[]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "no list or script yet: {body}");
 
-    let (status, body) = save(&app, &admin, &org, &id, &list, "Hi {firstName}, it's {senderFirstName} (ward {custom:ward}). Text STOP to opt out").await;
+    let (status, body) = save(
+        &app,
+        &admin,
+        &org,
+        &id,
+        &list,
+        "Hi {firstName}, it's {senderFirstName} (ward {custom:ward}). Text STOP to opt out",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, page) = app.call(&admin, "get_action", &[("org_id", &org), ("action_id", &id)]).await;
     let estimate = &page["estimate"];
@@ -71,7 +95,8 @@ async fn publishing_needs_the_estimate_acknowledged() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["Invalid"]["message"].as_str().unwrap().contains("Confirm the estimated cost of $10.00"), "{body}");
 
-    let (status, body) = change(&app, &admin, &org, &id, "publish", &[("acknowledged_micros", &total.to_string())]).await;
+    let (status, body) =
+        change(&app, &admin, &org, &id, "publish", &[("acknowledged_micros", &total.to_string())]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, "published");
     let (_, page) = app.call(&admin, "get_action", &[("org_id", &org), ("action_id", &id)]).await;
@@ -110,7 +135,8 @@ async fn scripts_with_unknown_variables_are_refused_with_the_name() {
     let app = spawn_app().await;
     let (admin, org, list) = setup(&app).await;
     let id = create(&app, &admin, &org).await;
-    let (status, body) = save(&app, &admin, &org, &id, &list, "Hi {firstName}, your precinct is {custom:precinct}").await;
+    let (status, body) =
+        save(&app, &admin, &org, &id, &list, "Hi {firstName}, your precinct is {custom:precinct}").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["Invalid"]["field"], "initial_script");
     assert!(body["Invalid"]["message"].as_str().unwrap().contains("custom:precinct"), "{body}");
@@ -126,10 +152,12 @@ async fn scheduling_and_the_clock() {
     let total = page["estimate"]["total_micros"].as_i64().unwrap().to_string();
 
     let past = "2020-01-01T00:00:00Z";
-    let (status, _) = change(&app, &admin, &org, &id, "schedule", &[("publish_at", past), ("acknowledged_micros", &total)]).await;
+    let (status, _) =
+        change(&app, &admin, &org, &id, "schedule", &[("publish_at", past), ("acknowledged_micros", &total)]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
-    let (status, body) = change(&app, &admin, &org, &id, "schedule", &[("publish_at", &soon), ("acknowledged_micros", &total)]).await;
+    let (status, body) =
+        change(&app, &admin, &org, &id, "schedule", &[("publish_at", &soon), ("acknowledged_micros", &total)]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, "scheduled");
     // Still editable while scheduled.
@@ -166,7 +194,10 @@ async fn two_clicks_on_publish_publish_once() {
     let (_, page) = app.call(&admin, "get_action", &[("org_id", &org), ("action_id", &id)]).await;
     let total = page["estimate"]["total_micros"].as_i64().unwrap().to_string();
     let ack = [("acknowledged_micros", total.as_str())];
-    let (a, b) = tokio::join!(change(&app, &admin, &org, &id, "publish", &ack), change(&app, &admin, &org, &id, "publish", &ack));
+    let (a, b) = tokio::join!(
+        change(&app, &admin, &org, &id, "publish", &ack),
+        change(&app, &admin, &org, &id, "publish", &ack)
+    );
     let oks = [a.0, b.0].iter().filter(|s| **s == StatusCode::OK).count();
     assert_eq!(oks, 1, "{a:?} {b:?}");
     assert!([a.0, b.0].contains(&StatusCode::CONFLICT));

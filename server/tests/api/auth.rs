@@ -17,7 +17,8 @@ async fn sign_up_signs_in_and_sign_out_signs_out() {
     let (_, me) = app.call(&client, "me", &[]).await;
     assert_eq!(me, Value::Null);
 
-    let (status, body) = app.call(&client, "sign_in", &[("email", &email.to_uppercase()), ("password", PASSWORD)]).await;
+    let (status, body) =
+        app.call(&client, "sign_in", &[("email", &email.to_uppercase()), ("password", PASSWORD)]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, me) = app.call(&client, "me", &[]).await;
     assert_eq!(me["email"], Value::String(email));
@@ -46,7 +47,8 @@ async fn sign_up_errors_name_the_field() {
         (("Ana", "a@example.org", "short"), "password"),
     ];
     for ((name, email, password), field) in cases {
-        let (status, body) = app.call(&c, "sign_up", &[("display_name", name), ("email", email), ("password", password)]).await;
+        let (status, body) =
+            app.call(&c, "sign_up", &[("display_name", name), ("email", email), ("password", password)]).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(body["Invalid"]["field"], field, "{body}");
     }
@@ -59,7 +61,11 @@ async fn one_account_per_email_whatever_the_case() {
     let app = spawn_app().await;
     let (_, email) = app.user("First").await;
     let (status, body) = app
-        .call(&client(), "sign_up", &[("display_name", "Second"), ("email", &email.to_uppercase()), ("password", PASSWORD)])
+        .call(
+            &client(),
+            "sign_up",
+            &[("display_name", "Second"), ("email", &email.to_uppercase()), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["Invalid"]["field"], "email");
@@ -74,7 +80,8 @@ async fn wrong_password_and_unknown_email_get_the_same_clear_error() {
     let (status, wrong) = app.call(&c, "sign_in", &[("email", &email), ("password", "not the password")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(wrong["Invalid"]["message"], "Wrong e-mail or password. Check both and try again.");
-    let (status, unknown) = app.call(&c, "sign_in", &[("email", &unique_email("nobody")), ("password", PASSWORD)]).await;
+    let (status, unknown) =
+        app.call(&c, "sign_in", &[("email", &unique_email("nobody")), ("password", PASSWORD)]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(unknown, wrong);
     let (_, me) = app.call(&c, "me", &[]).await;

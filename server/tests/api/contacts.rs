@@ -10,7 +10,14 @@ struct Imported {
 }
 
 /// Registers an import with the mapping the preview suggests (or `mapping`) and uploads `csv`.
-async fn import(app: &TestApp, admin: &Client, org: &str, csv: &[u8], encoding: &str, mapping: Option<ColumnMapping>) -> Imported {
+async fn import(
+    app: &TestApp,
+    admin: &Client,
+    org: &str,
+    csv: &[u8],
+    encoding: &str,
+    mapping: Option<ColumnMapping>,
+) -> Imported {
     let mapping = mapping.unwrap_or_else(|| {
         let enc = TextEncoding::parse(encoding).unwrap();
         let p = preview(csv, enc, 20, true).expect("preview");
@@ -20,17 +27,18 @@ async fn import(app: &TestApp, admin: &Client, org: &str, csv: &[u8], encoding: 
         .call(
             admin,
             "start_import",
-            &[("org_id", org), ("name", "Test list"), ("mapping", &serde_json::to_string(&mapping).unwrap()), ("encoding", encoding)],
+            &[
+                ("org_id", org),
+                ("name", "Test list"),
+                ("mapping", &serde_json::to_string(&mapping).unwrap()),
+                ("encoding", encoding),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::OK, "start_import: {body}");
     let import_id = body.as_str().unwrap().to_string();
-    let res = admin
-        .post(format!("{}/api/imports/{import_id}/upload", app.address))
-        .body(csv.to_vec())
-        .send()
-        .await
-        .unwrap();
+    let res =
+        admin.post(format!("{}/api/imports/{import_id}/upload", app.address)).body(csv.to_vec()).send().await.unwrap();
     let status = res.status();
     let body: Value = res.json().await.unwrap();
     Imported { status, body, import_id }
@@ -138,10 +146,11 @@ async fn files_from_excel_are_read_as_meant() {
         .await
         .unwrap();
     assert_eq!(names, vec!["José".to_string()]);
-    let note: String = sqlx::query_scalar("select custom->>'note' from contacts where custom ? 'note' and phone = '+12025552101'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let note: String =
+        sqlx::query_scalar("select custom->>'note' from contacts where custom ? 'note' and phone = '+12025552101'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(note, "two\nlines");
 }
 
@@ -158,12 +167,27 @@ async fn bad_files_fail_with_a_specific_error_and_leave_no_list() {
     long_line.extend(std::iter::repeat_n(b'x', 1024 * 1024 + 100));
     long_line.extend_from_slice(b"\"\n");
     let cases: Vec<(&str, Vec<u8>, Option<ColumnMapping>, &str)> = vec![
-        ("not UTF-8", b"cell,first_name\n2025552101,Ana\n2025552102,Jos\xe9\n".to_vec(), Some(cell_mapping(&["cell", "first_name"])), "Row 3, column \"first_name\" is not valid UTF-8"),
-        ("ragged", b"cell,first_name\n2025552101,Ana\n2025552102,Bo,extra\n".to_vec(), Some(cell_mapping(&["cell", "first_name"])), "Row 3 has 3 columns but the header has 2"),
+        (
+            "not UTF-8",
+            b"cell,first_name\n2025552101,Ana\n2025552102,Jos\xe9\n".to_vec(),
+            Some(cell_mapping(&["cell", "first_name"])),
+            "Row 3, column \"first_name\" is not valid UTF-8",
+        ),
+        (
+            "ragged",
+            b"cell,first_name\n2025552101,Ana\n2025552102,Bo,extra\n".to_vec(),
+            Some(cell_mapping(&["cell", "first_name"])),
+            "Row 3 has 3 columns but the header has 2",
+        ),
         ("line over 1 MB", long_line, Some(cell_mapping(&["cell", "note"])), "Row 2 is longer than 1 MB"),
         ("empty", Vec::new(), Some(cell_mapping(&["cell"])), "The file is empty"),
         ("header only", b"cell\n".to_vec(), Some(cell_mapping(&["cell"])), "no contacts"),
-        ("header changed", b"phone,first\n2025552101,Ana\n".to_vec(), Some(cell_mapping(&["cell", "first_name"])), "header changed"),
+        (
+            "header changed",
+            b"phone,first\n2025552101,Ana\n".to_vec(),
+            Some(cell_mapping(&["cell", "first_name"])),
+            "header changed",
+        ),
     ];
     for (what, csv, mapping, expected) in cases {
         let done = import(&app, &admin, &org, &csv, "utf-8", mapping).await;
@@ -171,7 +195,8 @@ async fn bad_files_fail_with_a_specific_error_and_leave_no_list() {
         let message = done.body["error"].as_str().unwrap();
         assert!(message.contains(expected), "{what}: {message}");
         assert!(message.contains("Nothing was imported"), "{what}: {message}");
-        let (_, status) = app.call(&admin, "get_import_status", &[("org_id", &org), ("import_id", &done.import_id)]).await;
+        let (_, status) =
+            app.call(&admin, "get_import_status", &[("org_id", &org), ("import_id", &done.import_id)]).await;
         assert_eq!(status["state"], "failed", "{what}");
         assert_eq!(status["error"], message);
     }
@@ -186,7 +211,16 @@ async fn a_mapping_without_a_cell_column_is_refused_up_front() {
     let (admin, org) = admin_and_org(&app).await;
     let mapping = ColumnMapping::detect(&["name".to_string(), "town".to_string()]);
     let (status, body) = app
-        .call(&admin, "start_import", &[("org_id", &org), ("name", "x"), ("mapping", &serde_json::to_string(&mapping).unwrap()), ("encoding", "utf-8")])
+        .call(
+            &admin,
+            "start_import",
+            &[
+                ("org_id", &org),
+                ("name", "x"),
+                ("mapping", &serde_json::to_string(&mapping).unwrap()),
+                ("encoding", "utf-8"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["Invalid"]["message"].as_str().unwrap().contains("No column can be the cell phone number"));
@@ -200,12 +234,19 @@ async fn an_import_is_uploaded_once_and_can_be_cancelled_before() {
     let done = import(&app, &admin, &org, csv, "utf-8", None).await;
     assert_eq!(done.status, StatusCode::OK);
     // A retried upload of the same import is refused, not imported twice.
-    let again = admin.post(format!("{}/api/imports/{}/upload", app.address, done.import_id)).body(csv.to_vec()).send().await.unwrap();
+    let again = admin
+        .post(format!("{}/api/imports/{}/upload", app.address, done.import_id))
+        .body(csv.to_vec())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), StatusCode::CONFLICT);
     assert_eq!(list_count(&app).await, 1);
 
     let mapping = serde_json::to_string(&ColumnMapping::detect(&["cell".to_string()])).unwrap();
-    let (_, id) = app.call(&admin, "start_import", &[("org_id", &org), ("name", "x"), ("mapping", &mapping), ("encoding", "utf-8")]).await;
+    let (_, id) = app
+        .call(&admin, "start_import", &[("org_id", &org), ("name", "x"), ("mapping", &mapping), ("encoding", "utf-8")])
+        .await;
     let id = id.as_str().unwrap();
     let (status, _) = app.call(&admin, "cancel_import", &[("org_id", &org), ("import_id", id)]).await;
     assert_eq!(status, StatusCode::OK);
@@ -229,13 +270,20 @@ async fn only_the_organizations_admins_touch_its_lists() {
         assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
         let (status, _) = app.call(client, "get_contact_page", &[("org_id", &org), ("list_id", &list_id)]).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
-        let res = client.get(format!("{}/api/imports/{}/rejects.csv", app.address, done.import_id)).send().await.unwrap();
+        let res =
+            client.get(format!("{}/api/imports/{}/rejects.csv", app.address, done.import_id)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who}");
-        let res = client.post(format!("{}/api/imports/{}/upload", app.address, done.import_id)).body("cell\n1\n").send().await.unwrap();
+        let res = client
+            .post(format!("{}/api/imports/{}/upload", app.address, done.import_id))
+            .body("cell\n1\n")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who}");
     }
     let anonymous = reqwest::Client::new();
-    let res = anonymous.get(format!("{}/api/imports/{}/rejects.csv", app.address, done.import_id)).send().await.unwrap();
+    let res =
+        anonymous.get(format!("{}/api/imports/{}/rejects.csv", app.address, done.import_id)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     // Another organization's admin cannot read this list through their own organization id.
     let other_org = app.org(&outsider, "Other").await;
@@ -254,13 +302,17 @@ async fn lists_page_search_and_delete() {
     let done = import(&app, &admin, &org, csv.as_bytes(), "utf-8", None).await;
     let list_id = done.body["list_id"].as_str().unwrap().to_string();
 
-    let (_, page) = app.call(&admin, "get_contact_page", &[("org_id", &org), ("list_id", &list_id), ("page", "2")]).await;
+    let (_, page) =
+        app.call(&admin, "get_contact_page", &[("org_id", &org), ("list_id", &list_id), ("page", "2")]).await;
     assert_eq!(page["matching"], 120);
     assert_eq!(page["contacts"].as_array().unwrap().len(), 20);
-    let (_, found) = app.call(&admin, "get_contact_page", &[("org_id", &org), ("list_id", &list_id), ("search", "person11")]).await;
+    let (_, found) =
+        app.call(&admin, "get_contact_page", &[("org_id", &org), ("list_id", &list_id), ("search", "person11")]).await;
     // Person11 and Person110..119.
     assert_eq!(found["matching"], 11);
-    let (_, by_number) = app.call(&admin, "get_contact_page", &[("org_id", &org), ("list_id", &list_id), ("search", "(202) 555-1005")]).await;
+    let (_, by_number) = app
+        .call(&admin, "get_contact_page", &[("org_id", &org), ("list_id", &list_id), ("search", "(202) 555-1005")])
+        .await;
     assert_eq!(by_number["matching"], 1);
 
     let (status, _) = app.call(&admin, "delete_contact_list", &[("org_id", &org), ("list_id", &list_id)]).await;

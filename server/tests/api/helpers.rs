@@ -14,7 +14,8 @@ fn server_url(db: &str) -> String {
         return format!("{base}/{db}");
     }
     let cluster = CLUSTER.get_or_init(|| {
-        let pg = EmbeddedPostgres::start(&std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-postgres"), true)?;
+        let pg =
+            EmbeddedPostgres::start(&std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-postgres"), true)?;
         drop_old_test_databases(&pg);
         Ok(pg)
     });
@@ -32,12 +33,14 @@ fn drop_old_test_databases(pg: &EmbeddedPostgres) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let Ok(mut conn) = PgConnection::connect(&url).await else { return };
-            let names: Vec<String> = sqlx::query_scalar("select datname from pg_database where datname like 'test\\_%'")
-                .fetch_all(&mut conn)
-                .await
-                .unwrap_or_default();
+            let names: Vec<String> =
+                sqlx::query_scalar("select datname from pg_database where datname like 'test\\_%'")
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap_or_default();
             for name in names {
-                let _ = sqlx::query(&format!("drop database if exists \"{name}\" with (force)")).execute(&mut conn).await;
+                let _ =
+                    sqlx::query(&format!("drop database if exists \"{name}\" with (force)")).execute(&mut conn).await;
             }
         });
     })
@@ -108,9 +111,8 @@ impl TestApp {
     pub async fn user(&self, prefix: &str) -> (Client, String) {
         let client = client();
         let email = unique_email(prefix);
-        let (status, body) = self
-            .call(&client, "sign_up", &[("display_name", prefix), ("email", &email), ("password", PASSWORD)])
-            .await;
+        let (status, body) =
+            self.call(&client, "sign_up", &[("display_name", prefix), ("email", &email), ("password", PASSWORD)]).await;
         assert_eq!(status, StatusCode::OK, "sign up failed: {body}");
         (client, email)
     }

@@ -7,8 +7,18 @@ use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
 const ZONES: [&str; 12] = [
-    "Pacific/Kiritimati", "Asia/Tokyo", "Asia/Kolkata", "Europe/Moscow", "Europe/Berlin", "Atlantic/Azores",
-    "America/Sao_Paulo", "America/New_York", "America/Chicago", "America/Los_Angeles", "Pacific/Honolulu", "Pacific/Pago_Pago",
+    "Pacific/Kiritimati",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Europe/Moscow",
+    "Europe/Berlin",
+    "Atlantic/Azores",
+    "America/Sao_Paulo",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Pacific/Honolulu",
+    "Pacific/Pago_Pago",
 ];
 
 /// A time zone where the default 9am–9pm window is open (or closed) right now.
@@ -17,8 +27,14 @@ pub fn zone(open: bool) -> &'static str {
         .into_iter()
         .find(|z| {
             let zones = ContactZones::from_names([*z]).unwrap();
-            matches!(check(&TextingWindow::default(), &zones, chrono::Utc::now() + chrono::Duration::minutes(1)), WindowCheck::Open { .. }) == open
-                && matches!(check(&TextingWindow::default(), &zones, chrono::Utc::now() - chrono::Duration::minutes(1)), WindowCheck::Open { .. }) == open
+            matches!(
+                check(&TextingWindow::default(), &zones, chrono::Utc::now() + chrono::Duration::minutes(1)),
+                WindowCheck::Open { .. }
+            ) == open
+                && matches!(
+                    check(&TextingWindow::default(), &zones, chrono::Utc::now() - chrono::Duration::minutes(1)),
+                    WindowCheck::Open { .. }
+                ) == open
         })
         .expect("some zone is open and some closed at any moment")
 }
@@ -93,12 +109,20 @@ impl World {
 
     pub async fn send(&self, conversation: &str, body: &str, key: &str) -> (StatusCode, Value) {
         self.app
-            .call(&self.volunteer, "send_message", &[("org_id", &self.org), ("conversation_id", conversation), ("body", body), ("idempotency_key", key)])
+            .call(
+                &self.volunteer,
+                "send_message",
+                &[("org_id", &self.org), ("conversation_id", conversation), ("body", body), ("idempotency_key", key)],
+            )
             .await
     }
 
     pub async fn count(&self, phone: &str) -> i64 {
-        sqlx::query_scalar("select count(*) from messages where to_phone = $1").bind(phone).fetch_one(&self.app.pool).await.unwrap()
+        sqlx::query_scalar("select count(*) from messages where to_phone = $1")
+            .bind(phone)
+            .fetch_one(&self.app.pool)
+            .await
+            .unwrap()
     }
 }
 
@@ -133,7 +157,11 @@ async fn a_send_is_queued_once_whatever_the_clicks() {
 async fn opted_out_numbers_are_never_texted() {
     let w = World::new().await;
     let c = w.conversation("+13125550303", true, true).await;
-    sqlx::query("insert into opt_outs (organization_id, phone) values ($1::uuid, '+13125550303')").bind(&w.org).execute(&w.app.pool).await.unwrap();
+    sqlx::query("insert into opt_outs (organization_id, phone) values ($1::uuid, '+13125550303')")
+        .bind(&w.org)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
     let (status, body) = w.send(&c, SCRIPT, "k").await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(body["Conflict"].as_str().unwrap().contains("opted out"));
@@ -161,7 +189,11 @@ async fn only_the_assigned_volunteer_sends_and_only_in_a_live_action() {
     let c = w.conversation("+13125550306", true, true).await;
     let (status, _) = w
         .app
-        .call(&w.admin, "send_message", &[("org_id", &w.org), ("conversation_id", &c), ("body", SCRIPT), ("idempotency_key", "k2")])
+        .call(
+            &w.admin,
+            "send_message",
+            &[("org_id", &w.org), ("conversation_id", &c), ("body", SCRIPT), ("idempotency_key", "k2")],
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // A stranger cannot even see the conversation.
@@ -169,12 +201,21 @@ async fn only_the_assigned_volunteer_sends_and_only_in_a_live_action() {
     let other_org = w.app.org(&stranger, "Other").await;
     let (status, _) = w
         .app
-        .call(&stranger, "send_message", &[("org_id", &other_org), ("conversation_id", &c), ("body", SCRIPT), ("idempotency_key", "k3")])
+        .call(
+            &stranger,
+            "send_message",
+            &[("org_id", &other_org), ("conversation_id", &c), ("body", SCRIPT), ("idempotency_key", "k3")],
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     for (status_now, fragment) in [("paused", "paused"), ("closed", "closed")] {
-        sqlx::query("update actions set status = $2::action_status where id = $1::uuid").bind(&w.action).bind(status_now).execute(&w.app.pool).await.unwrap();
+        sqlx::query("update actions set status = $2::action_status where id = $1::uuid")
+            .bind(&w.action)
+            .bind(status_now)
+            .execute(&w.app.pool)
+            .await
+            .unwrap();
         let (status, body) = w.send(&c, SCRIPT, &format!("k-{status_now}")).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert!(body["Conflict"].as_str().unwrap().contains(fragment), "{body}");
@@ -216,7 +257,11 @@ async fn a_number_rests_six_hours_unless_it_wrote_in() {
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(body["Conflict"].as_str().unwrap().contains("6 hours"));
     // They replied: answering them is allowed.
-    sqlx::query("update conversations set last_inbound_at = now() where id = $1::bigint").bind(&c).execute(&w.app.pool).await.unwrap();
+    sqlx::query("update conversations set last_inbound_at = now() where id = $1::bigint")
+        .bind(&c)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
     let (status, body) = w.send(&c, SCRIPT, "k2").await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }

@@ -101,7 +101,11 @@ async fn signing_up_through_a_join_link_joins_in_the_same_step() {
     let code = app.join_code(&owner, &org).await;
     let vol = client();
     let (status, body) = app
-        .call(&vol, "sign_up", &[("display_name", "New"), ("email", &unique_email("new")), ("password", PASSWORD), ("join_code", &code)])
+        .call(
+            &vol,
+            "sign_up",
+            &[("display_name", "New"), ("email", &unique_email("new")), ("password", PASSWORD), ("join_code", &code)],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, orgs) = app.call(&vol, "my_orgs", &[]).await;
@@ -114,11 +118,19 @@ async fn a_wrong_code_at_sign_up_creates_no_account() {
     let app = spawn_app().await;
     let email = unique_email("atomic");
     let (status, body) = app
-        .call(&client(), "sign_up", &[("display_name", "New"), ("email", &email), ("password", PASSWORD), ("join_code", "999999")])
+        .call(
+            &client(),
+            "sign_up",
+            &[("display_name", "New"), ("email", &email), ("password", PASSWORD), ("join_code", "999999")],
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["Invalid"]["field"], "join_code");
-    let users: i64 = sqlx::query_scalar("select count(*) from users where email = $1").bind(&email).fetch_one(&app.pool).await.unwrap();
+    let users: i64 = sqlx::query_scalar("select count(*) from users where email = $1")
+        .bind(&email)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(users, 0, "the account must not exist without its membership");
 }
 

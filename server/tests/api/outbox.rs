@@ -55,7 +55,7 @@ async fn status_of(rig: &Rig, phone: &str) -> String {
 }
 
 async fn wait_for_status(rig: &Rig, phone: &str, want: &str) {
-    for _ in 0..100 {
+    for _ in 0..300 {
         if status_of(rig, phone).await == want {
             return;
         }
@@ -111,10 +111,18 @@ async fn a_lost_answer_is_reconciled_not_resent() {
     rig.world.send(&c, SCRIPT, "k").await;
     rig.sim.inject_fault(Fault::Hang, 1);
     assert_eq!(rig.outbox.dispatch_one().await.unwrap(), Dispatch::Unknown);
-    assert_eq!(rig.outbox.dispatch_one().await.unwrap(), Dispatch::Empty, "an unknown outcome is never sent again blindly");
+    assert_eq!(
+        rig.outbox.dispatch_one().await.unwrap(),
+        Dispatch::Empty,
+        "an unknown outcome is never sent again blindly"
+    );
     sqlx::query("update messages set next_attempt_at = now()").execute(&rig.world.app.pool).await.unwrap();
     assert_eq!(rig.outbox.reconcile().await.unwrap(), 1);
-    let sid: Option<String> = sqlx::query_scalar("select twilio_sid from messages where to_phone = $1").bind(phone).fetch_one(&rig.world.app.pool).await.unwrap();
+    let sid: Option<String> = sqlx::query_scalar("select twilio_sid from messages where to_phone = $1")
+        .bind(phone)
+        .fetch_one(&rig.world.app.pool)
+        .await
+        .unwrap();
     assert!(sid.is_some_and(|s| s.starts_with("SM")));
     assert_eq!(rig.outbox.dispatch_one().await.unwrap(), Dispatch::Empty);
     assert_eq!(rig.sim.received_messages().len(), 1);
@@ -135,7 +143,8 @@ async fn forged_and_unsigned_webhooks_are_refused() {
     let forged = signature("not-our-token", "http://p2p.test/webhooks/twilio/status", &params);
     let res = client.post(&url).header("X-Twilio-Signature", forged).form(&params).send().await.unwrap();
     assert_eq!(res.status(), reqwest::StatusCode::FORBIDDEN);
-    let parked: i64 = sqlx::query_scalar("select count(*) from parked_statuses").fetch_one(&rig.world.app.pool).await.unwrap();
+    let parked: i64 =
+        sqlx::query_scalar("select count(*) from parked_statuses").fetch_one(&rig.world.app.pool).await.unwrap();
     assert_eq!(parked, 0, "nothing stored from a forged webhook");
 }
 
@@ -155,10 +164,13 @@ async fn a_status_that_beats_the_sid_is_applied_when_the_sid_arrives() {
     let sig = signature(&token, "http://p2p.test/webhooks/twilio/status", &params);
     let url = format!("{}/webhooks/twilio/status", rig.world.app.address);
     for _ in 0..2 {
-        let res = reqwest::Client::new().post(&url).header("X-Twilio-Signature", &sig).form(&params).send().await.unwrap();
+        let res =
+            reqwest::Client::new().post(&url).header("X-Twilio-Signature", &sig).form(&params).send().await.unwrap();
         assert!(res.status().is_success(), "{}", res.status());
     }
-    app::server::db::webhooks::record_sid(&rig.world.app.pool, sent["id"].as_i64().unwrap(), sid, "queued", Some(FROM)).await.unwrap();
+    app::server::db::webhooks::record_sid(&rig.world.app.pool, sent["id"].as_i64().unwrap(), sid, "queued", Some(FROM))
+        .await
+        .unwrap();
     assert_eq!(status_of(&rig, phone).await, "delivered");
     // A late "sent" never takes it back.
     app::server::db::webhooks::apply_status(&rig.world.app.pool, sid, "sent", None).await.unwrap();
@@ -184,16 +196,22 @@ async fn a_stop_reply_opts_the_number_out_once() {
     let sig = signature(&token, "http://p2p.test/webhooks/twilio/inbound", &params);
     let url = format!("{}/webhooks/twilio/inbound", rig.world.app.address);
     for _ in 0..2 {
-        let res = reqwest::Client::new().post(&url).header("X-Twilio-Signature", &sig).form(&params).send().await.unwrap();
+        let res =
+            reqwest::Client::new().post(&url).header("X-Twilio-Signature", &sig).form(&params).send().await.unwrap();
         assert_eq!(res.status(), reqwest::StatusCode::OK);
     }
-    let inbound: i64 = sqlx::query_scalar("select count(*) from messages where direction = 'inbound' and from_phone = $1")
+    let inbound: i64 =
+        sqlx::query_scalar("select count(*) from messages where direction = 'inbound' and from_phone = $1")
+            .bind(phone)
+            .fetch_one(&rig.world.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(inbound, 1);
+    let opted_out: bool = sqlx::query_scalar("select exists (select 1 from opt_outs where phone = $1)")
         .bind(phone)
         .fetch_one(&rig.world.app.pool)
         .await
         .unwrap();
-    assert_eq!(inbound, 1);
-    let opted_out: bool = sqlx::query_scalar("select exists (select 1 from opt_outs where phone = $1)").bind(phone).fetch_one(&rig.world.app.pool).await.unwrap();
     assert!(opted_out);
     // Replying now is refused: they opted out.
     let (status, body) = rig.world.send(&c, "Sorry to bother you!", "k2").await;

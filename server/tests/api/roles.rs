@@ -99,7 +99,9 @@ impl World {
         let org = self.org.clone();
         let pairs: Vec<(&str, String)> = match endpoint {
             "me" | "my_orgs" | "sign_out" => vec![],
-            "sign_up" => vec![("display_name", "New".into()), ("email", unique_email("new")), ("password", PASSWORD.into())],
+            "sign_up" => {
+                vec![("display_name", "New".into()), ("email", unique_email("new")), ("password", PASSWORD.into())]
+            }
             "sign_in" => vec![("email", self.spare_email.clone()), ("password", PASSWORD.into())],
             "create_org" => vec![("name", "Another".into())],
             // A third organization's code: joining it must not make the outsider a member of
@@ -111,22 +113,34 @@ impl World {
                 if self.invite_token.is_empty() {
                     let (_, invite) = self
                         .app
-                        .call(&self.admin, "create_invite", &[("org_id", &org), ("email", &unique_email("inv")), ("role", "volunteer")])
+                        .call(
+                            &self.admin,
+                            "create_invite",
+                            &[("org_id", &org), ("email", &unique_email("inv")), ("role", "volunteer")],
+                        )
                         .await;
                     self.invite_token = invite["link"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
                 }
                 vec![("token", self.invite_token.clone())]
             }
-            "get_membership" | "get_join_info" | "rotate_join_code" | "list_members" | "list_invites" => vec![("org_id", org)],
+            "get_membership" | "get_join_info" | "rotate_join_code" | "list_members" | "list_invites" => {
+                vec![("org_id", org)]
+            }
             "create_invite" => vec![("org_id", org), ("email", unique_email("invited")), ("role", "volunteer".into())],
             "revoke_invite" => {
                 let (_, invite) = self
                     .app
-                    .call(&self.admin, "create_invite", &[("org_id", &org), ("email", &unique_email("revoke")), ("role", "volunteer")])
+                    .call(
+                        &self.admin,
+                        "create_invite",
+                        &[("org_id", &org), ("email", &unique_email("revoke")), ("role", "volunteer")],
+                    )
                     .await;
                 vec![("org_id", org), ("invite_id", invite["id"].as_str().unwrap().to_string())]
             }
-            "set_member_role" => vec![("org_id", org), ("user_id", self.spare_id.clone()), ("role", "volunteer".into())],
+            "set_member_role" => {
+                vec![("org_id", org), ("user_id", self.spare_id.clone()), ("role", "volunteer".into())]
+            }
             "remove_member" => {
                 // Each removal needs someone to remove: the admin's call removes the spare.
                 let _ = who;
@@ -135,21 +149,40 @@ impl World {
             "start_import" => vec![
                 ("org_id", org),
                 ("name", "List".into()),
-                ("mapping", serde_json::to_string(&app::domain::csv_import::ColumnMapping::detect(&["cell".to_string()])).unwrap()),
+                (
+                    "mapping",
+                    serde_json::to_string(&app::domain::csv_import::ColumnMapping::detect(&["cell".to_string()]))
+                        .unwrap(),
+                ),
                 ("encoding", "utf-8".into()),
             ],
             "get_import_status" | "cancel_import" => {
                 // A fresh pending import each time, so every admin cancel has one to cancel.
-                let (_, id) = self.app.call(&self.admin, "start_import", &[
-                    ("org_id", org.as_str()),
-                    ("name", "List"),
-                    ("mapping", &serde_json::to_string(&app::domain::csv_import::ColumnMapping::detect(&["cell".to_string()])).unwrap()),
-                    ("encoding", "utf-8"),
-                ]).await;
+                let (_, id) = self
+                    .app
+                    .call(
+                        &self.admin,
+                        "start_import",
+                        &[
+                            ("org_id", org.as_str()),
+                            ("name", "List"),
+                            (
+                                "mapping",
+                                &serde_json::to_string(&app::domain::csv_import::ColumnMapping::detect(&[
+                                    "cell".to_string()
+                                ]))
+                                .unwrap(),
+                            ),
+                            ("encoding", "utf-8"),
+                        ],
+                    )
+                    .await;
                 vec![("org_id", org), ("import_id", id.as_str().unwrap().to_string())]
             }
             "contact_lists" => vec![("org_id", org)],
-            "get_contact_page" | "delete_contact_list" => vec![("org_id", org.clone()), ("list_id", self.new_list(&org).await)],
+            "get_contact_page" | "delete_contact_list" => {
+                vec![("org_id", org.clone()), ("list_id", self.new_list(&org).await)]
+            }
             "get_texting_settings" => vec![("org_id", org)],
             "save_texting_settings" => vec![
                 ("org_id", org),
@@ -168,12 +201,25 @@ impl World {
             ],
             "list_actions" => vec![("org_id", org)],
             "create_action" => vec![("org_id", org), ("title", "GOTV".into())],
-            "get_action" | "duplicate_action" => vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await)],
-            "save_action" => vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await), ("title", "Renamed".into())],
-            "change_action_status" => vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await), ("transition", "close".into())],
+            "get_action" | "duplicate_action" => {
+                vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await)]
+            }
+            "save_action" => {
+                vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await), ("title", "Renamed".into())]
+            }
+            "change_action_status" => vec![
+                ("org_id", org.clone()),
+                ("action_id", self.new_action(&org).await),
+                ("transition", "close".into()),
+            ],
             // No conversation of the caller's: members get 404 (the send's own guards are tested
             // in messaging.rs); non-members are stopped before that.
-            "send_message" => vec![("org_id", org), ("conversation_id", "999999".into()), ("body", "Hi".into()), ("idempotency_key", format!("k-{who:?}"))],
+            "send_message" => vec![
+                ("org_id", org),
+                ("conversation_id", "999999".into()),
+                ("body", "Hi".into()),
+                ("idempotency_key", format!("k-{who:?}")),
+            ],
             other => panic!("no arguments known for server function {other}: add it to the matrix"),
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -226,7 +272,8 @@ async fn every_server_function_checks_who_is_calling() {
         for (i, who) in [Who::Nobody, Who::Outsider, Who::Volunteer, Who::Admin].into_iter().enumerate() {
             // Signing up, in or out switches a client's session; those get a throwaway client
             // so the shared ones keep their identities.
-            let c = if matches!(case.endpoint, "sign_up" | "sign_out" | "sign_in") { client() } else { world.client(who) };
+            let c =
+                if matches!(case.endpoint, "sign_up" | "sign_out" | "sign_in") { client() } else { world.client(who) };
             let args = world.args(case.endpoint, who).await;
             let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let (status, body) = world.app.call(&c, case.endpoint, &form).await;
@@ -235,13 +282,12 @@ async fn every_server_function_checks_who_is_calling() {
     }
     // Forbidden calls changed nothing: the spare was removed once, by the admin, and the
     // volunteer is still a volunteer.
-    let roles: Vec<String> = sqlx::query_scalar(
-        "select role::text from memberships where organization_id = $1::uuid order by role",
-    )
-    .bind(&world.org)
-    .fetch_all(&world.app.pool)
-    .await
-    .unwrap();
+    let roles: Vec<String> =
+        sqlx::query_scalar("select role::text from memberships where organization_id = $1::uuid order by role")
+            .bind(&world.org)
+            .fetch_all(&world.app.pool)
+            .await
+            .unwrap();
     assert_eq!(roles, vec!["owner", "volunteer"]);
 }
 
@@ -255,4 +301,3 @@ async fn the_matrix_covers_every_registered_server_function() {
     let covered: BTreeSet<String> = cases().into_iter().map(|c| c.endpoint.to_string()).collect();
     assert_eq!(registered, covered, "a server function is missing from the role matrix (or gone from the app)");
 }
-

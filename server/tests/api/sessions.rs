@@ -14,15 +14,7 @@ async fn sign_up_cookie(address: &str) -> String {
 }
 
 async fn me_with_cookie(address: &str, cookie: &str) -> serde_json::Value {
-    Client::new()
-        .post(format!("{address}/api/me"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    Client::new().post(format!("{address}/api/me")).header("cookie", cookie).send().await.unwrap().json().await.unwrap()
 }
 
 #[tokio::test]

@@ -40,7 +40,8 @@ async fn defaults_then_a_saved_form_round_trips() {
     assert_eq!(defaults["batch_size"], 50);
 
     // The checkbox for custom responses is ticked; outbound lock is left unticked (absent).
-    let (status, saved) = app.call(&admin, "save_texting_settings", &form(&org, &[("disable_custom_responses", "on")])).await;
+    let (status, saved) =
+        app.call(&admin, "save_texting_settings", &form(&org, &[("disable_custom_responses", "on")])).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     let (_, read) = app.call(&admin, "get_texting_settings", &[("org_id", &org)]).await;
     assert_eq!(read, saved);

@@ -17,7 +17,11 @@ fn not_found() -> AppError {
     AppError::NotFound("That action does not exist.".into())
 }
 
-pub async fn list(db: impl PgExecutor<'_>, org_id: Uuid, status: Option<ActionStatus>) -> Result<Vec<ActionSummary>, AppError> {
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    org_id: Uuid,
+    status: Option<ActionStatus>,
+) -> Result<Vec<ActionSummary>, AppError> {
     Ok(sqlx::query_as::<_, ActionSummary>(
         r#"select a.id, a.title, a.status, a.folder, l.name as list_name, l.contact_count, a.publish_at, a.ends_at, a.created_at
            from actions a left join contact_lists l on l.id = a.contact_list_id
@@ -44,12 +48,7 @@ pub async fn create(db: impl PgExecutor<'_>, caller: &Caller, title: &str) -> Re
 
 async fn detail(db: impl PgExecutor<'_>, org_id: Uuid, action_id: Uuid, lock: bool) -> Result<ActionDetail, AppError> {
     let sql = format!("{DETAIL} where id = $1 and organization_id = $2{}", if lock { " for update" } else { "" });
-    sqlx::query_as::<_, ActionDetail>(&sql)
-        .bind(action_id)
-        .bind(org_id)
-        .fetch_optional(db)
-        .await?
-        .ok_or_else(not_found)
+    sqlx::query_as::<_, ActionDetail>(&sql).bind(action_id).bind(org_id).fetch_optional(db).await?.ok_or_else(not_found)
 }
 
 pub async fn page(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ActionPage, AppError> {
@@ -81,7 +80,11 @@ async fn list_custom_fields(db: impl PgExecutor<'_>, list_id: Uuid) -> Result<Ve
 
 /// The cost of sending the initial script to every contact of the list, with the longest
 /// names and field values the list actually holds; `Err` says what is missing for one.
-pub async fn estimate_for(db: &PgPool, org_id: Uuid, action: &ActionDetail) -> Result<Result<Estimate, String>, AppError> {
+pub async fn estimate_for(
+    db: &PgPool,
+    org_id: Uuid,
+    action: &ActionDetail,
+) -> Result<Result<Estimate, String>, AppError> {
     let Some(list_id) = action.contact_list_id else {
         return Ok(Err("Choose a contact list to see what this action will cost.".into()));
     };
@@ -172,11 +175,15 @@ pub async fn save(db: &PgPool, org_id: Uuid, action_id: Uuid, edit: &ActionEdit)
         None => Vec::new(),
     };
     if !edit.initial_script.is_empty() {
-        ScriptTemplate::parse(&edit.initial_script, &custom_fields).map_err(|e| AppError::invalid("initial_script", e.to_string()))?;
+        ScriptTemplate::parse(&edit.initial_script, &custom_fields)
+            .map_err(|e| AppError::invalid("initial_script", e.to_string()))?;
     }
     // The list can only change before the action has gone live: contacts may have been texted.
     if current.published_at.is_some() && current.contact_list_id != edit.contact_list_id {
-        return Err(AppError::invalid("contact_list_id", "The contact list cannot change once the action has gone live."));
+        return Err(AppError::invalid(
+            "contact_list_id",
+            "The contact list cannot change once the action has gone live.",
+        ));
     }
     sqlx::query(
         r#"update actions set title = $3, description = $4, disclaimer = $5, start_label = $6, folder = $7,
@@ -220,7 +227,10 @@ pub async fn transition(
     let going_live = matches!(transition, Transition::Publish | Transition::Schedule);
     if going_live {
         if action.contact_list_id.is_none() || action.initial_script.trim().is_empty() {
-            return Err(AppError::invalid("transition", "Choose a contact list and write the initial script before publishing."));
+            return Err(AppError::invalid(
+                "transition",
+                "Choose a contact list and write the initial script before publishing.",
+            ));
         }
         // The estimate is recomputed here: what was acknowledged must be what it costs now.
         if action.cost_acknowledged_at.is_none() {
@@ -228,7 +238,10 @@ pub async fn transition(
             if acknowledged_micros != Some(estimate.total_micros) {
                 return Err(AppError::invalid(
                     "acknowledged_micros",
-                    format!("Confirm the estimated cost of {} before publishing.", format_dollars(estimate.total_micros)),
+                    format!(
+                        "Confirm the estimated cost of {} before publishing.",
+                        format_dollars(estimate.total_micros)
+                    ),
                 ));
             }
             acknowledge(&mut tx, action_id, estimate.total_micros).await?;
@@ -271,7 +284,11 @@ pub async fn transition(
                 .await?;
         }
         Transition::Pause | Transition::Resume => {
-            sqlx::query("update actions set status = $2 where id = $1").bind(action_id).bind(next).execute(&mut *tx).await?;
+            sqlx::query("update actions set status = $2 where id = $1")
+                .bind(action_id)
+                .bind(next)
+                .execute(&mut *tx)
+                .await?;
         }
     }
     tx.commit().await?;

@@ -1,4 +1,6 @@
-use crate::api::contacts::{ContactListSummary, ContactPage, ContactRow, ImportState, ImportStatus, ImportSummary, PAGE_SIZE};
+use crate::api::contacts::{
+    ContactListSummary, ContactPage, ContactRow, ImportState, ImportStatus, ImportSummary, PAGE_SIZE,
+};
 use crate::domain::csv_import::{ColumnMapping, TextEncoding};
 use crate::domain::phone::Region;
 use crate::error::AppError;
@@ -69,7 +71,12 @@ pub async fn import_org(db: impl PgExecutor<'_>, import_id: Uuid) -> Result<Opti
 }
 
 /// Records why an import ended without a list.
-pub async fn finish_failed(db: impl PgExecutor<'_>, import_id: Uuid, cancelled: bool, message: &str) -> Result<(), AppError> {
+pub async fn finish_failed(
+    db: impl PgExecutor<'_>,
+    import_id: Uuid,
+    cancelled: bool,
+    message: &str,
+) -> Result<(), AppError> {
     sqlx::query("update contact_imports set status = $2, error = $3 where id = $1")
         .bind(import_id)
         .bind(if cancelled { "cancelled" } else { "failed" })
@@ -195,7 +202,12 @@ pub async fn delete_list(db: impl PgExecutor<'_>, org_id: Uuid, list_id: Uuid) -
 
 /// One page of an import's rejected rows after `after_row`, in row order: the download walks
 /// them page by page so memory stays flat however many there are.
-pub async fn rejects_after(db: impl PgExecutor<'_>, import_id: Uuid, after_row: i64, limit: i64) -> Result<Vec<RejectRow>, AppError> {
+pub async fn rejects_after(
+    db: impl PgExecutor<'_>,
+    import_id: Uuid,
+    after_row: i64,
+    limit: i64,
+) -> Result<Vec<RejectRow>, AppError> {
     Ok(sqlx::query_as::<_, RejectRow>(
         r#"select row_number, reason, phone_raw, first_name, last_name, zip, email, external_id, assigned_user, custom
            from import_rejects where import_id = $1 and row_number > $2 order by row_number limit $3"#,

@@ -22,7 +22,13 @@ fn new_token() -> String {
 
 /// Creates an invite, or updates the role of the open one for the same address (keeping its
 /// link, which the admin may already have sent).
-pub async fn create(db: &PgPool, config: &Config, caller: &Caller, email: &Email, role: Role) -> Result<Invite, AppError> {
+pub async fn create(
+    db: &PgPool,
+    config: &Config,
+    caller: &Caller,
+    email: &Email,
+    role: Role,
+) -> Result<Invite, AppError> {
     let already_member: bool = sqlx::query_scalar(
         r#"select exists (select 1 from memberships m join users u on u.id = m.user_id
                           where m.organization_id = $1 and u.email = $2)"#,
@@ -85,7 +91,11 @@ pub async fn accept(db: &PgPool, token: &str, user: &SessionUser) -> Result<OrgM
 
 /// Accepts inside the caller's transaction (sign-up uses this to create the account and the
 /// membership together).
-pub async fn accept_in(tx: &mut Transaction<'_, Postgres>, token: &str, user: &SessionUser) -> Result<OrgMembership, AppError> {
+pub async fn accept_in(
+    tx: &mut Transaction<'_, Postgres>,
+    token: &str,
+    user: &SessionUser,
+) -> Result<OrgMembership, AppError> {
     let invite: Option<(Uuid, Uuid, String, Role)> = sqlx::query_as(
         "select id, organization_id, email::text, role from invites where token = $1 and accepted_at is null for update",
     )
@@ -93,7 +103,9 @@ pub async fn accept_in(tx: &mut Transaction<'_, Postgres>, token: &str, user: &S
     .fetch_optional(&mut **tx)
     .await?;
     let Some((invite_id, org_id, email, role)) = invite else {
-        return Err(AppError::NotFound("This invite link is no longer valid. Ask your organizer for a new one.".into()));
+        return Err(AppError::NotFound(
+            "This invite link is no longer valid. Ask your organizer for a new one.".into(),
+        ));
     };
     if !email.eq_ignore_ascii_case(&user.email) {
         return Err(AppError::forbidden(format!(

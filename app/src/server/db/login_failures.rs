@@ -38,9 +38,6 @@ pub async fn record(db: impl PgExecutor<'_>, email: &Email, ip: &str) -> Result<
 
 /// A successful sign-in forgives the account's earlier failures (not the address's).
 pub async fn clear(db: impl PgExecutor<'_>, email: &Email) -> Result<(), AppError> {
-    sqlx::query("delete from login_failures where email = $1")
-        .bind(email.as_str())
-        .execute(db)
-        .await?;
+    sqlx::query("delete from login_failures where email = $1").bind(email.as_str()).execute(db).await?;
     Ok(())
 }

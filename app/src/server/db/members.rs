@@ -6,13 +6,11 @@ use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 pub async fn role_of(db: impl PgExecutor<'_>, org_id: Uuid, user_id: Uuid) -> Result<Option<Role>, AppError> {
-    Ok(sqlx::query_scalar::<_, Role>(
-        "select role from memberships where organization_id = $1 and user_id = $2",
-    )
-    .bind(org_id)
-    .bind(user_id)
-    .fetch_optional(db)
-    .await?)
+    Ok(sqlx::query_scalar::<_, Role>("select role from memberships where organization_id = $1 and user_id = $2")
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?)
 }
 
 pub async fn list(db: impl PgExecutor<'_>, org_id: Uuid) -> Result<Vec<Member>, AppError> {
@@ -30,13 +28,16 @@ pub async fn list(db: impl PgExecutor<'_>, org_id: Uuid) -> Result<Vec<Member>, 
 /// Locks the organization's owner rows and the target's row, and checks that the caller may
 /// change the target's membership. Locking the owners first means two owners demoting each
 /// other at the same moment cannot leave the organization with none.
-async fn lock_target(tx: &mut Transaction<'_, Postgres>, caller: &Caller, target: Uuid) -> Result<(Role, i64), AppError> {
-    let owners: Vec<Uuid> = sqlx::query_scalar(
-        "select user_id from memberships where organization_id = $1 and role = 'owner' for update",
-    )
-    .bind(caller.org_id)
-    .fetch_all(&mut **tx)
-    .await?;
+async fn lock_target(
+    tx: &mut Transaction<'_, Postgres>,
+    caller: &Caller,
+    target: Uuid,
+) -> Result<(Role, i64), AppError> {
+    let owners: Vec<Uuid> =
+        sqlx::query_scalar("select user_id from memberships where organization_id = $1 and role = 'owner' for update")
+            .bind(caller.org_id)
+            .fetch_all(&mut **tx)
+            .await?;
     let role = sqlx::query_scalar::<_, Role>(
         "select role from memberships where organization_id = $1 and user_id = $2 for update",
     )

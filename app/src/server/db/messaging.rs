@@ -43,7 +43,14 @@ async fn existing(db: impl sqlx::PgExecutor<'_>, caller: &Caller, key: &str) -> 
 
 /// Sends `body` in the conversation as the caller. A repeated key answers with the message the
 /// first request created, so a double click or a retry never sends twice.
-pub async fn send(db: &PgPool, caller: &Caller, conversation_id: i64, body: &str, key: &str, now: DateTime<Utc>) -> Result<SentMessage, AppError> {
+pub async fn send(
+    db: &PgPool,
+    caller: &Caller,
+    conversation_id: i64,
+    body: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<SentMessage, AppError> {
     if let Some(sent) = existing(db, caller, key).await? {
         return Ok(sent);
     }
@@ -75,8 +82,12 @@ pub async fn send(db: &PgPool, caller: &Caller, conversation_id: i64, body: &str
     }
     match target.action_status {
         ActionStatus::Published => {}
-        ActionStatus::Paused => return Err(AppError::Conflict("This action is paused while an admin edits it. Try again soon.".into())),
-        ActionStatus::Closed => return Err(AppError::Conflict("This action is closed; no more texts can be sent in it.".into())),
+        ActionStatus::Paused => {
+            return Err(AppError::Conflict("This action is paused while an admin edits it. Try again soon.".into()))
+        }
+        ActionStatus::Closed => {
+            return Err(AppError::Conflict("This action is closed; no more texts can be sent in it.".into()))
+        }
         _ => return Err(AppError::Conflict("This action is not live yet.".into())),
     }
     // One send at a time per number in the organization, so the opt-out and lock checks below
@@ -86,11 +97,12 @@ pub async fn send(db: &PgPool, caller: &Caller, conversation_id: i64, body: &str
         .bind(&target.contact_phone)
         .execute(&mut *tx)
         .await?;
-    let opted_out: bool = sqlx::query_scalar("select exists (select 1 from opt_outs where organization_id = $1 and phone = $2)")
-        .bind(caller.org_id)
-        .bind(&target.contact_phone)
-        .fetch_one(&mut *tx)
-        .await?;
+    let opted_out: bool =
+        sqlx::query_scalar("select exists (select 1 from opt_outs where organization_id = $1 and phone = $2)")
+            .bind(caller.org_id)
+            .bind(&target.contact_phone)
+            .fetch_one(&mut *tx)
+            .await?;
     if opted_out {
         return Err(AppError::Conflict("This person opted out of texts from your organization.".into()));
     }
@@ -106,7 +118,9 @@ pub async fn send(db: &PgPool, caller: &Caller, conversation_id: i64, body: &str
             return Err(AppError::Conflict(format!("Outside this contact's texting hours: {wait}.")));
         }
         WindowCheck::Never => {
-            return Err(AppError::Conflict("This contact's time zones never share open texting hours; ask an admin to widen the window.".into()));
+            return Err(AppError::Conflict(
+                "This contact's time zones never share open texting hours; ask an admin to widen the window.".into(),
+            ));
         }
     }
 
@@ -131,16 +145,22 @@ pub async fn send(db: &PgPool, caller: &Caller, conversation_id: i64, body: &str
     };
     let kind = if initial {
         if body.trim() != rendered.trim() && settings.disable_custom_responses {
-            return Err(AppError::forbidden("Custom text is turned off in this organization: send the script as written."));
+            return Err(AppError::forbidden(
+                "Custom text is turned off in this organization: send the script as written.",
+            ));
         }
         "initial"
     } else {
         // The script again from a second tab or a stale screen: the first one already went.
         if body.trim() == rendered.trim() {
-            return Err(AppError::Conflict("The first message to this contact in this action was already sent.".into()));
+            return Err(AppError::Conflict(
+                "The first message to this contact in this action was already sent.".into(),
+            ));
         }
         if settings.disable_custom_responses {
-            return Err(AppError::forbidden("Custom text is turned off in this organization: reply with a response script."));
+            return Err(AppError::forbidden(
+                "Custom text is turned off in this organization: reply with a response script.",
+            ));
         }
         "custom"
     };

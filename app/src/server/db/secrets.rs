@@ -8,8 +8,5 @@ pub async fn get_or_create(db: &PgPool, name: &str, generate: impl FnOnce() -> V
         .bind(generate())
         .execute(db)
         .await?;
-    sqlx::query_scalar("select value from server_secrets where name = $1")
-        .bind(name)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar("select value from server_secrets where name = $1").bind(name).fetch_one(db).await
 }

@@ -44,21 +44,21 @@ pub async fn sign_up(
 }
 
 pub async fn find_by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<SessionUser>, AppError> {
-    Ok(sqlx::query_as::<_, SessionUser>(
-        "select id, email::text as email, display_name from users where id = $1",
-    )
-    .bind(id)
-    .fetch_optional(db)
-    .await?)
+    Ok(sqlx::query_as::<_, SessionUser>("select id, email::text as email, display_name from users where id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?)
 }
 
 /// The user and their password hash, for checking a sign-in.
-pub async fn find_credentials(db: impl PgExecutor<'_>, email: &Email) -> Result<Option<(SessionUser, String)>, AppError> {
-    let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
-        "select id, email::text, display_name, password_hash from users where email = $1",
-    )
-    .bind(email.as_str())
-    .fetch_optional(db)
-    .await?;
+pub async fn find_credentials(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+) -> Result<Option<(SessionUser, String)>, AppError> {
+    let row: Option<(Uuid, String, String, String)> =
+        sqlx::query_as("select id, email::text, display_name, password_hash from users where email = $1")
+            .bind(email.as_str())
+            .fetch_optional(db)
+            .await?;
     Ok(row.map(|(id, email, display_name, hash)| (SessionUser { id, email, display_name }, hash)))
 }

@@ -37,7 +37,10 @@ pub async fn apply_status(db: &PgPool, sid: &str, status: &str, error_code: Opti
     if updated.rows_affected() > 0 {
         return Ok(true);
     }
-    let known: bool = sqlx::query_scalar("select exists (select 1 from messages where twilio_sid = $1)").bind(sid).fetch_one(db).await?;
+    let known: bool = sqlx::query_scalar("select exists (select 1 from messages where twilio_sid = $1)")
+        .bind(sid)
+        .fetch_one(db)
+        .await?;
     if !known {
         sqlx::query(
             "insert into parked_statuses (twilio_sid, status, error_code, rank) values ($1, $2, $3, $4) on conflict do nothing",
@@ -53,15 +56,23 @@ pub async fn apply_status(db: &PgPool, sid: &str, status: &str, error_code: Opti
 }
 
 /// Records the SID the carrier gave a message, then applies any status that arrived first.
-pub async fn record_sid(db: &PgPool, message_id: i64, sid: &str, status: &str, from_phone: Option<&str>) -> Result<(), AppError> {
+pub async fn record_sid(
+    db: &PgPool,
+    message_id: i64,
+    sid: &str,
+    status: &str,
+    from_phone: Option<&str>,
+) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
-    sqlx::query("update messages set twilio_sid = $2, status = $3, from_phone = coalesce($4, from_phone) where id = $1")
-        .bind(message_id)
-        .bind(sid)
-        .bind(status)
-        .bind(from_phone)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "update messages set twilio_sid = $2, status = $3, from_phone = coalesce($4, from_phone) where id = $1",
+    )
+    .bind(message_id)
+    .bind(sid)
+    .bind(status)
+    .bind(from_phone)
+    .execute(&mut *tx)
+    .await?;
     let parked: Option<(String, Option<i32>)> = sqlx::query_as(
         r#"with gone as (delete from parked_statuses where twilio_sid = $1 returning status, error_code, rank)
            select status, error_code from gone order by rank desc limit 1"#,
@@ -93,10 +104,12 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
     let org: Option<uuid::Uuid> = match conversation {
         Some((_, org)) => Some(org),
         // Unknown senders are kept: the organization that owns the number we were texted on.
-        None => sqlx::query_scalar("select organization_id from messages where from_phone = $1 order by id desc limit 1")
-            .bind(to)
-            .fetch_optional(&mut *tx)
-            .await?,
+        None => {
+            sqlx::query_scalar("select organization_id from messages where from_phone = $1 order by id desc limit 1")
+                .bind(to)
+                .fetch_optional(&mut *tx)
+                .await?
+        }
     };
     let Some(org) = org else {
         tracing::warn!(%to, "inbound message to a number no organization uses; kept unrouted");
@@ -132,19 +145,28 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
     }
     match InboundIntent::classify(body) {
         InboundIntent::OptOut => {
-            sqlx::query("insert into opt_outs (organization_id, phone, source) values ($1, $2, 'reply') on conflict do nothing")
+            sqlx::query(
+                "insert into opt_outs (organization_id, phone, source) values ($1, $2, 'reply') on conflict do nothing",
+            )
+            .bind(org)
+            .bind(from)
+            .execute(&mut *tx)
+            .await?;
+        }
+        InboundIntent::OptIn => {
+            sqlx::query("delete from opt_outs where organization_id = $1 and phone = $2")
                 .bind(org)
                 .bind(from)
                 .execute(&mut *tx)
                 .await?;
         }
-        InboundIntent::OptIn => {
-            sqlx::query("delete from opt_outs where organization_id = $1 and phone = $2").bind(org).bind(from).execute(&mut *tx).await?;
-        }
         InboundIntent::Help | InboundIntent::Other => {}
     }
     if let Some((id, _)) = conversation {
-        sqlx::query("update conversations set last_inbound_at = now(), archived_at = null where id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("update conversations set last_inbound_at = now(), archived_at = null where id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(conversation.map(|c| c.0))

@@ -1,7 +1,9 @@
 //! Actions: the list by status, creating one, and the action page (basic information, initial
 //! script with a live segment counter, the estimate, and the lifecycle buttons).
 
-use crate::api::actions::{get_action, list_actions, ActionPage, ChangeActionStatus, CreateAction, DuplicateAction, SaveAction};
+use crate::api::actions::{
+    get_action, list_actions, ActionPage, ChangeActionStatus, CreateAction, DuplicateAction, SaveAction,
+};
 use crate::domain::action_lifecycle::{ActionStatus, Transition};
 use crate::domain::cost_estimate::format_dollars;
 use crate::domain::segments::Segments;
@@ -141,8 +143,12 @@ fn ActionEditor(
         let offending: String = info.ucs2_chars.iter().map(|(_, c)| *c).collect();
         (info, offending)
     };
-    let field_error = move |field: &'static str| move || save.value().get().and_then(Result::err).and_then(|e| e.field_message(field));
-    let save_error = Signal::derive(move || save.value().get().and_then(Result::err).filter(|e| !matches!(e, AppError::Invalid { .. })));
+    let field_error = move |field: &'static str| {
+        move || save.value().get().and_then(Result::err).and_then(|e| e.field_message(field))
+    };
+    let save_error = Signal::derive(move || {
+        save.value().get().and_then(Result::err).filter(|e| !matches!(e, AppError::Invalid { .. }))
+    });
     let change_error = Signal::derive(move || change.value().get().and_then(Result::err));
     // Uuids are Copy, so every form below can take its own.
     let org_id = org.org_id();

@@ -5,7 +5,7 @@ use crate::api::members::{list_invites, list_members, CreateInvite, RemoveMember
 use crate::api::orgs::{get_join_info, OrgMembership, RotateJoinCode};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::ui::common::{EmptyState, ErrorAlert, ErrorPage, Field, OrgContext, RequireSignIn, SignOutButton, use_org};
+use crate::ui::common::{use_org, EmptyState, ErrorAlert, ErrorPage, Field, OrgContext, RequireSignIn, SignOutButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, A};
@@ -303,7 +303,10 @@ fn MembersCard() -> impl IntoView {
 /// Copies text to the clipboard; the text stays selectable in its field for browsers that
 /// refuse clipboard access.
 #[component]
-pub fn CopyButton(#[prop(into)] text: String, #[prop(into, default = "Copy".to_string())] label: String) -> impl IntoView {
+pub fn CopyButton(
+    #[prop(into)] text: String,
+    #[prop(into, default = "Copy".to_string())] label: String,
+) -> impl IntoView {
     let copied = RwSignal::new(false);
     let on_click = move |_| {
         #[cfg(feature = "hydrate")]

@@ -58,7 +58,10 @@ pub fn SignUpPage() -> impl IntoView {
 
 /// The sign-up form; a join code or invite token makes the new account a member right away.
 #[component]
-pub fn SignUpForm(#[prop(into, optional)] join_code: Option<Signal<String>>, #[prop(into, optional)] invite: Option<String>) -> impl IntoView {
+pub fn SignUpForm(
+    #[prop(into, optional)] join_code: Option<Signal<String>>,
+    #[prop(into, optional)] invite: Option<String>,
+) -> impl IntoView {
     let session = use_session();
     let error = Signal::derive(move || session.sign_up.value().get().and_then(Result::err));
     let invalid = move |field: &'static str| {

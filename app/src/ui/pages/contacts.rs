@@ -1,7 +1,9 @@
 //! Contacts: upload a CSV (preview, column mapping, live progress, summary with the rejected
 //! rows), the lists, and one list's contacts.
 
-use crate::api::contacts::{contact_lists, get_contact_page, CancelImport, DeleteContactList, ImportStatus, ImportSummary};
+use crate::api::contacts::{
+    contact_lists, get_contact_page, CancelImport, DeleteContactList, ImportStatus, ImportSummary,
+};
 #[cfg(feature = "hydrate")]
 use crate::api::contacts::{get_import_status, ImportState};
 use crate::domain::csv_import::{ColumnMapping, ColumnRole, CsvError, Preview, TextEncoding};
@@ -129,7 +131,9 @@ fn UploadCard(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
 
     let mapping_error = move || mapping.get().and_then(|m| m.validate().err()).map(|e| e.to_string());
     let can_import = move || {
-        matches!(preview.get(), Some(Ok(_))) && mapping_error().is_none() && matches!(stage.get(), Stage::Choosing | Stage::Failed(_))
+        matches!(preview.get(), Some(Ok(_)))
+            && mapping_error().is_none()
+            && matches!(stage.get(), Stage::Choosing | Stage::Failed(_))
     };
     let busy = move || matches!(stage.get(), Stage::Importing { .. });
 
@@ -411,7 +415,9 @@ mod browser {
                         .ok()
                         .zip(body["list_id"].as_str().and_then(|s| Uuid::parse_str(s).ok()))
                         .map(|(summary, list_id)| Stage::Finished { import_id, list_id, summary }),
-                    (false, Some(body)) => Some(Stage::Failed(body["error"].as_str().unwrap_or("The import failed.").to_string())),
+                    (false, Some(body)) => {
+                        Some(Stage::Failed(body["error"].as_str().unwrap_or("The import failed.").to_string()))
+                    }
                     _ => None,
                 }
             }
@@ -421,10 +427,12 @@ mod browser {
         let final_stage = match outcome {
             Some(stage) => stage,
             None => match get_import_status(org_id, import_id).await {
-                Ok(ImportStatus { state: ImportState::Done, list_id: Some(list_id), summary: Some(summary), .. }) => {
-                    Stage::Finished { import_id, list_id, summary }
-                }
-                Ok(status) => Stage::Failed(status.error.unwrap_or_else(|| "The upload was interrupted. Nothing was imported.".into())),
+                Ok(ImportStatus {
+                    state: ImportState::Done, list_id: Some(list_id), summary: Some(summary), ..
+                }) => Stage::Finished { import_id, list_id, summary },
+                Ok(status) => Stage::Failed(
+                    status.error.unwrap_or_else(|| "The upload was interrupted. Nothing was imported.".into()),
+                ),
                 Err(e) => Stage::Failed(e.to_string()),
             },
         };
@@ -443,7 +451,8 @@ mod browser {
     async fn follow(org_id: Uuid, import_id: Uuid, stage: RwSignal<Stage>) {
         loop {
             gloo_timers::future::TimeoutFuture::new(400).await;
-            let still_importing = matches!(stage.get_untracked(), Stage::Importing { import_id: id, .. } if id == import_id);
+            let still_importing =
+                matches!(stage.get_untracked(), Stage::Importing { import_id: id, .. } if id == import_id);
             if !still_importing {
                 return;
             }

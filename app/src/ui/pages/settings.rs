@@ -42,24 +42,29 @@ fn SettingsForm(settings: TextingSettings, save: ServerAction<SaveTextingSetting
         move || save.value().get().and_then(Result::err).and_then(|e| e.field_message(field))
     };
     let other_error = move || {
-        save.value().get().and_then(Result::err).filter(|e| !matches!(e, AppError::Invalid { .. })).map(|e| e.to_string())
+        save.value()
+            .get()
+            .and_then(Result::err)
+            .filter(|e| !matches!(e, AppError::Invalid { .. }))
+            .map(|e| e.to_string())
     };
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
-    let field = move |label: &'static str, name: &'static str, value: String, kind: &'static str, hint: &'static str| {
-        let id = format!("setting-{name}");
-        let err_id = format!("{id}-error");
-        let invalid = move || error(name)().is_some();
-        view! {
-            <div class="field">
-                <label for=id.clone()>{label}</label>
-                <input id=id name=name type=kind value=value
-                    aria-invalid=move || invalid().then_some("true")
-                    aria-describedby=err_id.clone()/>
-                {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
-                <p class="field-error" id=err_id role="alert">{error(name)}</p>
-            </div>
-        }
-    };
+    let field =
+        move |label: &'static str, name: &'static str, value: String, kind: &'static str, hint: &'static str| {
+            let id = format!("setting-{name}");
+            let err_id = format!("{id}-error");
+            let invalid = move || error(name)().is_some();
+            view! {
+                <div class="field">
+                    <label for=id.clone()>{label}</label>
+                    <input id=id name=name type=kind value=value
+                        aria-invalid=move || invalid().then_some("true")
+                        aria-describedby=err_id.clone()/>
+                    {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+                    <p class="field-error" id=err_id role="alert">{error(name)}</p>
+                </div>
+            }
+        };
     view! {
         <ActionForm action=save>
             <input type="hidden" name="org_id" value=org.org_id().to_string()/>
