@@ -55,6 +55,18 @@ create index messages_recent_outbound_idx on messages (organization_id, to_phone
 create trigger messages_updated_at before update on messages
     for each row execute function set_updated_at();
 
+-- How far along a message status is. A status never replaces one further along, and the
+-- terminal ones (failed, undelivered, canceled) stay: callbacks arrive late, twice, out of order.
+create function message_status_rank(status text) returns integer
+language sql immutable as $$
+    select case status
+        when 'queued' then 1 when 'accepted' then 1 when 'scheduled' then 1
+        when 'sending' then 2 when 'sent' then 3
+        when 'delivered' then 4 when 'read' then 4
+        when 'undelivered' then 5 when 'failed' then 5 when 'canceled' then 5
+        else 0 end
+$$;
+
 -- A status callback that arrived before the sender recorded the message's SID waits here.
 create table parked_statuses (
     twilio_sid  text not null,

@@ -112,15 +112,7 @@ pub fn parse(
         .ok()
         .filter(|n| (1..=500).contains(n))
         .ok_or_else(|| AppError::invalid("batch_size", "The batch size is a whole number from 1 to 500."))?;
-    let mut area_codes = Vec::new();
-    for part in preferred_area_codes.split([',', ' ', ';']).filter(|p| !p.trim().is_empty()) {
-        let code: i32 = part.trim().parse().ok().filter(|c| (200..=999).contains(c)).ok_or_else(|| {
-            AppError::invalid("preferred_area_codes", format!("\"{}\" is not a 3-digit area code.", part.trim()))
-        })?;
-        if !area_codes.contains(&code) {
-            area_codes.push(code);
-        }
-    }
+    let area_codes = crate::api::actions::parse_area_codes(preferred_area_codes, "preferred_area_codes")?;
     let name = |raw: &str, field: &str, what: &str| -> Result<String, AppError> {
         let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
         if name.is_empty() || name.chars().count() > 40 {

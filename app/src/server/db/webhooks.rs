@@ -6,32 +6,17 @@ use crate::domain::opt_out::InboundIntent;
 use crate::error::AppError;
 use sqlx::PgPool;
 
-/// Status order: a later status never replaces one further along, and the terminal ones stay.
-pub fn status_rank(status: &str) -> i32 {
-    match status {
-        "queued" | "accepted" | "scheduled" => 1,
-        "sending" => 2,
-        "sent" => 3,
-        "delivered" | "read" => 4,
-        "undelivered" | "failed" | "canceled" => 5,
-        _ => 0,
-    }
-}
-
 /// Applies a status callback. Returns false when no message has that SID yet: the callback is
 /// then parked and applied when the sender records the SID (see `record_sid`).
 pub async fn apply_status(db: &PgPool, sid: &str, status: &str, error_code: Option<i32>) -> Result<bool, AppError> {
-    let rank = status_rank(status);
+    // The order lives in one place, message_status_rank() in the database.
     let updated = sqlx::query(
         r#"update messages set status = $2, error_code = coalesce($3, error_code)
-           where twilio_sid = $1 and $4 > (case status
-               when 'queued' then 1 when 'accepted' then 1 when 'scheduled' then 1 when 'sending' then 2 when 'sent' then 3
-               when 'delivered' then 4 when 'read' then 4 when 'undelivered' then 5 when 'failed' then 5 when 'canceled' then 5 else 0 end)"#,
+           where twilio_sid = $1 and message_status_rank($2) > message_status_rank(status)"#,
     )
     .bind(sid)
     .bind(status)
     .bind(error_code)
-    .bind(rank)
     .execute(db)
     .await?;
     if updated.rows_affected() > 0 {
@@ -43,12 +28,11 @@ pub async fn apply_status(db: &PgPool, sid: &str, status: &str, error_code: Opti
         .await?;
     if !known {
         sqlx::query(
-            "insert into parked_statuses (twilio_sid, status, error_code, rank) values ($1, $2, $3, $4) on conflict do nothing",
+            "insert into parked_statuses (twilio_sid, status, error_code, rank) values ($1, $2, $3, message_status_rank($2)) on conflict do nothing",
         )
         .bind(sid)
         .bind(status)
         .bind(error_code)
-        .bind(rank)
         .execute(db)
         .await?;
     }
