@@ -321,3 +321,39 @@ async fn lists_page_search_and_delete() {
     let contacts: i64 = sqlx::query_scalar("select count(*) from contacts").fetch_one(&app.pool).await.unwrap();
     assert_eq!(contacts, 0);
 }
+
+#[tokio::test]
+async fn cancelling_a_running_import_rolls_it_back() {
+    let app = spawn_app().await;
+    let (admin, org) = admin_and_org(&app).await;
+    let mapping = serde_json::to_string(&ColumnMapping::detect(&["cell".to_string()])).unwrap();
+    let (_, id) = app
+        .call(&admin, "start_import", &[("org_id", &org), ("name", "x"), ("mapping", &mapping), ("encoding", "utf-8")])
+        .await;
+    let id = id.as_str().unwrap().to_string();
+    // The file arrives slowly: the header and some rows, then a pause long enough to cancel in.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let body = reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }));
+    let upload = tokio::spawn({
+        let (client, url) = (admin.clone(), format!("{}/api/imports/{id}/upload", app.address));
+        async move { client.post(url).body(body).send().await.unwrap() }
+    });
+    tx.send(Ok(b"cell\n3125552671\n3125552672\n".to_vec())).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, _) = app.call(&admin, "cancel_import", &[("org_id", &org), ("import_id", &id)]).await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The next chunk's progress report notices the cancellation.
+    let _ = tx.send(Ok(b"3125552673\n".to_vec())).await;
+    let _ = tx.send(Ok(b"3125552674\n".to_vec())).await;
+    drop(tx);
+    let res = upload.await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("cancelled"), "{body}");
+    let (_, st) = app.call(&admin, "get_import_status", &[("org_id", &org), ("import_id", &id)]).await;
+    assert_eq!(st["state"], "cancelled");
+    assert_eq!(list_count(&app).await, 0);
+}
