@@ -50,7 +50,7 @@ create table messages (
 );
 -- The initial message goes to a contact once per action, whatever races: a constraint, not a check.
 create unique index messages_one_initial_idx on messages (conversation_id) where kind = 'initial';
-create index messages_outbox_idx on messages (next_attempt_at) where direction = 'outbound' and status = 'queued';
+create index messages_outbox_idx on messages (next_attempt_at, id) where direction = 'outbound' and status = 'queued';
 create index messages_recent_outbound_idx on messages (organization_id, to_phone, created_at) where direction = 'outbound';
 create trigger messages_updated_at before update on messages
     for each row execute function set_updated_at();
