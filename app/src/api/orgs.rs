@@ -71,7 +71,15 @@ pub async fn join_org(code: String) -> Result<OrgMembership, AppError> {
     let state = state()?;
     let user = auth::require_user(&state).await?;
     let code = JoinCode::parse(&code).map_err(|m| AppError::invalid("code", m))?;
-    let org = db::orgs::join_with_code(&state.db, &code, user.id, "code").await?;
+    if let Some(retry_after_secs) = db::orgs::join_retry_after(&state.db, user.id).await? {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    let joined = db::orgs::join_with_code(&state.db, &code, user.id, "code").await;
+    // A wrong code counts towards the pause: codes are short enough to guess otherwise.
+    if matches!(joined, Err(AppError::Invalid { .. })) {
+        db::orgs::record_join_failure(&state.db, user.id).await?;
+    }
+    let org = joined?;
     leptos_axum::redirect(&org.home_path());
     Ok(org)
 }

@@ -166,3 +166,32 @@ async fn non_members_cannot_see_an_organization() {
     let (status, _) = app.call(&outsider, "get_membership", &[("org_id", "not-a-uuid")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn guessing_join_codes_is_paused_after_ten_misses() {
+    let app = spawn_app().await;
+    let (owner, _) = app.user("Owner").await;
+    let org = app.org(&owner, "Campaign").await;
+    let real = app.join_code(&owner, &org).await;
+    let (guesser, _) = app.user("Guesser").await;
+    let mut misses = 0;
+    for n in 0..1_000_000u32 {
+        let guess = format!("{n:06}");
+        if guess == real {
+            continue;
+        }
+        let (status, _) = app.call(&guesser, "join_org", &[("code", &guess)]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        misses += 1;
+        if misses == 10 {
+            break;
+        }
+    }
+    // Even the right code waits now.
+    let (status, body) = app.call(&guesser, "join_org", &[("code", &real)]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    // Someone else is not affected.
+    let (other, _) = app.user("Other").await;
+    let (status, _) = app.call(&other, "join_org", &[("code", &real)]).await;
+    assert_eq!(status, StatusCode::OK);
+}

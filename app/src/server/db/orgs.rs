@@ -132,3 +132,28 @@ pub async fn rotate_join_code(db: &PgPool, org_id: Uuid) -> Result<String, AppEr
     tracing::error!(%org_id, "could not find a free join code");
     Err(AppError::Internal)
 }
+
+/// Wrong codes a person may type within the window before joining is paused for them.
+pub const MAX_JOIN_FAILURES: i64 = 10;
+const JOIN_FAILURE_WINDOW_SECS: f64 = 15.0 * 60.0;
+
+/// Seconds until `user_id` may try another code, if they have typed too many wrong ones.
+pub async fn join_retry_after(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Option<u64>, AppError> {
+    let secs: Option<f64> = sqlx::query_scalar(
+        r#"select extract(epoch from attempted_at + make_interval(secs => $2) - now())::float8
+           from join_failures
+           where user_id = $1 and attempted_at > now() - make_interval(secs => $2)
+           order by attempted_at desc offset $3 - 1 limit 1"#,
+    )
+    .bind(user_id)
+    .bind(JOIN_FAILURE_WINDOW_SECS)
+    .bind(MAX_JOIN_FAILURES)
+    .fetch_optional(db)
+    .await?;
+    Ok(secs.map(|s| s.ceil().max(1.0) as u64))
+}
+
+pub async fn record_join_failure(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<(), AppError> {
+    sqlx::query("insert into join_failures (user_id) values ($1)").bind(user_id).execute(db).await?;
+    Ok(())
+}
