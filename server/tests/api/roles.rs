@@ -61,28 +61,23 @@ impl World {
         World { app, org, outsider, volunteer, admin, spare_id, spare_email, invite_token: String::new(), third_code }
     }
 
-    /// An (empty) contact list of the organization, straight in the database.
-    async fn new_list(&self, org: &str) -> String {
+    /// A row of the organization inserted straight into the database by `sql` (which takes a
+    /// new id and the organization id); returns the id.
+    async fn insert_row(&self, sql: &str, org: &str) -> String {
         let id = uuid::Uuid::new_v4();
-        sqlx::query("insert into contact_lists (id, organization_id, name) values ($1, $2::uuid, 'List')")
-            .bind(id)
-            .bind(org)
-            .execute(&self.app.pool)
-            .await
-            .unwrap();
+        sqlx::query(sql).bind(id).bind(org).execute(&self.app.pool).await.unwrap();
         id.to_string()
     }
 
-    /// A draft action of the organization, straight in the database.
-    async fn new_action(&self, org: &str) -> String {
-        let id = uuid::Uuid::new_v4();
-        sqlx::query("insert into actions (id, organization_id, title) values ($1, $2::uuid, 'Action')")
-            .bind(id)
-            .bind(org)
-            .execute(&self.app.pool)
+    /// An (empty) contact list of the organization.
+    async fn new_list(&self, org: &str) -> String {
+        self.insert_row("insert into contact_lists (id, organization_id, name) values ($1, $2::uuid, 'List')", org)
             .await
-            .unwrap();
-        id.to_string()
+    }
+
+    /// A draft action of the organization.
+    async fn new_action(&self, org: &str) -> String {
+        self.insert_row("insert into actions (id, organization_id, title) values ($1, $2::uuid, 'Action')", org).await
     }
 
     fn client(&self, who: Who) -> Client {
