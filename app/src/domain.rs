@@ -12,6 +12,7 @@ pub mod password;
 pub mod phone;
 pub mod role;
 pub mod script_template;
+pub mod script_tree;
 pub mod segments;
 pub mod texting_window;
 pub mod time_zones;
