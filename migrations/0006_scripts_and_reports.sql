@@ -123,3 +123,6 @@ create table notifications (
     read_at         timestamptz
 );
 create index notifications_user_idx on notifications (user_id, organization_id, created_at desc);
+
+-- Threads read their messages in order (and deleting a conversation finds them).
+create index messages_conversation_idx on messages (conversation_id, id);

@@ -4,7 +4,9 @@
 pub mod actions;
 pub mod auth;
 pub mod contacts;
+pub mod inbox;
 pub mod members;
 pub mod messaging;
 pub mod orgs;
 pub mod settings;
+pub mod texting;

@@ -34,7 +34,7 @@ fn main() {
         let mut latencies = Vec::with_capacity(conversations.len());
         for (i, id) in conversations.iter().enumerate() {
             let started = Instant::now();
-            app::server::db::messaging::send(&bench.pool, &caller, *id, "Hi Ana! Text STOP to opt out", &format!("k{i}"), chrono::Utc::now())
+            app::server::db::messaging::send(&bench.pool, &caller, *id, "Hi Ana! Text STOP to opt out", None, &format!("k{i}"), chrono::Utc::now())
                 .await
                 .expect("send");
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);

@@ -89,9 +89,24 @@ impl Application {
 /// Every few seconds, moves actions whose time has come. Several processes may run this at
 /// once: each update only touches rows still in the state it changes.
 async fn action_clock(db: PgPool) {
+    let mut tick: u64 = 0;
     loop {
+        tick += 1;
         if let Err(error) = db::actions::advance_clock(&db).await {
             tracing::warn!(?error, "action clock");
+        }
+        // Actions that just went live get their contacts ready to claim; lapsed claims return.
+        if let Err(error) = db::assignment::load_pending(&db).await {
+            tracing::warn!(?error, "loading action contacts");
+        }
+        if let Err(error) = db::assignment::sweep(&db).await {
+            tracing::warn!(?error, "releasing lapsed claims");
+        }
+        // Hourly (every 720 ticks of 5 s), and once at start.
+        if tick % 720 == 1 {
+            if let Err(error) = db::assignment::archive_idle(&db).await {
+                tracing::warn!(?error, "archiving idle conversations");
+            }
         }
         tokio::time::sleep(Duration::from_secs(5)).await;
     }

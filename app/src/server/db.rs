@@ -2,7 +2,9 @@
 //! pool or inside a caller's transaction.
 
 pub mod actions;
+pub mod assignment;
 pub mod contacts;
+pub mod inbox;
 pub mod invites;
 pub mod login_failures;
 pub mod members;

@@ -31,6 +31,8 @@ const SIGNED_IN: [StatusCode; 4] = [UNAUTH, OK, OK, OK];
 const MEMBER: [StatusCode; 4] = [UNAUTH, FORBID, OK, OK];
 /// Admins (and owners) of the organization only.
 const ADMIN: [StatusCode; 4] = [UNAUTH, FORBID, FORBID, OK];
+/// Members get past the role check and then find nothing of theirs by that id.
+const MEMBER_NOT_FOUND: [StatusCode; 4] = [UNAUTH, FORBID, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND];
 
 struct World {
     app: TestApp,
@@ -215,6 +217,16 @@ impl World {
                 ("body", "Hi".into()),
                 ("idempotency_key", format!("k-{who:?}")),
             ],
+            "list_volunteer_actions" | "get_inbox" | "get_inbox_counts" | "dismiss_notices" => vec![("org_id", org)],
+            "get_batch" | "claim_batch" | "release_batch" | "reassign_all" => {
+                vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await)]
+            }
+            "skip_contact" | "get_thread" | "opt_out_contact" | "reassign_conversation" => {
+                vec![("org_id", org), ("conversation_id", "999999".into())]
+            }
+            "file_report" => vec![("org_id", org), ("conversation_id", "999999".into()), ("report", "{}".into())],
+            "set_archived" => vec![("org_id", org), ("conversation_id", "999999".into()), ("archived", "true".into())],
+            "set_auto_archive" => vec![("org_id", org), ("on", "false".into())],
             other => panic!("no arguments known for server function {other}: add it to the matrix"),
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -241,7 +253,7 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "list_invites", expect: ADMIN },
         Case { endpoint: "revoke_invite", expect: ADMIN },
         Case { endpoint: "start_import", expect: ADMIN },
-        Case { endpoint: "send_message", expect: [UNAUTH, FORBID, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND] },
+        Case { endpoint: "send_message", expect: MEMBER_NOT_FOUND },
         Case { endpoint: "list_actions", expect: ADMIN },
         Case { endpoint: "create_action", expect: ADMIN },
         Case { endpoint: "get_action", expect: ADMIN },
@@ -257,6 +269,21 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "delete_contact_list", expect: ADMIN },
         // Last: the admin's call removes the spare member.
         Case { endpoint: "remove_member", expect: ADMIN },
+        Case { endpoint: "list_volunteer_actions", expect: MEMBER },
+        Case { endpoint: "get_batch", expect: MEMBER_NOT_FOUND },
+        Case { endpoint: "claim_batch", expect: MEMBER_NOT_FOUND },
+        Case { endpoint: "skip_contact", expect: MEMBER_NOT_FOUND },
+        Case { endpoint: "release_batch", expect: MEMBER },
+        Case { endpoint: "get_inbox", expect: MEMBER },
+        Case { endpoint: "get_inbox_counts", expect: MEMBER },
+        Case { endpoint: "dismiss_notices", expect: MEMBER },
+        Case { endpoint: "set_auto_archive", expect: MEMBER },
+        Case { endpoint: "get_thread", expect: MEMBER_NOT_FOUND },
+        Case { endpoint: "file_report", expect: MEMBER_NOT_FOUND },
+        Case { endpoint: "set_archived", expect: MEMBER_NOT_FOUND },
+        Case { endpoint: "opt_out_contact", expect: MEMBER_NOT_FOUND },
+        Case { endpoint: "reassign_conversation", expect: MEMBER_NOT_FOUND },
+        Case { endpoint: "reassign_all", expect: MEMBER },
     ]
 }
 

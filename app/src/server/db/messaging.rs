@@ -2,8 +2,10 @@
 //! transaction, keyed by the browser's idempotency key.
 
 use crate::api::messaging::SentMessage;
+use crate::api::settings::TextingSettings;
 use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::script_template::{RenderContext, ScriptTemplate};
+use crate::domain::script_tree::{Placement, ScriptTree};
 use crate::domain::texting_window::{check, describe_wait, TextingWindow, WindowCheck};
 use crate::domain::time_zones::ContactZones;
 use crate::error::AppError;
@@ -23,6 +25,7 @@ struct Target {
     last_inbound_at: Option<DateTime<Utc>>,
     action_status: ActionStatus,
     initial_script: String,
+    script_tree: serde_json::Value,
     first_name: String,
     last_name: String,
     custom: serde_json::Value,
@@ -48,6 +51,7 @@ pub async fn send(
     caller: &Caller,
     conversation_id: i64,
     body: &str,
+    response: Option<&str>,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<SentMessage, AppError> {
@@ -57,7 +61,7 @@ pub async fn send(
     let mut tx = db.begin().await?;
     let target = sqlx::query_as::<_, Target>(
         r#"select c.volunteer_id, c.contact_phone, c.initial_sent_at, c.last_outbound_at, c.last_inbound_at,
-                  a.status as action_status, a.initial_script, k.first_name, k.last_name, k.custom, k.time_zones,
+                  a.status as action_status, a.initial_script, a.script_tree, k.first_name, k.last_name, k.custom, k.time_zones,
                   l.custom_fields, o.name as org_name
            from conversations c
            join actions a on a.id = c.action_id
@@ -125,44 +129,58 @@ pub async fn send(
     }
 
     let initial = target.initial_sent_at.is_none();
-    let template = ScriptTemplate::parse(&target.initial_script, &target.custom_fields)
-        .map_err(|e| AppError::Conflict(format!("The initial script has a problem: {e}")))?;
-    let rendered = {
-        let custom_fields = target
-            .custom
-            .as_object()
-            .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect())
-            .unwrap_or_default();
-        template.render(&RenderContext {
-            contact_first_name: Some(target.first_name.clone()),
-            contact_last_name: Some(target.last_name.clone()),
-            sender_first_name: caller.user.display_name.split_whitespace().next().map(String::from),
-            organization_name: target.org_name.clone(),
-            custom_fields,
-            contact_fallback_first_name: settings.contact_fallback_name.clone(),
-            sender_fallback_first_name: settings.sender_fallback_name.clone(),
-        })
+    let context =
+        render_context(&target.first_name, &target.last_name, &target.custom, caller, &target.org_name, &settings);
+    let tree = ScriptTree::from_json(&target.script_tree);
+    let placement = match response {
+        Some(node_id) => Some(tree.find(node_id).ok_or_else(|| {
+            AppError::invalid("response", "That response script is no longer in this action's script.")
+        })?),
+        None => None,
     };
-    let kind = if initial {
-        if body.trim() != rendered.trim() && settings.disable_custom_responses {
-            return Err(AppError::forbidden(
-                "Custom text is turned off in this organization: send the script as written.",
-            ));
+    let kind = match (&placement, initial) {
+        (Some(_), true) => {
+            return Err(AppError::Conflict("Send the initial message before a response script.".into()));
         }
-        "initial"
-    } else {
-        // The script again from a second tab or a stale screen: the first one already went.
-        if body.trim() == rendered.trim() {
-            return Err(AppError::Conflict(
-                "The first message to this contact in this action was already sent.".into(),
-            ));
+        (Some(p), false) => {
+            let rendered = ScriptTemplate::parse(&p.node.body, &target.custom_fields)
+                .map_err(|e| AppError::Conflict(format!("The response script has a problem: {e}")))?
+                .render(&context);
+            if body.trim() != rendered.trim() && settings.disable_custom_responses {
+                return Err(AppError::forbidden(
+                    "Custom text is turned off in this organization: send the response script as written.",
+                ));
+            }
+            "reply"
         }
-        if settings.disable_custom_responses {
-            return Err(AppError::forbidden(
-                "Custom text is turned off in this organization: reply with a response script.",
-            ));
+        (None, true) => {
+            let rendered = ScriptTemplate::parse(&target.initial_script, &target.custom_fields)
+                .map_err(|e| AppError::Conflict(format!("The initial script has a problem: {e}")))?
+                .render(&context);
+            if body.trim() != rendered.trim() && settings.disable_custom_responses {
+                return Err(AppError::forbidden(
+                    "Custom text is turned off in this organization: send the script as written.",
+                ));
+            }
+            "initial"
         }
-        "custom"
+        (None, false) => {
+            // The script again from a second tab or a stale screen: the first one already went.
+            let rendered = ScriptTemplate::parse(&target.initial_script, &target.custom_fields)
+                .map(|t| t.render(&context))
+                .unwrap_or_default();
+            if body.trim() == rendered.trim() {
+                return Err(AppError::Conflict(
+                    "The first message to this contact in this action was already sent.".into(),
+                ));
+            }
+            if settings.disable_custom_responses {
+                return Err(AppError::forbidden(
+                    "Custom text is turned off in this organization: reply with a response script.",
+                ));
+            }
+            "custom"
+        }
     };
     if body.trim().is_empty() {
         return Err(AppError::invalid("body", "The message is empty."));
@@ -189,8 +207,8 @@ pub async fn send(
     }
 
     let inserted = sqlx::query_as::<_, SentMessage>(
-        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, idempotency_key, sent_by)
-           values ($1, $2, 'outbound', $3, $4, $5, $6, $7)
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, idempotency_key, sent_by, script_node)
+           values ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8)
            on conflict (organization_id, idempotency_key) do nothing
            returning id, status, body"#,
     )
@@ -201,6 +219,7 @@ pub async fn send(
     .bind(&target.contact_phone)
     .bind(key)
     .bind(caller.user.id)
+    .bind(response)
     .fetch_optional(&mut *tx)
     .await
     .map_err(|e| {
@@ -223,6 +242,96 @@ pub async fn send(
     .bind(initial)
     .execute(&mut *tx)
     .await?;
+    if let Some(placement) = placement {
+        apply_response(&mut tx, caller, conversation_id, &placement).await?;
+    }
     tx.commit().await?;
     Ok(sent)
+}
+
+/// What sending a response script records, in the send's transaction: the answer to the
+/// question it answers (a later answer replaces an earlier one), where the contact now is in
+/// the script, and the response's tags and custom-field values.
+async fn apply_response(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    caller: &Caller,
+    conversation_id: i64,
+    placement: &Placement<'_>,
+) -> Result<(), AppError> {
+    let node = placement.node;
+    if let Some(question_node) = placement.question_node {
+        sqlx::query(
+            r#"insert into survey_answers (conversation_id, question_node, question, answer_node, answer, answered_by)
+               values ($1, $2, $3, $4, $5, $6)
+               on conflict (conversation_id, question_node) do update
+               set question = excluded.question, answer_node = excluded.answer_node, answer = excluded.answer,
+                   answered_by = excluded.answered_by, answered_at = now()"#,
+        )
+        .bind(conversation_id)
+        .bind(question_node)
+        .bind(placement.question)
+        .bind(&node.id)
+        .bind(node.label.trim())
+        .bind(caller.user.id)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("update conversations set script_node = $2 where id = $1")
+            .bind(conversation_id)
+            .bind(&node.id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    // Only tags and fields that still exist in this organization (one may have been deleted
+    // since the script was saved).
+    sqlx::query(
+        r#"insert into conversation_tags (conversation_id, tag_id, applied_by)
+           select $1, t.id, $3 from tags t where t.id = any($2) and t.organization_id = $4
+           on conflict do nothing"#,
+    )
+    .bind(conversation_id)
+    .bind(&node.tags)
+    .bind(caller.user.id)
+    .bind(caller.org_id)
+    .execute(&mut **tx)
+    .await?;
+    for fv in &node.field_values {
+        sqlx::query(
+            r#"insert into conversation_fields (conversation_id, field_id, value, updated_by)
+               select $1, f.id, $3, $4 from custom_fields f where f.id = $2 and f.organization_id = $5
+               on conflict (conversation_id, field_id) do update
+               set value = excluded.value, updated_by = excluded.updated_by, updated_at = now()"#,
+        )
+        .bind(conversation_id)
+        .bind(fv.field_id)
+        .bind(fv.value.trim())
+        .bind(caller.user.id)
+        .bind(caller.org_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The values a script is rendered with for one contact and sender.
+pub fn render_context(
+    first_name: &str,
+    last_name: &str,
+    custom: &serde_json::Value,
+    caller: &Caller,
+    org_name: &str,
+    settings: &TextingSettings,
+) -> RenderContext {
+    let custom_fields = custom
+        .as_object()
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect())
+        .unwrap_or_default();
+    RenderContext {
+        contact_first_name: Some(first_name.to_string()),
+        contact_last_name: Some(last_name.to_string()),
+        sender_first_name: caller.user.display_name.split_whitespace().next().map(String::from),
+        organization_name: org_name.to_string(),
+        custom_fields,
+        contact_fallback_first_name: settings.contact_fallback_name.clone(),
+        sender_fallback_first_name: settings.sender_fallback_name.clone(),
+    }
 }

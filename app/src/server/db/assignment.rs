@@ -1,0 +1,309 @@
+//! Who texts whom: an action's contacts become unassigned conversations once it is live, and
+//! volunteers claim them a batch at a time. Claims take rows with `for update skip locked`, so
+//! two volunteers pressing Start at the same moment never get the same contact; claims nobody
+//! texted lapse back to the pool.
+
+use crate::api::texting::{Batch, BatchContact, VolunteerAction};
+use crate::domain::action_lifecycle::ActionStatus;
+use crate::domain::script_template::ScriptTemplate;
+use crate::domain::texting_window::{check, describe_wait, TextingWindow, WindowCheck};
+use crate::domain::time_zones::ContactZones;
+use crate::error::AppError;
+use crate::server::auth::Caller;
+use crate::server::db::messaging::render_context;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// How long a claimed, untexted contact stays with its volunteer.
+pub const CLAIM_MINUTES: i64 = 30;
+
+/// Copies the action's contacts into conversations, once. Safe to call from several requests
+/// and processes at once: the first takes the action's row lock and the others find the work
+/// done when they get it.
+pub async fn load_contacts(db: &PgPool, action_id: Uuid) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let todo: Option<(Uuid, Uuid, bool)> = sqlx::query_as(
+        r#"select organization_id, contact_list_id, keep_assignments from actions
+           where id = $1 and contacts_loaded_at is null and contact_list_id is not null
+             and status in ('published', 'paused')
+           for update"#,
+    )
+    .bind(action_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((org_id, list_id, keep)) = todo else {
+        return Ok(());
+    };
+    // With Keep Assignments a contact pre-assigned in the list goes to that volunteer (if they
+    // are still a member); every other contact waits in the pool.
+    sqlx::query(
+        r#"insert into conversations (organization_id, action_id, contact_id, contact_phone, volunteer_id)
+           select $1, $2, c.id, c.phone,
+                  case when $4 then (select m.user_id from memberships m
+                                     where m.organization_id = $1 and m.user_id = c.assigned_user_id) end
+           from contacts c where c.list_id = $3
+           order by c.id
+           on conflict (action_id, contact_id) do nothing"#,
+    )
+    .bind(org_id)
+    .bind(action_id)
+    .bind(list_id)
+    .bind(keep)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("update actions set contacts_loaded_at = now() where id = $1")
+        .bind(action_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Live actions whose contacts are not loaded yet, for the clock task.
+pub async fn load_pending(db: &PgPool) -> Result<usize, AppError> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "select id from actions where contacts_loaded_at is null and status in ('published', 'paused') and contact_list_id is not null",
+    )
+    .fetch_all(db)
+    .await?;
+    for id in &ids {
+        load_contacts(db, *id).await?;
+    }
+    Ok(ids.len())
+}
+
+/// Claims nobody texted go back: to the pool, or, with Keep Assignments, stay with their
+/// volunteer unclaimed.
+pub async fn sweep(db: &PgPool) -> Result<u64, AppError> {
+    let released = sqlx::query(
+        r#"update conversations c
+           set volunteer_id = case when a.keep_assignments then c.volunteer_id end, claimed_at = null, skipped_at = null
+           from actions a
+           where a.id = c.action_id and c.initial_sent_at is null and c.volunteer_id is not null
+             and c.claimed_at < now() - make_interval(mins => $1)"#,
+    )
+    .bind(CLAIM_MINUTES as i32)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(released)
+}
+
+/// Conversations idle for two months archive themselves (run now and then: it reads them all).
+pub async fn archive_idle(db: &PgPool) -> Result<u64, AppError> {
+    Ok(sqlx::query(
+        r#"update conversations set archived_at = now()
+           where archived_at is null and initial_sent_at is not null
+             and greatest(last_inbound_at, last_outbound_at) < now() - interval '60 days'"#,
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
+/// Published and paused actions, with the caller's progress in each.
+pub async fn volunteer_actions(db: &PgPool, caller: &Caller) -> Result<Vec<VolunteerAction>, AppError> {
+    Ok(sqlx::query_as::<_, VolunteerAction>(
+        r#"select a.id, a.title, a.description, a.disclaimer, a.start_label, a.status,
+                  (select count(*) from conversations c where c.action_id = a.id and c.volunteer_id = $2
+                     and c.initial_sent_at is not null) as sent_by_me
+           from actions a
+           where a.organization_id = $1 and a.status in ('published', 'paused')
+           order by a.published_at desc nulls last, a.id"#,
+    )
+    .bind(caller.org_id)
+    .bind(caller.user.id)
+    .fetch_all(db)
+    .await?)
+}
+
+async fn action(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<VolunteerAction, AppError> {
+    volunteer_actions(db, caller)
+        .await?
+        .into_iter()
+        .find(|a| a.id == action_id)
+        .ok_or_else(|| AppError::NotFound("That action is not open for texting.".into()))
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    conversation_id: i64,
+    first_name: String,
+    last_name: String,
+    custom: serde_json::Value,
+    time_zones: Vec<String>,
+}
+
+/// The caller's current batch in the action: contacts claimed and not yet texted or skipped,
+/// each with the initial script rendered for them and whether their window is open.
+pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batch, AppError> {
+    let action = action(db, caller, action_id).await?;
+    let rows = sqlx::query_as::<_, Row>(
+        r#"select c.id as conversation_id, k.first_name, k.last_name, k.custom, k.time_zones
+           from conversations c join contacts k on k.id = c.contact_id
+           where c.action_id = $1 and c.volunteer_id = $2 and c.initial_sent_at is null
+             and c.claimed_at is not null and c.skipped_at is null
+             and not exists (select 1 from opt_outs o where o.organization_id = c.organization_id and o.phone = c.contact_phone)
+           order by c.id"#,
+    )
+    .bind(action_id)
+    .bind(caller.user.id)
+    .fetch_all(db)
+    .await?;
+    let (script, custom_fields, org_name): (String, Vec<String>, String) = sqlx::query_as(
+        r#"select a.initial_script, coalesce(l.custom_fields, '{}'), o.name
+           from actions a join organizations o on o.id = a.organization_id
+           left join contact_lists l on l.id = a.contact_list_id where a.id = $1"#,
+    )
+    .bind(action_id)
+    .fetch_one(db)
+    .await?;
+    let settings = crate::server::db::settings::get(db, caller.org_id).await?;
+    let template = ScriptTemplate::parse(&script, &custom_fields)
+        .map_err(|e| AppError::Conflict(format!("The initial script has a problem: {e}")))?;
+    let window = TextingWindow::parse(&settings.window_start, &settings.window_end).unwrap_or_default();
+    let now = Utc::now();
+    let contacts = rows
+        .into_iter()
+        .map(|r| {
+            let context = render_context(&r.first_name, &r.last_name, &r.custom, caller, &org_name, &settings);
+            let zones = ContactZones::from_names(r.time_zones.iter()).unwrap_or_else(|_| ContactZones::unknown());
+            BatchContact {
+                conversation_id: r.conversation_id,
+                name: format!("{} {}", r.first_name, r.last_name).trim().to_string(),
+                message: template.render(&context),
+                opens: wait(&window, &zones, now),
+            }
+        })
+        .collect();
+    let remaining: bool = sqlx::query_scalar(
+        "select exists (select 1 from conversations where action_id = $1 and volunteer_id is null and initial_sent_at is null)",
+    )
+    .bind(action_id)
+    .fetch_one(db)
+    .await?;
+    Ok(Batch {
+        can_send: action.status == ActionStatus::Published,
+        action,
+        contacts,
+        more_available: remaining,
+        custom_allowed: !settings.disable_custom_responses,
+        batch_size: settings.batch_size,
+    })
+}
+
+/// None when the contact can be texted now; otherwise when sending opens, in their words.
+fn wait(window: &TextingWindow, zones: &ContactZones, now: DateTime<Utc>) -> Option<String> {
+    match check(window, zones, now) {
+        WindowCheck::Open { .. } => None,
+        WindowCheck::Closed { opens_at } => {
+            let display = zones.zones().first().copied().unwrap_or(chrono_tz::America::New_York);
+            Some(describe_wait(opens_at, now, display))
+        }
+        WindowCheck::Never => Some("never: this contact's time zones share no open hours".into()),
+    }
+}
+
+/// Claims a batch when the caller has none left in this action; answers with the batch.
+/// Pressing Start twice (or in two tabs) claims once: the claim holds a per-volunteer, per-action
+/// lock and only claims when the current batch is empty.
+pub async fn claim(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batch, AppError> {
+    let action = action(db, caller, action_id).await?;
+    if action.status != ActionStatus::Published {
+        return Err(AppError::Conflict("This action is paused while an admin edits it. Try again soon.".into()));
+    }
+    load_contacts(db, action_id).await?;
+    let settings = crate::server::db::settings::get(db, caller.org_id).await?;
+    claim_rows(db, caller.org_id, caller.user.id, action_id, settings.batch_size as i64).await?;
+    batch(db, caller, action_id).await
+}
+
+/// The claim itself, also used by the assignment benchmark. Returns the ids claimed (empty when
+/// the volunteer still had a batch or the pool is exhausted).
+pub async fn claim_rows(
+    db: &PgPool,
+    org_id: Uuid,
+    volunteer: Uuid,
+    action_id: Uuid,
+    size: i64,
+) -> Result<Vec<i64>, AppError> {
+    let mut tx = db.begin().await?;
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1::text || $2::text, 1))")
+        .bind(volunteer)
+        .bind(action_id)
+        .execute(&mut *tx)
+        .await?;
+    let (pending, keep): (bool, bool) = sqlx::query_as(
+        r#"select exists (select 1 from conversations c where c.action_id = $1 and c.volunteer_id = $2
+                            and c.initial_sent_at is null and c.claimed_at is not null and c.skipped_at is null
+                            and not exists (select 1 from opt_outs o where o.organization_id = c.organization_id
+                                            and o.phone = c.contact_phone)),
+                  (select keep_assignments from actions where id = $1)"#,
+    )
+    .bind(action_id)
+    .bind(volunteer)
+    .fetch_one(&mut *tx)
+    .await?;
+    if pending {
+        tx.commit().await?;
+        return Ok(Vec::new());
+    }
+    let pool_filter = if keep {
+        // Keep Assignments: only the contacts pre-assigned to this volunteer.
+        "c.volunteer_id = $2 and c.claimed_at is null"
+    } else {
+        "c.volunteer_id is null"
+    };
+    let sql = format!(
+        r#"with picked as (
+               select c.id from conversations c
+               where c.action_id = $1 and {pool_filter} and c.initial_sent_at is null
+                 and not exists (select 1 from opt_outs o where o.organization_id = $4 and o.phone = c.contact_phone)
+               order by c.id
+               limit $3
+               for update skip locked
+           )
+           update conversations c set volunteer_id = $2, claimed_at = now(), assigned_at = now(), skipped_at = null
+           from picked where c.id = picked.id
+           returning c.id"#
+    );
+    let ids: Vec<i64> =
+        sqlx::query_scalar(&sql).bind(action_id).bind(volunteer).bind(size).bind(org_id).fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// Skips one contact of the caller's batch; it returns to the pool when the claim lapses.
+pub async fn skip(db: &PgPool, caller: &Caller, conversation_id: i64) -> Result<(), AppError> {
+    let skipped = sqlx::query(
+        r#"update conversations set skipped_at = now()
+           where id = $1 and organization_id = $2 and volunteer_id = $3 and initial_sent_at is null"#,
+    )
+    .bind(conversation_id)
+    .bind(caller.org_id)
+    .bind(caller.user.id)
+    .execute(db)
+    .await?;
+    if skipped.rows_affected() == 0 {
+        return Err(AppError::NotFound("That contact is not in your batch.".into()));
+    }
+    Ok(())
+}
+
+/// Gives back the caller's untexted contacts in the action (they left the texting screen).
+pub async fn release(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<u64, AppError> {
+    Ok(sqlx::query(
+        r#"update conversations c
+           set volunteer_id = case when a.keep_assignments then c.volunteer_id end, claimed_at = null, skipped_at = null
+           from actions a
+           where a.id = c.action_id and c.action_id = $1 and c.organization_id = $2 and c.volunteer_id = $3
+             and c.initial_sent_at is null and c.claimed_at is not null"#,
+    )
+    .bind(action_id)
+    .bind(caller.org_id)
+    .bind(caller.user.id)
+    .execute(db)
+    .await?
+    .rows_affected())
+}

@@ -1,0 +1,187 @@
+//! Claiming batches: disjoint under concurrency, Text Again, skip, release, lapsed claims, Keep
+//! Assignments, and what the texting screen shows outside the window or in a paused action.
+
+use crate::messaging::{zone, World};
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// `n` contacts in the action's list, in a zone open (or closed) now; returns their phones.
+async fn contacts(w: &World, n: usize, open: bool, first: u32) -> Vec<String> {
+    let mut phones = Vec::new();
+    for i in 0..n {
+        let phone = format!("+1312555{:04}", first + i as u32);
+        sqlx::query(
+            r#"insert into contacts (list_id, phone, first_name, time_zones, custom) values ($1::uuid, $2, 'Ana', array[$3], '{"ward":"7"}')"#,
+        )
+        .bind(&w.list)
+        .bind(&phone)
+        .bind(zone(open))
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+        phones.push(phone);
+    }
+    phones
+}
+
+async fn claim(w: &World, who: &Client) -> (StatusCode, Value) {
+    w.app.call(who, "claim_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await
+}
+
+fn ids(batch: &Value) -> Vec<i64> {
+    batch["contacts"].as_array().unwrap().iter().map(|c| c["conversation_id"].as_i64().unwrap()).collect()
+}
+
+async fn batch_size(w: &World, size: i32) {
+    sqlx::query(
+        "insert into texting_settings (organization_id, batch_size) values ($1::uuid, $2) on conflict (organization_id) do update set batch_size = $2",
+    )
+    .bind(&w.org)
+    .bind(size)
+    .execute(&w.app.pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn two_volunteers_starting_at_once_get_disjoint_batches_then_text_again() {
+    let w = World::new().await;
+    let (second, _) = w.app.volunteer(&w.admin, &w.org, "Second").await;
+    contacts(&w, 25, true, 0).await;
+    batch_size(&w, 10).await;
+
+    let ((s1, b1), (s2, b2)) = tokio::join!(claim(&w, &w.volunteer), claim(&w, &second));
+    assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK), "{b1} {b2}");
+    let (a, b): (HashSet<i64>, HashSet<i64>) = (ids(&b1).into_iter().collect(), ids(&b2).into_iter().collect());
+    assert_eq!((a.len(), b.len()), (10, 10));
+    assert!(a.is_disjoint(&b), "the same contact went to two volunteers");
+    assert_eq!(b1["contacts"][0]["message"], crate::messaging::SCRIPT);
+    assert_eq!(b1["contacts"][0]["opens"], Value::Null);
+    assert_eq!(b1["more_available"], true);
+
+    // Start again (another tab) before finishing: the same batch, nothing more claimed.
+    let (_, again) = claim(&w, &w.volunteer).await;
+    assert_eq!(ids(&again).into_iter().collect::<HashSet<_>>(), a);
+
+    // Send the whole batch, then Text Again: the last 5.
+    for (i, id) in ids(&b1).into_iter().enumerate() {
+        let (status, body) = w.send(&id.to_string(), crate::messaging::SCRIPT, &format!("k{i}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, done) = w.app.call(&w.volunteer, "get_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert!(ids(&done).is_empty());
+    let (_, next) = claim(&w, &w.volunteer).await;
+    let next: HashSet<i64> = ids(&next).into_iter().collect();
+    assert_eq!(next.len(), 5);
+    assert!(next.is_disjoint(&a) && next.is_disjoint(&b));
+    let (_, listed) = w.app.call(&w.volunteer, "list_volunteer_actions", &[("org_id", &w.org)]).await;
+    assert_eq!(listed[0]["sent_by_me"], 10);
+    assert_eq!(listed[0]["start_label"], "Start Texting");
+}
+
+#[tokio::test]
+async fn skipped_released_and_lapsed_contacts_go_back_to_the_pool() {
+    let w = World::new().await;
+    contacts(&w, 6, true, 100).await;
+    batch_size(&w, 3).await;
+    let (_, batch) = claim(&w, &w.volunteer).await;
+    let first = ids(&batch);
+    let (status, _) = w
+        .app
+        .call(&w.volunteer, "skip_contact", &[("org_id", &w.org), ("conversation_id", &first[0].to_string())])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, after) = w.app.call(&w.volunteer, "get_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(ids(&after), first[1..].to_vec());
+
+    // Leaving the screen gives back the untexted contacts (the skipped one too).
+    let (status, released) =
+        w.app.call(&w.volunteer, "release_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!((status, released), (StatusCode::OK, Value::from(3)));
+    let pooled: i64 =
+        sqlx::query_scalar("select count(*) from conversations where action_id = $1::uuid and volunteer_id is null")
+            .bind(&w.action)
+            .fetch_one(&w.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(pooled, 6);
+
+    // A claim nobody texted for half an hour lapses.
+    let (_, batch) = claim(&w, &w.volunteer).await;
+    assert_eq!(ids(&batch).len(), 3);
+    sqlx::query("update conversations set claimed_at = now() - interval '31 minutes' where volunteer_id is not null")
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(app::server::db::assignment::sweep(&w.app.pool).await.unwrap(), 3);
+    let (_, after) = w.app.call(&w.volunteer, "get_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert!(ids(&after).is_empty());
+}
+
+#[tokio::test]
+async fn keep_assignments_hands_out_only_preassigned_contacts() {
+    let w = World::new().await;
+    let (second, _) = w.app.volunteer(&w.admin, &w.org, "Second").await;
+    let phones = contacts(&w, 4, true, 200).await;
+    sqlx::query(
+        r#"update contacts set assigned_user_id = (select m.user_id from memberships m join users u on u.id = m.user_id
+                                                   where m.organization_id = $1::uuid and u.display_name like 'Val%')
+           where phone = any($2)"#,
+    )
+    .bind(&w.org)
+    .bind(&phones[..2])
+    .execute(&w.app.pool)
+    .await
+    .unwrap();
+    sqlx::query("update actions set keep_assignments = true where id = $1::uuid")
+        .bind(&w.action)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let (_, theirs) = claim(&w, &w.volunteer).await;
+    assert_eq!(ids(&theirs).len(), 2);
+    let (_, none) = claim(&w, &second).await;
+    assert!(ids(&none).is_empty(), "{none}");
+    // Released pre-assigned contacts stay with their volunteer.
+    w.app.call(&w.volunteer, "release_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    let (_, back) = claim(&w, &w.volunteer).await;
+    assert_eq!(ids(&back), ids(&theirs));
+}
+
+#[tokio::test]
+async fn the_screen_says_when_sending_opens_and_skips_opted_out_numbers() {
+    let w = World::new().await;
+    let closed = contacts(&w, 1, false, 300).await;
+    let opted = contacts(&w, 1, true, 301).await;
+    sqlx::query("insert into opt_outs (organization_id, phone) values ($1::uuid, $2)")
+        .bind(&w.org)
+        .bind(&opted[0])
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let (_, batch) = claim(&w, &w.volunteer).await;
+    assert_eq!(batch["contacts"].as_array().unwrap().len(), 1, "{batch}");
+    let opens = batch["contacts"][0]["opens"].as_str().unwrap();
+    assert!(opens.contains("sending opens at"), "{opens}");
+    let _ = closed;
+
+    sqlx::query("update actions set status = 'paused' where id = $1::uuid")
+        .bind(&w.action)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let (status, body) = claim(&w, &w.volunteer).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (_, batch) = w.app.call(&w.volunteer, "get_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(batch["can_send"], false);
+
+    // Drafts are not open for texting at all.
+    sqlx::query("update actions set status = 'draft' where id = $1::uuid")
+        .bind(&w.action)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let (status, _) = claim(&w, &w.volunteer).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
