@@ -15,7 +15,7 @@ use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
 };
-use pages::{actions, admin, auth, contacts, home, join, volunteer};
+use pages::{actions, admin, auth, contacts, home, inbox, join, texting, volunteer};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -129,7 +129,9 @@ fn AppRoutes() -> impl IntoView {
             </ParentRoute>
             <ParentRoute path=path!("/o/:org_id") ssr=SsrMode::Async view=volunteer::VolunteerLayout>
                 <Route path=path!("") ssr=SsrMode::Async view=volunteer::ActionsPage/>
-                <Route path=path!("inbox") ssr=SsrMode::Async view=volunteer::InboxPage/>
+                <Route path=path!("text/:action_id") ssr=SsrMode::Async view=texting::TextingPage/>
+                <Route path=path!("inbox") ssr=SsrMode::Async view=inbox::InboxPage/>
+                <Route path=path!("inbox/:conversation_id") ssr=SsrMode::Async view=inbox::ThreadPage/>
             </ParentRoute>
         </Routes>
     }

@@ -97,6 +97,8 @@ pub struct Inbox {
     pub counts: InboxCounts,
     pub threads: Vec<ThreadSummary>,
     pub notices: Vec<Notice>,
+    /// The volunteer's Automatic Archive setting (archive a thread when its report is filed).
+    pub auto_archive: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -170,6 +170,32 @@ pub fn EmptyState(#[prop(into)] title: String, children: Children) -> impl IntoV
     }
 }
 
+/// Calls `tick` every `ms` milliseconds while the calling component is mounted, in the browser
+/// only: how pages show new replies without a reload.
+pub fn poll(ms: u32, tick: impl Fn() + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        let interval = StoredValue::new_local(Some(gloo_timers::callback::Interval::new(ms, tick)));
+        on_cleanup(move || interval.update_value(|i| drop(i.take())));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ms, tick);
+}
+
+/// A fresh idempotency key for one press of Send: a retry of that press reuses it.
+pub fn request_key() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let random = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        format!("{:x}-{:x}", js_sys::Date::now() as u64, random)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        format!("{nanos:x}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::encode;

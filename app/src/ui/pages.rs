@@ -5,6 +5,8 @@ pub mod admin;
 pub mod auth;
 pub mod contacts;
 pub mod home;
+pub mod inbox;
 pub mod join;
 pub mod settings;
+pub mod texting;
 pub mod volunteer;

@@ -80,7 +80,14 @@ pub async fn inbox(db: &PgPool, caller: &Caller, filter: InboxFilter) -> Result<
     .bind(caller.org_id)
     .fetch_all(db)
     .await?;
-    Ok(Inbox { counts: counts(db, caller).await?, threads, notices })
+    let auto_archive: bool =
+        sqlx::query_scalar("select auto_archive from memberships where organization_id = $1 and user_id = $2")
+            .bind(caller.org_id)
+            .bind(caller.user.id)
+            .fetch_optional(db)
+            .await?
+            .unwrap_or(false);
+    Ok(Inbox { counts: counts(db, caller).await?, threads, notices, auto_archive })
 }
 
 #[derive(sqlx::FromRow)]

@@ -1,0 +1,373 @@
+//! The inbox and a thread: filters with counts, new replies without reloading (polling), the
+//! response scripts for where the contact is in the branched script, the report, archive,
+//! opt-out and reassignment.
+
+use crate::api::inbox::{
+    dismiss_notices, file_report, get_inbox, get_thread, opt_out_contact, reassign_all, reassign_conversation,
+    set_archived, set_auto_archive, InboxFilter, ReportInput, Thread,
+};
+use crate::api::messaging::send_message;
+use crate::error::AppError;
+use crate::ui::common::{poll, request_key, use_org, EmptyState};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_params_map, use_query_map},
+};
+
+/// How often open inbox pages ask for news.
+const POLL_MS: u32 = 4_000;
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let org = use_org();
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        InboxFilter::parse(&query.read().get("filter").unwrap_or_default()).unwrap_or_default()
+    });
+    let refresh = RwSignal::new(0u32);
+    let inbox = Resource::new(
+        move || (org.id.get(), filter.get(), refresh.get()),
+        |(org, filter, _)| async move {
+            match org {
+                Some(org) => get_inbox(org, filter.as_str().to_string()).await,
+                None => Err(AppError::NotFound("There is no such organization.".into())),
+            }
+        },
+    );
+    poll(POLL_MS, move || refresh.update(|n| *n += 1));
+    let base = move || format!("/o/{}/inbox", org.org_id());
+    view! {
+        <Title text="Inbox"/>
+        <h1>"Inbox"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match inbox.await {
+                    Ok(inbox) => {
+                        let org_id = org.org_id();
+                        let counts = inbox.counts;
+                        let current = filter.get_untracked();
+                        let auto_archive = inbox.auto_archive;
+                        view! {
+                            {(!inbox.notices.is_empty()).then(|| view! {
+                                <section class="notices" role="status">
+                                    {inbox.notices.iter().map(|n| view! { <p>{n.body.clone()}</p> }).collect_view()}
+                                    <button class="link-button" on:click=move |_| spawn_local(async move {
+                                        let _ = dismiss_notices(org_id).await;
+                                        refresh.update(|n| *n += 1);
+                                    })>"Dismiss"</button>
+                                </section>
+                            })}
+                            <nav class="filters inbox-filters" aria-label="Filter conversations">
+                                {InboxFilter::ALL.into_iter().map(|f| view! {
+                                    <A href=format!("{}?filter={}", base(), f.as_str()) attr:aria-current=(f == current).then_some("page")>
+                                        {f.label()} " " <span class="count">{counts.get(f)}</span>
+                                    </A>
+                                }).collect_view()}
+                            </nav>
+                            <label class="toggle">
+                                <input type="checkbox" prop:checked=auto_archive on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    spawn_local(async move { let _ = set_auto_archive(org_id, on).await; });
+                                }/>
+                                " Archive a conversation when I file its report"
+                            </label>
+                            {if inbox.threads.is_empty() {
+                                view! {
+                                    <EmptyState title="Nothing here">
+                                        <p>"Replies from the people you text appear here, newest first."</p>
+                                    </EmptyState>
+                                }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="threads">
+                                        {inbox.threads.into_iter().map(|t| view! {
+                                            <li class:unread=t.unread class:attention=t.needs_attention>
+                                                <A href=format!("/o/{org_id}/inbox/{}", t.conversation_id)>
+                                                    <span class="thread-name">{if t.contact_name.is_empty() { "(no name)".to_string() } else { t.contact_name.clone() }}</span>
+                                                    <span class="thread-meta">{t.action_title.clone()} " · Peer-to-Peer"
+                                                        {t.needs_attention.then(|| view! { " · " <strong>"Needs Attention"</strong> })}
+                                                        {t.opted_out.then(|| " · Opted out")}
+                                                    </span>
+                                                    <span class="thread-last">{if t.last_inbound { "" } else { "You: " }}{t.last_body.clone()}</span>
+                                                </A>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                        }.into_any()
+                    }
+                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn ThreadPage() -> impl IntoView {
+    let org = use_org();
+    let params = use_params_map();
+    let conversation = Memo::new(move |_| params.read().get("conversation_id").and_then(|raw| raw.parse::<i64>().ok()));
+    let thread = Resource::new(
+        move || (org.id.get(), conversation.get()),
+        |(org, conversation)| async move {
+            match (org, conversation) {
+                (Some(org), Some(c)) => get_thread(org, c).await,
+                _ => Err(AppError::NotFound("That conversation is not in your inbox.".into())),
+            }
+        },
+    );
+    view! {
+        <Title text="Conversation"/>
+        <p><A href=move || format!("/o/{}/inbox", org.org_id())>"← Inbox"</A></p>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match thread.await {
+                    Ok(t) => view! { <ThreadView thread=t/> }.into_any(),
+                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The thread stays mounted while it refreshes: only `live` changes, so a reply being typed
+/// or a report being filled in is never reset by new messages arriving.
+#[component]
+fn ThreadView(thread: Thread) -> impl IntoView {
+    let org = use_org();
+    let org_id = org.org_id();
+    let id = thread.conversation_id;
+    let action_id = thread.action_id;
+    let live = RwSignal::new(thread.clone());
+    let refresh = move || {
+        spawn_local(async move {
+            if let Ok(t) = get_thread(org_id, id).await {
+                live.set(t);
+            }
+        })
+    };
+    poll(POLL_MS, refresh);
+    let navigate = use_navigate();
+    let error = RwSignal::new(None::<String>);
+    let done = move |result: Result<(), AppError>| match result {
+        Ok(()) => {
+            error.set(None);
+            refresh();
+        }
+        Err(e) => error.set(Some(e.to_string())),
+    };
+    view! {
+        <h1>{thread.contact_name.clone()}</h1>
+        <p class="thread-meta">{thread.action_title.clone()} " · Peer-to-Peer"
+            {move || live.with(|t| t.archived).then(|| " · Archived")}{move || live.with(|t| t.opted_out).then(|| " · Opted out")}</p>
+        {move || error.get().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
+        <ol class="messages" aria-label="Messages">
+            {move || live.with(|t| t.messages.iter().map(|m| view! {
+                <li class=if m.outbound { "out" } else { "in" }>
+                    <p>{m.body.clone()}</p>
+                    <span class="message-meta">
+                        {m.created_at.format("%b %-d, %H:%M UTC").to_string()}
+                        {m.outbound.then(|| format!(" · {}", m.status))}
+                        {m.error_code.map(|c| format!(" · error {c}"))}
+                    </span>
+                </li>
+            }).collect_view())}
+        </ol>
+        {move || live.with(|t| (!t.survey.is_empty() || !t.tags.is_empty() || !t.fields.is_empty()).then(|| view! {
+            <section class="card facts" aria-label="What we know">
+                {t.survey.iter().map(|(q, a)| view! { <p><span class="muted">{q.clone()}</span> " " <strong>{a.clone()}</strong></p> }).collect_view()}
+                {(!t.tags.is_empty()).then(|| view! {
+                    <p class="tags">{t.tags.iter().map(|tag| view! { <span class="badge">{tag.clone()}</span> }).collect_view()}</p>
+                })}
+                {t.fields.iter().map(|(k, v)| view! { <p><span class="muted">{k.clone()}": "</span>{v.clone()}</p> }).collect_view()}
+            </section>
+        }))}
+        <Composer live refresh=Callback::new(move |_| refresh())/>
+        <ReportForm thread=thread.clone() refresh=Callback::new(move |_| refresh())/>
+        <section class="thread-actions">
+            <button class="secondary" on:click=move |_| {
+                let archive = !live.with_untracked(|t| t.archived);
+                spawn_local(async move { done(set_archived(org_id, id, archive).await) });
+            }>{move || if live.with(|t| t.archived) { "Unarchive" } else { "Archive" }}</button>
+            <button class="secondary danger" disabled=move || live.with(|t| t.opted_out) on:click=move |_| {
+                #[cfg(feature = "hydrate")]
+                if !web_sys::window().and_then(|w| w.confirm_with_message("Opt this person out of all texts from your organization?").ok()).unwrap_or(false) {
+                    return;
+                }
+                spawn_local(async move { done(opt_out_contact(org_id, id).await) });
+            }>"Opt out"</button>
+            <button class="secondary" on:click={
+                let navigate = navigate.clone();
+                move |_| {
+                    let navigate = navigate.clone();
+                    spawn_local(async move {
+                        match reassign_conversation(org_id, id).await {
+                            Ok(_) => navigate(&format!("/o/{org_id}/inbox"), Default::default()),
+                            Err(e) => error.set(Some(e.to_string())),
+                        }
+                    });
+                }
+            }>"Reassign conversation"</button>
+            <button class="secondary" on:click=move |_| {
+                let navigate = navigate.clone();
+                spawn_local(async move {
+                    match reassign_all(org_id, action_id).await {
+                        Ok(_) => navigate(&format!("/o/{org_id}/inbox"), Default::default()),
+                        Err(e) => error.set(Some(e.to_string())),
+                    }
+                });
+            }>"Reassign all conversations in this action"</button>
+        </section>
+    }
+}
+
+/// Follow up: the response scripts for where the contact is, and the message box.
+#[component]
+fn Composer(live: RwSignal<Thread>, refresh: Callback<()>) -> impl IntoView {
+    let org = use_org();
+    let org_id = org.org_id();
+    let id = live.with_untracked(|t| t.conversation_id);
+    let draft = RwSignal::new(String::new());
+    let chosen = RwSignal::new(None::<String>);
+    let key = RwSignal::new(request_key());
+    let sending = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let custom_allowed = live.with_untracked(|t| t.custom_allowed);
+    let can_send = move || live.with(|t| t.blocked.is_none());
+    let choose = move |node: String, body: String| {
+        chosen.set(Some(node));
+        draft.set(body);
+        key.set(request_key());
+    };
+    let send = move || {
+        let body = draft.get_untracked();
+        if body.trim().is_empty() || sending.get_untracked() {
+            return;
+        }
+        sending.set(true);
+        let response = chosen.get_untracked().unwrap_or_default();
+        let k = key.get_untracked();
+        spawn_local(async move {
+            match send_message(org_id, id, body, k, response).await {
+                Ok(_) => {
+                    draft.set(String::new());
+                    chosen.set(None);
+                    key.set(request_key());
+                    error.set(None);
+                    refresh.run(());
+                }
+                // The same key stays, so pressing Send again after a network error cannot send twice.
+                Err(e) => error.set(Some(e.to_string())),
+            }
+            sending.set(false);
+        });
+    };
+    let choice_button = move |c: crate::api::inbox::ResponseChoice| {
+        let node = c.node_id.clone();
+        let body = c.body.clone();
+        let label = c.label.clone();
+        let selected = node.clone();
+        view! {
+            <button type="button" class="choice" class:selected=move || chosen.get().as_deref() == Some(selected.as_str())
+                on:click={
+                    let node = node.clone();
+                    move |_| choose(node.clone(), body.clone())
+                }>{label}</button>
+        }
+    };
+    view! {
+        <section class="card composer" aria-labelledby="follow-up-heading">
+            <h2 id="follow-up-heading">"Follow up"</h2>
+            {move || live.with(|t| (!t.question.is_empty()).then(|| view! { <p class="question">{t.question.clone()}</p> }))}
+            {move || live.with(|t| (!t.choices.is_empty()).then(|| view! {
+                <div class="choices" role="group" aria-label="Answers">
+                    {t.choices.iter().cloned().map(choice_button).collect_view()}
+                </div>
+            }))}
+            {move || live.with(|t| (!t.other_responses.is_empty()).then(|| view! {
+                <div class="choices other" role="group" aria-label="Other responses">
+                    {t.other_responses.iter().cloned().map(choice_button).collect_view()}
+                </div>
+            }))}
+            {move || live.with(|t| t.blocked.clone()).map(|b| view! { <p class="alert warning" role="status">{b}</p> })}
+            {move || error.get().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
+            <label for="reply" class="visually-hidden">"Reply"</label>
+            <textarea id="reply" rows="4"
+                readonly=move || !custom_allowed && chosen.get().is_none()
+                placeholder=if custom_allowed { "Choose a response above or write your own" } else { "Choose a response above" }
+                prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Enter" && !ev.shift_key() {
+                        ev.prevent_default();
+                        if !ev.repeat() { send(); }
+                    }
+                }
+            ></textarea>
+            <button class="primary" disabled=move || !can_send() || sending.get() || draft.with(|d| d.trim().is_empty())
+                on:click=move |_| send()>"Send reply"</button>
+        </section>
+    }
+}
+
+#[component]
+fn ReportForm(thread: Thread, refresh: Callback<()>) -> impl IntoView {
+    let org = use_org();
+    let org_id = org.org_id();
+    let id = thread.conversation_id;
+    if thread.report_tags.is_empty() && thread.report_fields.is_empty() {
+        return ().into_any();
+    }
+    let tags: Vec<(i64, String, RwSignal<bool>)> =
+        thread.report_tags.iter().map(|t| (t.id, t.name.clone(), RwSignal::new(t.checked))).collect();
+    let fields: Vec<(i64, String, RwSignal<String>)> =
+        thread.report_fields.iter().map(|f| (f.id, f.name.clone(), RwSignal::new(f.value.clone()))).collect();
+    let status = RwSignal::new(None::<Result<bool, String>>);
+    let (tags_c, fields_c) = (tags.clone(), fields.clone());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let report = ReportInput {
+            tags: tags_c.iter().filter(|(_, _, on)| on.get_untracked()).map(|(id, _, _)| *id).collect(),
+            fields: fields_c.iter().map(|(id, _, v)| (*id, v.get_untracked())).collect(),
+        };
+        let json = serde_json::to_string(&report).unwrap_or_default();
+        spawn_local(async move {
+            let result = file_report(org_id, id, json).await;
+            status.set(Some(result.map_err(|e| e.to_string())));
+            refresh.run(());
+        });
+    };
+    view! {
+        <section class="card report" aria-labelledby="report-heading">
+            <h2 id="report-heading">"Fill report"</h2>
+            <form on:submit=submit>
+                {tags.into_iter().map(|(id, name, on)| view! {
+                    <label class="toggle">
+                        <input type="checkbox" name=format!("tag-{id}") prop:checked=move || on.get()
+                            on:change=move |ev| on.set(event_target_checked(&ev))/>
+                        " " {name}
+                    </label>
+                }).collect_view()}
+                {fields.into_iter().map(|(id, name, value)| view! {
+                    <div class="field">
+                        <label for=format!("field-{id}")>{name}</label>
+                        <input id=format!("field-{id}") type="text" maxlength="500" prop:value=move || value.get()
+                            on:input=move |ev| value.set(event_target_value(&ev))/>
+                    </div>
+                }).collect_view()}
+                <button type="submit" class="primary">"Save report"</button>
+                {move || status.get().map(|s| match s {
+                    Ok(true) => view! { <p class="alert success" role="status">"Report saved; the conversation is archived."</p> }.into_any(),
+                    Ok(false) => view! { <p class="alert success" role="status">"Report saved."</p> }.into_any(),
+                    Err(e) => view! { <p class="alert error" role="alert">{e}</p> }.into_any(),
+                })}
+            </form>
+        </section>
+    }
+    .into_any()
+}
