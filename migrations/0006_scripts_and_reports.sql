@@ -38,8 +38,11 @@ alter table actions
     add column script_tree jsonb not null default '{"question": "", "answers": [], "standalone": []}',
     add column report_tag_ids bigint[] not null default '{}',
     add column report_field_ids bigint[] not null default '{}',
-    -- When the list's contacts were copied into conversations, ready to be claimed.
-    add column contacts_loaded_at timestamptz;
+    -- When the list's contacts were copied into conversations, ready to be claimed, and the
+    -- range of conversation ids they got (claims start at a random point inside it).
+    add column contacts_loaded_at timestamptz,
+    add column pool_first_id bigint,
+    add column pool_last_id bigint;
 
 alter table conversations
     -- When a volunteer took this contact in a batch; unsent claims lapse and return to the pool.
@@ -56,8 +59,9 @@ alter table conversations
 -- Claiming: the pool of an action is its unassigned, unsent contacts, taken in id order.
 create index conversations_pool_idx on conversations (action_id, id)
     where volunteer_id is null and initial_sent_at is null;
--- Claims that lapsed (taken but never texted).
-create index conversations_claimed_idx on conversations (action_id, claimed_at)
+-- Claims not yet texted: a volunteer's current batch, and the claims that may lapse. Small (the
+-- active volunteers' batches), so the sweep can read it whole.
+create index conversations_claims_idx on conversations (action_id, volunteer_id)
     where volunteer_id is not null and initial_sent_at is null;
 -- A volunteer's inbox.
 create index conversations_inbox_idx on conversations (volunteer_id, organization_id, last_inbound_at desc)

@@ -434,6 +434,7 @@ impl CarrierSimulator {
             .route(&format!("{account}/IncomingPhoneNumbers.json"), post(buy_number))
             .route(&format!("{account}/IncomingPhoneNumbers/{{file}}"), delete(release_number))
             .route("/v1/Services/{service}/PhoneNumbers", post(add_service_number))
+            .route("/_simulator/reply", post(control_reply))
             .fallback(not_found)
             .with_state(self.shared.clone())
     }
@@ -703,6 +704,26 @@ async fn post_signed(shared: &Shared, kind: CallbackKind, url: &str, params: Vec
 
 type Sim = State<Arc<Shared>>;
 type FormFields = Form<Vec<(String, String)>>;
+
+/// Not Twilio's API: a control for end-to-end tests and demos. The contact `From` replies
+/// `Body` to the number that last texted them, posted signed to the app like any inbound text.
+async fn control_reply(State(shared): Sim, Form(form): FormFields) -> Response {
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (contact, body) = (field("From"), field("Body"));
+    let ours = {
+        let state = shared.state();
+        state.messages.iter().rev().find(|m| m.to == contact).map(|m| (m.from.clone(), m.messaging_service_sid.clone()))
+    };
+    let Some((from, service)) = ours else {
+        return (StatusCode::NOT_FOUND, format!("nothing was sent to {contact}")).into_response();
+    };
+    match send_reply(&shared, &contact, &from, &body, service.as_deref()).await {
+        Some(callback) => {
+            (StatusCode::OK, format!("posted, app answered {:?}", callback.response_status)).into_response()
+        }
+        None => (StatusCode::CONFLICT, "no inbound URL configured".to_string()).into_response(),
+    }
+}
 
 /// A request refused the way Twilio refuses it: its error JSON, and for a 401 the
 /// challenge header.

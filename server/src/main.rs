@@ -42,12 +42,19 @@ async fn serve(mut config: Config, database_url: &str, seed_demo: bool) -> Resul
     // Without Twilio credentials, texts go to the carrier simulator, which answers like Twilio
     // and posts signed status callbacks and some replies back to us.
     let _simulator = if config.twilio.is_none() {
-        let sim_config = SimulatorConfig {
-            inbound_url: Some(config.link(server::webhooks::INBOUND_PATH)),
-            reply_rate: 0.3,
-            ..SimulatorConfig::default()
+        // SIMULATOR_* variables tune it (see SimulatorConfig::from_env); by default some
+        // contacts reply, to our own inbound webhook.
+        let mut sim_config = SimulatorConfig::from_env(|name| std::env::var(name).ok())?;
+        if sim_config.inbound_url.is_none() {
+            sim_config.inbound_url = Some(config.link(server::webhooks::INBOUND_PATH));
+        }
+        if std::env::var("SIMULATOR_REPLY_RATE").is_err() {
+            sim_config.reply_rate = 0.3;
+        }
+        let (simulator, base_url) = match std::env::var("SIMULATOR_ADDRESS") {
+            Ok(address) => CarrierSimulator::start_on(address.parse()?, sim_config.clone()).await?,
+            Err(_) => CarrierSimulator::start(sim_config.clone()).await?,
         };
-        let (simulator, base_url) = CarrierSimulator::start(sim_config.clone()).await?;
         println!("Carrier simulator (no Twilio credentials set) at {base_url}");
         config.twilio = Some(TwilioCredentials {
             account_sid: sim_config.account_sid.clone(),

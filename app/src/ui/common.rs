@@ -191,7 +191,8 @@ pub fn request_key() -> String {
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         format!("{nanos:x}")
     }
 }

@@ -52,10 +52,15 @@ pub async fn load_contacts(db: &PgPool, action_id: Uuid) -> Result<(), AppError>
     .bind(keep)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("update actions set contacts_loaded_at = now() where id = $1")
-        .bind(action_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        r#"update actions set contacts_loaded_at = now(),
+               pool_first_id = (select min(id) from conversations where action_id = $1),
+               pool_last_id = (select max(id) from conversations where action_id = $1)
+           where id = $1"#,
+    )
+    .bind(action_id)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -234,12 +239,13 @@ pub async fn claim_rows(
         .bind(action_id)
         .execute(&mut *tx)
         .await?;
-    let (pending, keep): (bool, bool) = sqlx::query_as(
+    let (pending, keep, first, last): (bool, bool, Option<i64>, Option<i64>) = sqlx::query_as(
         r#"select exists (select 1 from conversations c where c.action_id = $1 and c.volunteer_id = $2
                             and c.initial_sent_at is null and c.claimed_at is not null and c.skipped_at is null
                             and not exists (select 1 from opt_outs o where o.organization_id = c.organization_id
                                             and o.phone = c.contact_phone)),
-                  (select keep_assignments from actions where id = $1)"#,
+                  a.keep_assignments, a.pool_first_id, a.pool_last_id
+           from actions a where a.id = $1"#,
     )
     .bind(action_id)
     .bind(volunteer)
@@ -255,10 +261,17 @@ pub async fn claim_rows(
     } else {
         "c.volunteer_id is null"
     };
+    // Claimed rows leave the pool index only when vacuum gets to them, so every claim starting
+    // at the lowest id would wade through all the claims before it. Each claim starts at a random
+    // point of the action's id range instead (wrapping around), and reads only its neighbours.
+    let start = match (first, last) {
+        (Some(first), Some(last)) if last > first => first + (rand_u64() % (last - first + 1) as u64) as i64,
+        _ => 0,
+    };
     let sql = format!(
         r#"with picked as (
                select c.id from conversations c
-               where c.action_id = $1 and {pool_filter} and c.initial_sent_at is null
+               where c.action_id = $1 and {pool_filter} and c.initial_sent_at is null and c.id {{range}}
                  and not exists (select 1 from opt_outs o where o.organization_id = $4 and o.phone = c.contact_phone)
                order by c.id
                limit $3
@@ -268,10 +281,37 @@ pub async fn claim_rows(
            from picked where c.id = picked.id
            returning c.id"#
     );
-    let ids: Vec<i64> =
-        sqlx::query_scalar(&sql).bind(action_id).bind(volunteer).bind(size).bind(org_id).fetch_all(&mut *tx).await?;
+    let mut ids: Vec<i64> = sqlx::query_scalar(&sql.replace("{range}", ">= $5"))
+        .bind(action_id)
+        .bind(volunteer)
+        .bind(size)
+        .bind(org_id)
+        .bind(start)
+        .fetch_all(&mut *tx)
+        .await?;
+    if (ids.len() as i64) < size && start > 0 {
+        let more: Vec<i64> = sqlx::query_scalar(&sql.replace("{range}", "< $5"))
+            .bind(action_id)
+            .bind(volunteer)
+            .bind(size - ids.len() as i64)
+            .bind(org_id)
+            .bind(start)
+            .fetch_all(&mut *tx)
+            .await?;
+        ids.extend(more);
+    }
     tx.commit().await?;
     Ok(ids)
+}
+
+/// A random number for spreading claims; not for anything secret.
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0),
+    );
+    hasher.finish()
 }
 
 /// Skips one contact of the caller's batch; it returns to the pool when the claim lapses.

@@ -24,9 +24,8 @@ const POLL_MS: u32 = 4_000;
 pub fn InboxPage() -> impl IntoView {
     let org = use_org();
     let query = use_query_map();
-    let filter = Memo::new(move |_| {
-        InboxFilter::parse(&query.read().get("filter").unwrap_or_default()).unwrap_or_default()
-    });
+    let filter =
+        Memo::new(move |_| InboxFilter::parse(&query.read().get("filter").unwrap_or_default()).unwrap_or_default());
     let refresh = RwSignal::new(0u32);
     let inbox = Resource::new(
         move || (org.id.get(), filter.get(), refresh.get()),

@@ -84,6 +84,14 @@ fn Texter(batch: Batch) -> impl IntoView {
             }
         });
         draft.set(contacts.with_untracked(|c| c.first().map(|c| c.message.clone()).unwrap_or_default()));
+        // The batch is done: find out whether Text Again would get anyone.
+        if contacts.with_untracked(Vec::is_empty) {
+            spawn_local(async move {
+                if let Ok(batch) = get_batch(org_id, action_id).await {
+                    more.set(batch.more_available);
+                }
+            });
+        }
     };
 
     let deliver = move |outcome: Outcome| {
