@@ -4,7 +4,9 @@
 pub mod actions;
 pub mod auth;
 pub mod contacts;
+pub mod data;
 pub mod members;
 pub mod messaging;
 pub mod orgs;
+pub mod scripts;
 pub mod settings;

@@ -3,11 +3,13 @@
 
 pub mod actions;
 pub mod contacts;
+pub mod data;
 pub mod invites;
 pub mod login_failures;
 pub mod members;
 pub mod messaging;
 pub mod orgs;
+pub mod scripts;
 pub mod secrets;
 pub mod settings;
 pub mod users;

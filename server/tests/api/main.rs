@@ -12,6 +12,7 @@ mod messaging;
 mod orgs;
 mod outbox;
 mod roles;
+mod scripts;
 mod sessions;
 mod settings;
 mod twilio;

@@ -326,9 +326,11 @@ pub async fn duplicate(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<
     let id = Uuid::new_v4();
     let copied = sqlx::query(
         r#"insert into actions (id, organization_id, title, description, disclaimer, start_label, folder,
-               preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script, created_by)
+               preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script,
+               script_tree, report_tag_ids, report_field_ids, created_by)
            select $1, organization_id, left('Copy of ' || title, 120), description, disclaimer, start_label, folder,
-                  preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script, $4
+                  preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script,
+                  script_tree, report_tag_ids, report_field_ids, $4
            from actions where id = $2 and organization_id = $3"#,
     )
     .bind(id)

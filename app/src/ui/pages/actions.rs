@@ -9,6 +9,7 @@ use crate::domain::cost_estimate::format_dollars;
 use crate::domain::segments::Segments;
 use crate::error::AppError;
 use crate::ui::common::{use_org, EmptyState, ErrorAlert, Field};
+use crate::ui::pages::scripts::ScriptEditorCard;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
@@ -123,6 +124,14 @@ pub fn ActionEditorPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        // Outside the page's Transition: saving the basic information refetches the page, and
+        // that must not throw away script edits that are still waiting for their autosave.
+        {move || match (org.id.get(), action_id()) {
+            (Some(org_id), Some(action_id)) => view! {
+                <ScriptEditorCard org_id action_id version=Signal::derive(move || change.version().get())/>
+            }.into_any(),
+            _ => ().into_any(),
+        }}
     }
 }
 
