@@ -124,7 +124,12 @@ impl ScriptTree {
             for node in nodes {
                 let mut here = path.to_vec();
                 here.push(node.label.as_str());
-                out.push(Placement { node, question_node: Some(question_node), question, path: here.clone() });
+                out.push(Placement {
+                    node,
+                    question_node: Some(question_node),
+                    question,
+                    path: here.clone(),
+                });
                 walk(&node.answers, &node.id, &node.question, &here, out);
             }
         }
@@ -174,12 +179,7 @@ impl ScriptTree {
             return Err(err(None, &[], "question", "The initial question is too long.".into()));
         }
         if !self.answers.is_empty() && self.question.trim().is_empty() {
-            return Err(err(
-                None,
-                &[],
-                "question",
-                "Write the question the initial script asks, for its answer choices.".into(),
-            ));
+            return Err(err(None, &[], "question", "Write the question the initial script asks, for its answer choices.".into()));
         }
         let placements = self.placements();
         if placements.len() > MAX_NODES {
@@ -190,23 +190,13 @@ impl ScriptTree {
             let node = p.node;
             let path = &p.path;
             if p.question_node.is_some() && path.len() > MAX_DEPTH {
-                return Err(err(
-                    Some(node),
-                    path,
-                    "answers",
-                    format!("Branches can be at most {MAX_DEPTH} answers deep."),
-                ));
+                return Err(err(Some(node), path, "answers", format!("Branches can be at most {MAX_DEPTH} answers deep.")));
             }
             let id_ok = !node.id.is_empty()
                 && node.id.len() <= 40
                 && node.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !id_ok || !ids.insert(node.id.as_str()) {
-                return Err(err(
-                    Some(node),
-                    path,
-                    "id",
-                    "This response has a missing or repeated id; reload the editor.".into(),
-                ));
+                return Err(err(Some(node), path, "id", "This response has a missing or repeated id; reload the editor.".into()));
             }
             let label = node.label.trim();
             if label.is_empty() {
@@ -226,45 +216,20 @@ impl ScriptTree {
                 return Err(err(Some(node), path, "body", e.to_string()));
             }
             if !node.answers.is_empty() && node.question.trim().is_empty() {
-                return Err(err(
-                    Some(node),
-                    path,
-                    "question",
-                    "Write the question this response asks, for its answer choices.".into(),
-                ));
+                return Err(err(Some(node), path, "question", "Write the question this response asks, for its answer choices.".into()));
             }
             if p.question_node.is_none() && !node.answers.is_empty() {
-                return Err(err(
-                    Some(node),
-                    path,
-                    "answers",
-                    "Responses outside the tree cannot have answer choices.".into(),
-                ));
+                return Err(err(Some(node), path, "answers", "Responses outside the tree cannot have answer choices.".into()));
             }
             if let Some(tag) = node.tags.iter().find(|t| !known.tag_ids.contains(t)) {
-                return Err(err(
-                    Some(node),
-                    path,
-                    "tags",
-                    format!("Tag {tag} no longer exists; choose the tags again."),
-                ));
+                return Err(err(Some(node), path, "tags", format!("Tag {tag} no longer exists; choose the tags again.")));
             }
             for fv in &node.field_values {
                 if !known.field_ids.contains(&fv.field_id) {
-                    return Err(err(
-                        Some(node),
-                        path,
-                        "field_values",
-                        "A custom field it sets no longer exists.".into(),
-                    ));
+                    return Err(err(Some(node), path, "field_values", "A custom field it sets no longer exists.".into()));
                 }
                 if fv.value.trim().is_empty() || fv.value.chars().count() > 500 {
-                    return Err(err(
-                        Some(node),
-                        path,
-                        "field_values",
-                        "Give each custom field a value of up to 500 characters.".into(),
-                    ));
+                    return Err(err(Some(node), path, "field_values", "Give each custom field a value of up to 500 characters.".into()));
                 }
             }
         }
