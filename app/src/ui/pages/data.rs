@@ -93,7 +93,7 @@ fn DataCard(kind: DataKind) -> impl IntoView {
                                             <input type="hidden" name="kind" value=kind_value/>
                                             <input type="hidden" name="id" value=id.to_string()/>
                                             <label class="visually-hidden" for=input_id.clone()>{name_label}</label>
-                                            <input id=input_id name="name" type="text" value=name required=true maxlength="60"/>
+                                            <input id=input_id name="name" type="text" value=name.clone() prop:value=name required=true maxlength="60"/>
                                             <button type="submit">"Rename"</button>
                                         </ActionForm>
                                         <ActionForm action=delete>

@@ -235,7 +235,9 @@ fn ScriptEditor(page: ScriptPage, org_id: Uuid, action_id: Uuid) -> impl IntoVie
     }
 }
 
-/// One node, its boxes and its children. Rebuilt only when the structure changes.
+/// One node, its boxes and its children. Rebuilt only when the structure changes. Leptos
+/// rebuilds a re-rendered view in place, reusing the elements at the same positions, so values
+/// are set as properties (`prop:`) too: an attribute does not change a box the user typed in.
 fn node_view(ed: Editor, id: String, in_tree: bool, depth: usize) -> AnyView {
     let Some(node) = ed.node(&id) else { return ().into_any() };
     let stored_id = StoredValue::new(id.clone());
@@ -293,7 +295,7 @@ fn node_view(ed: Editor, id: String, in_tree: bool, depth: usize) -> AnyView {
                     {move || if collapsed() { "▸" } else { "▾" }}
                 </button>
                 <label for=label_id.clone()>{label_name}</label>
-                <input id=label_id type="text" class="node-label" value=node.label.clone() maxlength="60"
+                <input id=label_id type="text" class="node-label" value=node.label.clone() prop:value=node.label.clone() maxlength="60"
                     on:input=move |ev| {
                         let v = event_target_value(&ev);
                         ed.edit(|t| if let Some(n) = stored_id.with_value(|id| t.node_mut(id)) { n.label = v });
@@ -328,7 +330,7 @@ fn node_view(ed: Editor, id: String, in_tree: bool, depth: usize) -> AnyView {
                     view! {
                         <div class="field">
                             <label for=question_id.clone()>"Further question (optional)"</label>
-                            <input id=question_id type="text" value=question
+                            <input id=question_id type="text" value=question.clone() prop:value=question
                                 on:input=move |ev| {
                                     let v = event_target_value(&ev);
                                     ed.edit(|t| if let Some(n) = stored_id.with_value(|id| t.node_mut(id)) { n.question = v });
@@ -370,7 +372,7 @@ fn AdvancedOptions(ed: Editor, node: ScriptNode, stored_id: StoredValue<String>)
                     let input_id = format!("{id}-tag-{tag_id}");
                     view! {
                         <div class="field checkbox">
-                            <input id=input_id.clone() type="checkbox" checked=node.tags.contains(&tag_id)
+                            <input id=input_id.clone() type="checkbox" checked=node.tags.contains(&tag_id) prop:checked=node.tags.contains(&tag_id)
                                 on:change=move |ev| {
                                     let on = event_target_checked(&ev);
                                     ed.edit(|t| if let Some(n) = stored_id.with_value(|id| t.node_mut(id)) {
@@ -397,11 +399,11 @@ fn AdvancedOptions(ed: Editor, node: ScriptNode, stored_id: StoredValue<String>)
                                 ed.edit(|t| if let Some(fv) = stored_id.with_value(|id| t.node_mut(id)).and_then(|n| n.field_values.get_mut(i)) { fv.field_id = field_id });
                             }>
                                 {data.fields.iter().map(|f| view! {
-                                    <option value=f.id.to_string() selected=f.id == fv.field_id>{f.name.clone()}</option>
+                                    <option value=f.id.to_string() selected=f.id == fv.field_id prop:selected=f.id == fv.field_id>{f.name.clone()}</option>
                                 }).collect_view()}
                             </select>
                             <label class="visually-hidden" for=value_id.clone()>"Value"</label>
-                            <input id=value_id type="text" value=fv.value.clone() placeholder="Value" maxlength="500"
+                            <input id=value_id type="text" value=fv.value.clone() prop:value=fv.value.clone() placeholder="Value" maxlength="500"
                                 on:input=move |ev| {
                                     let v = event_target_value(&ev);
                                     ed.edit(|t| if let Some(fv) = stored_id.with_value(|id| t.node_mut(id)).and_then(|n| n.field_values.get_mut(i)) { fv.value = v });
