@@ -26,7 +26,7 @@ test('an admin builds a two-level branched script with a tag, and it is there af
   await expect(page.getByRole('heading', { name: 'Branched GOTV' })).toBeVisible();
 
   const status = page.getByTestId('script-save-status');
-  await page.getByLabel('Question the initial script asks').fill('Can we count on your vote?');
+  await page.getByLabel('Question the first text asks').fill('Can we count on your vote?');
   await page.getByRole('button', { name: 'Add answer choice' }).click();
   const answers = page.getByRole('list', { name: 'Answer choices' }).locator(':scope > li');
   const yes = answers.nth(0);
@@ -62,7 +62,7 @@ test('an admin builds a two-level branched script with a tag, and it is there af
 
   await page.reload();
   await hydrated(page);
-  await expect(page.getByLabel('Question the initial script asks')).toHaveValue('Can we count on your vote?');
+  await expect(page.getByLabel('Question the first text asks')).toHaveValue('Can we count on your vote?');
   await expect(answers).toHaveCount(2);
   await expect(answers.nth(0).getByLabel('Answer choice').first()).toHaveValue('Yes');
   await expect(answers.nth(0).getByLabel('Further question (optional)').first()).toHaveValue('Do you need a ride?');

@@ -194,7 +194,7 @@ fn ScriptEditor(page: ScriptPage, org_id: Uuid, action_id: Uuid) -> impl IntoVie
                 class:failed=move || matches!(ed.status.get(), SaveStatus::Failed(_))>{status_text}</p>
             <fieldset disabled=!ed.editable>
                 <div class="field">
-                    <label for="script-question">"Question the initial script asks"</label>
+                    <label for="script-question">"Question the first text asks"</label>
                     <input id="script-question" type="text" value=question placeholder="Can we count on your vote?"
                         on:input=move |ev| { let v = event_target_value(&ev); ed.edit(|t| t.question = v) }/>
                     <p class="field-error" role="alert">{move || ed.error_for("")}</p>
