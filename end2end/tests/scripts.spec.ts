@@ -1,10 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, signUp, uniqueEmail } from './helpers';
+import { hydrated, PASSWORD, signUp, uniqueEmail } from './helpers';
 
-// The script editor is a rich editor: it needs the wasm bundle.
-test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, 'the script editor needs JavaScript');
-
-test('an admin builds a two-level branched script with a tag, and it is there after a reload', async ({ page }) => {
+test('an admin builds a two-level branched script with a tag, and it is there after a reload', async ({ page, javaScriptEnabled }) => {
+  // The script editor is a rich editor: it needs the wasm bundle.
+  test.skip(!javaScriptEnabled, 'the script editor needs JavaScript');
   await signUp(page, 'Robin Scripts', uniqueEmail('scripts'));
   await page.getByLabel('Organization name').fill('Scripts Campaign');
   await page.getByRole('button', { name: 'Create organization' }).click();
@@ -73,4 +72,43 @@ test('an admin builds a two-level branched script with a tag, and it is there af
   await expect(rideAgain.getByRole('checkbox', { name: 'Ride needed' })).toBeChecked();
   await expect(answers.nth(1).getByLabel('Answer choice').first()).toHaveValue('No');
   await expect(answers.nth(1).getByLabel('Response script').first()).toHaveValue('Thanks anyway!');
+
+  // The preview fills in sample values (the action has no list).
+  await page.getByText('Preview', { exact: true }).click();
+  await expect(page.getByText('Great, Jordan! Do you need a ride?')).toBeVisible();
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('tags and custom fields are managed with plain forms, and the action page renders', async ({ page }) => {
+    await page.goto('/signup');
+    await page.getByLabel('Your name').fill('Dana Data');
+    await page.getByLabel('E-mail').fill(uniqueEmail('data-nojs'));
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByLabel('Organization name').fill('Plain Data Coalition');
+    await page.getByRole('button', { name: 'Create organization' }).click();
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Data' }).click();
+
+    await page.getByLabel('New custom field').fill('Best time to call');
+    await page.getByRole('button', { name: 'Add' }).nth(1).click();
+    await expect(page.getByLabel('Name of Best time to call')).toHaveValue('Best time to call');
+    await page.getByLabel('New custom field').fill('BEST TIME TO CALL');
+    await page.getByRole('button', { name: 'Add' }).nth(1).click();
+    await expect(page.getByText('There is already a custom field named "BEST TIME TO CALL"').first()).toBeVisible();
+    await page.getByLabel('Name of Best time to call').fill('Callback time');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await expect(page.getByLabel('Name of Callback time')).toHaveValue('Callback time');
+    await page.getByRole('button', { name: 'Delete Callback time' }).click();
+    await expect(page.getByLabel('Name of Callback time')).toHaveCount(0);
+    await expect(page.getByText('Built in')).toBeVisible();
+
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Actions' }).click();
+    await page.getByLabel('Title').fill('Plain action');
+    await page.getByRole('button', { name: 'Create action' }).click();
+    await expect(page.getByRole('heading', { name: 'Branched script' })).toBeVisible();
+    await expect(page.getByText('The script editor needs JavaScript.', { exact: false })).toBeVisible();
+    await expect(page.getByLabel('Question the first text asks')).toBeDisabled();
+  });
 });

@@ -166,6 +166,10 @@ fn ScriptEditor(page: ScriptPage, org_id: Uuid, action_id: Uuid) -> impl IntoVie
         list_fields: StoredValue::new(page.list_fields.clone()),
         sample: StoredValue::new(page.sample.clone()),
     };
+    // Effects run only in the browser, once hydrated: until then the editor is read-only and
+    // says why (a <noscript> note would stay hidden when the bundle merely fails to load).
+    let running = RwSignal::new(false);
+    Effect::new(move |_| running.set(true));
     let question = page.tree.question.clone();
     let status_text = move || match ed.status.get() {
         SaveStatus::Idle => String::new(),
@@ -189,10 +193,12 @@ fn ScriptEditor(page: ScriptPage, org_id: Uuid, action_id: Uuid) -> impl IntoVie
     view! {
         <section class="card script-editor" aria-labelledby="branches-heading">
             <h2 id="branches-heading">"Branched script"</h2>
-            <noscript><p class="alert">"The script editor needs JavaScript."</p></noscript>
+            {move || (!running.get()).then(|| view! {
+                <p class="alert">"The script editor needs JavaScript. It starts once the page has fully loaded."</p>
+            })}
             <p class="save-status" role="status" aria-live="polite" data-testid="script-save-status"
                 class:failed=move || matches!(ed.status.get(), SaveStatus::Failed(_))>{status_text}</p>
-            <fieldset disabled=!ed.editable>
+            <fieldset disabled=move || !ed.editable || !running.get()>
                 <div class="field">
                     <label for="script-question">"Question the first text asks"</label>
                     <input id="script-question" type="text" value=question placeholder="Can we count on your vote?"
