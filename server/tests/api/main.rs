@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod action_end;
 mod actions;
 mod auth;
 mod contacts;

@@ -218,6 +218,16 @@ impl World {
                 ("action_id", self.new_action(&org).await),
                 ("transition", "close".into()),
             ],
+            "set_action_end" => {
+                let action = self
+                    .insert_row(
+                        "insert into actions (id, organization_id, title, status, published_at) values ($1, $2::uuid, 'Live', 'published', now())",
+                        &org,
+                    )
+                    .await;
+                let ends = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+                vec![("org_id", org), ("action_id", action), ("ends_at", ends)]
+            }
             "get_org_data" => vec![("org_id", org)],
             // Fresh names each time: the admin's call creates, the others must not.
             "create_data_item" => {
@@ -282,6 +292,7 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "change_action_status", expect: ADMIN },
         Case { endpoint: "duplicate_action", expect: ADMIN },
         Case { endpoint: "get_texting_settings", expect: ADMIN },
+        Case { endpoint: "set_action_end", expect: ADMIN },
         Case { endpoint: "get_org_data", expect: ADMIN },
         Case { endpoint: "create_data_item", expect: ADMIN },
         Case { endpoint: "rename_data_item", expect: ADMIN },
