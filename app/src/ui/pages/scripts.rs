@@ -169,7 +169,9 @@ fn ScriptEditor(page: ScriptPage, org_id: Uuid, action_id: Uuid) -> impl IntoVie
     // Effects run only in the browser, once hydrated: until then the editor is read-only and
     // says why (a <noscript> note would stay hidden when the bundle merely fails to load).
     let running = RwSignal::new(false);
-    Effect::new(move |_| running.set(true));
+    // Only attributes depend on it, and it changes after the frame is painted, so nothing moves
+    // while the rest of the page is still hydrating.
+    Effect::new(move |_| request_animation_frame(move || running.set(true)));
     let question = page.tree.question.clone();
     let status_text = move || match ed.status.get() {
         SaveStatus::Idle => String::new(),
@@ -193,9 +195,9 @@ fn ScriptEditor(page: ScriptPage, org_id: Uuid, action_id: Uuid) -> impl IntoVie
     view! {
         <section class="card script-editor" aria-labelledby="branches-heading">
             <h2 id="branches-heading">"Branched script"</h2>
-            {move || (!running.get()).then(|| view! {
-                <p class="alert">"The script editor needs JavaScript. It starts once the page has fully loaded."</p>
-            })}
+            <p class="alert" hidden=move || running.get()>
+                "The script editor needs JavaScript. It starts once the page has fully loaded."
+            </p>
             <p class="save-status" role="status" aria-live="polite" data-testid="script-save-status"
                 class:failed=move || matches!(ed.status.get(), SaveStatus::Failed(_))>{status_text}</p>
             <fieldset disabled=move || !ed.editable || !running.get()>
