@@ -4,9 +4,11 @@
 pub mod actions;
 pub mod auth;
 pub mod contacts;
+pub mod data;
 pub mod inbox;
 pub mod members;
 pub mod messaging;
 pub mod orgs;
+pub mod scripts;
 pub mod settings;
 pub mod texting;

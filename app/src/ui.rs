@@ -15,7 +15,7 @@ use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
 };
-use pages::{actions, admin, auth, contacts, home, inbox, join, texting, volunteer};
+use pages::{actions, admin, auth, contacts, data, home, inbox, join, texting, volunteer};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -123,6 +123,7 @@ fn AppRoutes() -> impl IntoView {
                 <Route path=path!("actions/:action_id") ssr=SsrMode::Async view=actions::ActionEditorPage/>
                 <Route path=path!("contacts") ssr=SsrMode::Async view=contacts::ContactsPage/>
                 <Route path=path!("contacts/:list_id") ssr=SsrMode::Async view=contacts::ContactListPage/>
+                <Route path=path!("data") ssr=SsrMode::Async view=data::DataPage/>
                 <Route path=path!("volunteers") ssr=SsrMode::Async view=admin::VolunteersPage/>
                 <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
                 <Route path=path!("results") ssr=SsrMode::Async view=admin::ResultsPage/>

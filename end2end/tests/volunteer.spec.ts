@@ -63,8 +63,8 @@ async function campaign(admin: Page): Promise<Campaign> {
   await admin.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(admin.getByText('Saved.')).toBeVisible();
 
-  const supporter = await call(request, 'create_tag', { org_id: orgId, name: 'Supporter' });
-  const lead = await call(request, 'create_tag', { org_id: orgId, name: 'Volunteer lead' });
+  const supporter = await call(request, 'create_data_item', { org_id: orgId, kind: 'tag', name: 'Supporter' });
+  const lead = await call(request, 'create_data_item', { org_id: orgId, kind: 'tag', name: 'Volunteer lead' });
   const tree = {
     question: 'Can we count on your vote?',
     answers: [

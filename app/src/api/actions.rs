@@ -180,6 +180,20 @@ pub async fn change_action_status(
     db::actions::transition(&state.db, org_id, action_id, transition, publish_at, acknowledged).await
 }
 
+/// Moves the end of a scheduled or live action: after it goes live (and after now), at most
+/// 30 days after it goes live. `ends_at` is RFC 3339 ("2026-12-01T15:00:00Z").
+#[server(endpoint = "set_action_end")]
+pub async fn set_action_end(org_id: Uuid, action_id: Uuid, ends_at: String) -> Result<DateTime<Utc>, AppError> {
+    use crate::domain::Role;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    auth::require_member(&state, org_id, Role::Admin).await?;
+    let ends_at = DateTime::parse_from_rfc3339(ends_at.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| AppError::invalid("ends_at", "Give the end as a date and time, e.g. 2026-12-01T21:00:00Z."))?;
+    db::actions::set_end(&state.db, org_id, action_id, ends_at).await
+}
+
 /// A new draft with everything but the contact list, which must be chosen again.
 #[server(endpoint = "duplicate_action")]
 pub async fn duplicate_action(org_id: Uuid, action_id: Uuid) -> Result<Uuid, AppError> {

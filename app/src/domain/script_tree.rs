@@ -288,6 +288,73 @@ impl ScriptTree {
     }
 }
 
+/// Edits the editor makes, by node id (ids stay put when nodes move, so an edit never lands on
+/// the wrong node after a reorder).
+impl ScriptTree {
+    pub fn node_mut(&mut self, id: &str) -> Option<&mut ScriptNode> {
+        let (list, i) = self.siblings_mut(id)?;
+        list.get_mut(i)
+    }
+
+    /// The list holding `id` and its index there.
+    fn siblings_mut(&mut self, id: &str) -> Option<(&mut Vec<ScriptNode>, usize)> {
+        fn walk<'a>(nodes: &'a mut Vec<ScriptNode>, id: &str) -> Option<(&'a mut Vec<ScriptNode>, usize)> {
+            if let Some(i) = nodes.iter().position(|n| n.id == id) {
+                return Some((nodes, i));
+            }
+            nodes.iter_mut().find_map(|n| walk(&mut n.answers, id))
+        }
+        if let Some(i) = self.standalone.iter().position(|n| n.id == id) {
+            return Some((&mut self.standalone, i));
+        }
+        walk(&mut self.answers, id)
+    }
+
+    /// Removes the node and everything under it.
+    pub fn remove(&mut self, id: &str) -> Option<ScriptNode> {
+        let (list, i) = self.siblings_mut(id)?;
+        Some(list.remove(i))
+    }
+
+    /// Swaps the node with its previous (`up`) or next sibling; false at either end.
+    pub fn move_node(&mut self, id: &str, up: bool) -> bool {
+        let Some((list, i)) = self.siblings_mut(id) else { return false };
+        let j = if up { i.checked_sub(1) } else { Some(i + 1).filter(|j| *j < list.len()) };
+        match j {
+            Some(j) => {
+                list.swap(i, j);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Adds an answer choice to the initial question (`parent` None) or to a response's
+    /// question; false when the parent is unknown, outside the tree, or already at the
+    /// deepest level.
+    pub fn add_answer(&mut self, parent: Option<&str>, node: ScriptNode) -> bool {
+        match parent {
+            None => {
+                self.answers.push(node);
+                true
+            }
+            Some(parent) => {
+                match self.find(parent) {
+                    Some(p) if p.question_node.is_some() && p.path.len() < MAX_DEPTH => {}
+                    _ => return false,
+                }
+                match self.node_mut(parent) {
+                    Some(n) => {
+                        n.answers.push(node);
+                        true
+                    }
+                    None => false,
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,5 +469,43 @@ mod tests {
     fn unreadable_json_reads_as_empty() {
         assert!(ScriptTree::from_json(&serde_json::json!({"answers": 3})).is_empty());
         assert!(ScriptTree::from_json(&serde_json::json!({})).is_empty());
+    }
+
+    #[test]
+    fn editing_by_id_adds_moves_and_removes() {
+        let mut tree = sample();
+        assert!(tree.add_answer(Some("no"), node("no-later", "Maybe later", vec![])));
+        assert_eq!(tree.find("no-later").unwrap().path, vec!["No", "Maybe later"]);
+        // Outside the tree there are no answer choices.
+        assert!(!tree.add_answer(Some("wrong"), node("w1", "W", vec![])));
+        assert!(!tree.add_answer(Some("gone"), node("g1", "G", vec![])));
+
+        assert!(tree.move_node("yes-ok", true));
+        let ids: Vec<_> = tree.answers[0].answers.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, vec!["yes-ok", "yes-ride"]);
+        assert!(!tree.move_node("yes-ok", true), "already first");
+        assert!(!tree.move_node("no", false), "already last");
+        assert!(tree.move_node("yes", false));
+        assert_eq!(tree.answers[1].id, "yes");
+
+        tree.node_mut("wrong").unwrap().label = "Wrong person".into();
+        assert_eq!(tree.standalone[0].label, "Wrong person");
+
+        let removed = tree.remove("yes").unwrap();
+        assert_eq!(removed.answers.len(), 2);
+        assert!(tree.find("yes-ride").is_none(), "children go with their parent");
+        assert!(tree.remove("yes").is_none());
+    }
+
+    #[test]
+    fn answers_cannot_be_added_below_the_deepest_level() {
+        let mut tree = ScriptTree { question: "Q".into(), ..Default::default() };
+        let mut parent: Option<String> = None;
+        for i in 0..MAX_DEPTH {
+            let id = format!("n{i}");
+            assert!(tree.add_answer(parent.as_deref(), node(&id, &format!("L{i}"), vec![])));
+            parent = Some(id);
+        }
+        assert!(!tree.add_answer(parent.as_deref(), node("too-deep", "X", vec![])));
     }
 }

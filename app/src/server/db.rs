@@ -4,12 +4,14 @@
 pub mod actions;
 pub mod assignment;
 pub mod contacts;
+pub mod data;
 pub mod inbox;
 pub mod invites;
 pub mod login_failures;
 pub mod members;
 pub mod messaging;
 pub mod orgs;
+pub mod scripts;
 pub mod secrets;
 pub mod settings;
 pub mod users;

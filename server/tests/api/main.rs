@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod action_end;
 mod actions;
 mod auth;
 mod contacts;
@@ -13,6 +14,7 @@ mod messaging;
 mod orgs;
 mod outbox;
 mod roles;
+mod scripts;
 mod sessions;
 mod settings;
 mod texting;

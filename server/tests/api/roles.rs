@@ -82,6 +82,17 @@ impl World {
         self.insert_row("insert into actions (id, organization_id, title) values ($1, $2::uuid, 'Action')", org).await
     }
 
+    /// A tag of the organization; returns its id.
+    async fn new_tag(&self, org: &str) -> String {
+        let id: i64 = sqlx::query_scalar("insert into tags (organization_id, name) values ($1::uuid, $2) returning id")
+            .bind(org)
+            .bind(format!("Tag {}", uuid::Uuid::new_v4().simple()))
+            .fetch_one(&self.app.pool)
+            .await
+            .unwrap();
+        id.to_string()
+    }
+
     fn client(&self, who: Who) -> Client {
         match who {
             Who::Nobody => client(),
@@ -209,6 +220,38 @@ impl World {
                 ("action_id", self.new_action(&org).await),
                 ("transition", "close".into()),
             ],
+            "set_action_end" => {
+                let action = self
+                    .insert_row(
+                        "insert into actions (id, organization_id, title, status, published_at) values ($1, $2::uuid, 'Live', 'published', now())",
+                        &org,
+                    )
+                    .await;
+                let ends = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+                vec![("org_id", org), ("action_id", action), ("ends_at", ends)]
+            }
+            "get_org_data" => vec![("org_id", org)],
+            // Fresh names each time: the admin's call creates, the others must not.
+            "create_data_item" => {
+                vec![
+                    ("org_id", org),
+                    ("kind", "tag".into()),
+                    ("name", format!("Tag {}", uuid::Uuid::new_v4().simple())),
+                ]
+            }
+            "rename_data_item" | "delete_data_item" => {
+                let id = self.new_tag(&org).await;
+                vec![("org_id", org), ("kind", "tag".into()), ("id", id), ("name", format!("Renamed {who:?}"))]
+            }
+            "get_script" => vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await)],
+            "save_script" => vec![
+                ("org_id", org.clone()),
+                ("action_id", self.new_action(&org).await),
+                ("tree", r#"{"question": "", "answers": [], "standalone": []}"#.into()),
+            ],
+            "save_report_settings" => {
+                vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await), ("tag_ids", "".into())]
+            }
             // No conversation of the caller's: members get 404 (the send's own guards are tested
             // in messaging.rs); non-members are stopped before that.
             "send_message" => vec![
@@ -261,6 +304,14 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "change_action_status", expect: ADMIN },
         Case { endpoint: "duplicate_action", expect: ADMIN },
         Case { endpoint: "get_texting_settings", expect: ADMIN },
+        Case { endpoint: "set_action_end", expect: ADMIN },
+        Case { endpoint: "get_org_data", expect: ADMIN },
+        Case { endpoint: "create_data_item", expect: ADMIN },
+        Case { endpoint: "rename_data_item", expect: ADMIN },
+        Case { endpoint: "delete_data_item", expect: ADMIN },
+        Case { endpoint: "get_script", expect: ADMIN },
+        Case { endpoint: "save_script", expect: ADMIN },
+        Case { endpoint: "save_report_settings", expect: ADMIN },
         Case { endpoint: "save_texting_settings", expect: ADMIN },
         Case { endpoint: "get_import_status", expect: ADMIN },
         Case { endpoint: "cancel_import", expect: ADMIN },

@@ -322,13 +322,44 @@ pub async fn advance_clock(db: &PgPool) -> Result<(u64, u64), AppError> {
     Ok((published, closed))
 }
 
+pub async fn set_end(
+    db: &PgPool,
+    org_id: Uuid,
+    action_id: Uuid,
+    requested: DateTime<Utc>,
+) -> Result<DateTime<Utc>, AppError> {
+    let mut tx = db.begin().await?;
+    let action = detail(&mut *tx, org_id, action_id, true).await?;
+    // The run is measured from when the action went (or goes) live; a draft has no such time
+    // yet and gets the default when it is scheduled or published.
+    let live_at = match action.status {
+        ActionStatus::Closed => return Err(AppError::Conflict("A closed action cannot be reopened.".into())),
+        ActionStatus::Draft => {
+            return Err(AppError::invalid(
+                "ends_at",
+                "Schedule or publish the action first; it then runs 15 days unless you change the end.",
+            ))
+        }
+        _ => action.published_at.or(action.publish_at).unwrap_or_else(Utc::now),
+    };
+    if requested <= Utc::now() {
+        return Err(AppError::invalid("ends_at", "Choose an end in the future, or close the action."));
+    }
+    let ends = end_time(live_at, Some(requested)).map_err(|m| AppError::invalid("ends_at", m))?;
+    sqlx::query("update actions set ends_at = $2 where id = $1").bind(action_id).bind(ends).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(ends)
+}
+
 pub async fn duplicate(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Uuid, AppError> {
     let id = Uuid::new_v4();
     let copied = sqlx::query(
         r#"insert into actions (id, organization_id, title, description, disclaimer, start_label, folder,
-               preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script, created_by)
+               preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script,
+               script_tree, report_tag_ids, report_field_ids, created_by)
            select $1, organization_id, left('Copy of ' || title, 120), description, disclaimer, start_label, folder,
-                  preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script, $4
+                  preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script,
+                  script_tree, report_tag_ids, report_field_ids, $4
            from actions where id = $2 and organization_id = $3"#,
     )
     .bind(id)

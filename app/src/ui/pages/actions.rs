@@ -2,13 +2,14 @@
 //! script with a live segment counter, the estimate, and the lifecycle buttons).
 
 use crate::api::actions::{
-    get_action, list_actions, ActionPage, ChangeActionStatus, CreateAction, DuplicateAction, SaveAction,
+    get_action, list_actions, ActionPage, ChangeActionStatus, CreateAction, DuplicateAction, SaveAction, SetActionEnd,
 };
 use crate::domain::action_lifecycle::{ActionStatus, Transition};
 use crate::domain::cost_estimate::format_dollars;
 use crate::domain::segments::Segments;
 use crate::error::AppError;
 use crate::ui::common::{use_org, EmptyState, ErrorAlert, Field};
+use crate::ui::pages::scripts::ScriptEditorCard;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
@@ -96,14 +97,15 @@ pub fn ActionEditorPage() -> impl IntoView {
     let save = ServerAction::<SaveAction>::new();
     let change = ServerAction::<ChangeActionStatus>::new();
     let duplicate = ServerAction::<DuplicateAction>::new();
+    let set_end = ServerAction::<SetActionEnd>::new();
     // Refetched after a status change or a successful save; a failed save keeps the form as typed.
     let saved_ok = Memo::new(move |prev: Option<&usize>| {
         let ok = matches!(save.value().get(), Some(Ok(_)));
         prev.copied().unwrap_or(0) + usize::from(ok)
     });
     let page = Resource::new(
-        move || (org.id.get(), action_id(), change.version().get(), saved_ok.get()),
-        |(org_id, action_id, _, _)| async move {
+        move || (org.id.get(), action_id(), change.version().get(), saved_ok.get(), set_end.version().get()),
+        |(org_id, action_id, _, _, _)| async move {
             match (org_id, action_id) {
                 (Some(org_id), Some(action_id)) => get_action(org_id, action_id).await,
                 _ => Err(AppError::NotFound("That action does not exist.".into())),
@@ -117,12 +119,20 @@ pub fn ActionEditorPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(p) => view! {
-                        <ActionEditor page=p save change duplicate/>
+                        <ActionEditor page=p save change duplicate set_end/>
                     }.into_any(),
                     Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>
+        // Outside the page's Transition: saving the basic information refetches the page, and
+        // that must not throw away script edits that are still waiting for their autosave.
+        {move || match (org.id.get(), action_id()) {
+            (Some(org_id), Some(action_id)) => view! {
+                <ScriptEditorCard org_id action_id version=Signal::derive(move || change.version().get())/>
+            }.into_any(),
+            _ => ().into_any(),
+        }}
     }
 }
 
@@ -132,6 +142,7 @@ fn ActionEditor(
     save: ServerAction<SaveAction>,
     change: ServerAction<ChangeActionStatus>,
     duplicate: ServerAction<DuplicateAction>,
+    set_end: ServerAction<SetActionEnd>,
 ) -> impl IntoView {
     let org = use_org();
     let a = page.action.clone();
@@ -150,6 +161,8 @@ fn ActionEditor(
         save.value().get().and_then(Result::err).filter(|e| !matches!(e, AppError::Invalid { .. }))
     });
     let change_error = Signal::derive(move || change.value().get().and_then(Result::err));
+    let end_error = Signal::derive(move || set_end.value().get().and_then(Result::err));
+    let ends_text = a.ends_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default();
     // Uuids are Copy, so every form below can take its own.
     let org_id = org.org_id();
     let action_id = a.id;
@@ -189,6 +202,19 @@ fn ActionEditor(
                 (None, Some(reason)) => view! { <p class="hint">{reason.clone()}</p> }.into_any(),
                 _ => ().into_any(),
             }}
+            {matches!(status, ActionStatus::Scheduled | ActionStatus::Published | ActionStatus::Paused).then(|| view! {
+                <ActionForm action=set_end>
+                    <ErrorAlert error=end_error/>
+                    <input type="hidden" name="org_id" value=org_id.to_string()/>
+                    <input type="hidden" name="action_id" value=action_id.to_string()/>
+                    <div class="field inline">
+                        <label for="ends-at">"Ends at (UTC, ISO 8601; at most 30 days after going live)"</label>
+                        <input id="ends-at" name="ends_at" type="text" value=ends_text.clone()
+                            aria-invalid=move || end_error.get().map(|_| "true")/>
+                        <button type="submit" disabled=move || set_end.pending().get()>"Change end"</button>
+                    </div>
+                </ActionForm>
+            })}
             <div class="button-row">
                 {status.choices().into_iter().map(|t| {
                     let needs_ack = matches!(t, Transition::Publish | Transition::Schedule) && page.action.cost_acknowledged_at.is_none();

@@ -49,6 +49,7 @@ fn AdminFrame(membership: OrgMembership) -> impl IntoView {
                     <ul>
                         <li><A href=link("") exact=true>"Actions"</A></li>
                         <li><A href=link("/contacts")>"Contacts"</A></li>
+                        <li><A href=link("/data")>"Data"</A></li>
                         <li><A href=link("/volunteers")>"Volunteers"</A></li>
                         <li><A href=link("/settings")>"Settings"</A></li>
                         <li><A href=link("/results")>"Results"</A></li>

@@ -1,0 +1,119 @@
+//! Data → Tags and Custom fields: what an organization labels its conversations with and the
+//! open questions volunteers answer. Response scripts apply them and reports ask for them.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Tag {
+    pub id: i64,
+    pub name: String,
+    /// Applied by the product itself (Opt Out): cannot be renamed or deleted.
+    pub built_in: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct CustomField {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Everything on the Data page, and what the script editor offers in Advanced Options.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OrgData {
+    pub tags: Vec<Tag>,
+    pub fields: Vec<CustomField>,
+}
+
+/// Which of the two lists a change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataKind {
+    Tag,
+    Field,
+}
+
+impl DataKind {
+    pub fn parse(raw: &str) -> Result<DataKind, AppError> {
+        match raw.trim() {
+            "tag" => Ok(DataKind::Tag),
+            "field" => Ok(DataKind::Field),
+            _ => Err(AppError::invalid("kind", "Choose tags or custom fields.")),
+        }
+    }
+
+    pub fn noun(self) -> &'static str {
+        match self {
+            DataKind::Tag => "tag",
+            DataKind::Field => "custom field",
+        }
+    }
+}
+
+#[server(endpoint = "get_org_data")]
+pub async fn get_org_data(org_id: Uuid) -> Result<OrgData, AppError> {
+    use crate::domain::Role;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    auth::require_member(&state, org_id, Role::Admin).await?;
+    db::data::list(&state.db, org_id).await
+}
+
+/// Adds a tag (`kind` "tag") or a custom field (`kind` "field").
+#[server(endpoint = "create_data_item")]
+pub async fn create_data_item(org_id: Uuid, kind: String, name: String) -> Result<i64, AppError> {
+    use crate::domain::Role;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    auth::require_member(&state, org_id, Role::Admin).await?;
+    let kind = DataKind::parse(&kind)?;
+    let name = parse_name(&name, kind)?;
+    db::data::create(&state.db, org_id, kind, &name).await
+}
+
+#[server(endpoint = "rename_data_item")]
+pub async fn rename_data_item(org_id: Uuid, kind: String, id: i64, name: String) -> Result<(), AppError> {
+    use crate::domain::Role;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    auth::require_member(&state, org_id, Role::Admin).await?;
+    let kind = DataKind::parse(&kind)?;
+    let name = parse_name(&name, kind)?;
+    db::data::rename(&state.db, org_id, kind, id, &name).await
+}
+
+/// Deletes a tag or custom field that no open action's script uses; report settings forget it.
+#[server(endpoint = "delete_data_item")]
+pub async fn delete_data_item(org_id: Uuid, kind: String, id: i64) -> Result<(), AppError> {
+    use crate::domain::Role;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    auth::require_member(&state, org_id, Role::Admin).await?;
+    let kind = DataKind::parse(&kind)?;
+    db::data::delete(&state.db, org_id, kind, id).await
+}
+
+/// Spaces collapsed, 1–60 characters (the column's own limit).
+pub fn parse_name(raw: &str, kind: DataKind) -> Result<String, AppError> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(AppError::invalid("name", format!("Give the {} a name of up to 60 characters.", kind.noun())));
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_limited() {
+        assert_eq!(parse_name("  Needs   a ride ", DataKind::Tag).unwrap(), "Needs a ride");
+        assert!(parse_name("  ", DataKind::Field).is_err());
+        assert!(parse_name(&"x".repeat(61), DataKind::Tag).is_err());
+        assert!(DataKind::parse("label").is_err());
+    }
+}
