@@ -64,25 +64,28 @@ pub fn Field(
     }
 }
 
-/// Renders `children` for a signed-in person; sends anyone else to sign in and come back.
+/// Renders `children`, and sends anyone not signed in to sign in and come back. The check is a
+/// sibling of the children, not a wrapper: pages (and their resources) are then created in the
+/// same order on the server and in the browser, which hydration depends on. A page's own data
+/// is protected by its server functions either way.
 #[component]
-pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
+pub fn RequireSignIn(children: Children) -> impl IntoView {
     let session = use_session();
     let location = use_location();
-    let children = StoredValue::new(children);
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match session.user.await {
-                    Ok(Some(_)) => children.with_value(|c| c()).into_any(),
+                    Ok(Some(_)) => ().into_any(),
                     Ok(None) => {
                         let here = location.pathname.get_untracked();
                         view! { <Redirect path=format!("/login?next={}", encode(&here))/> }.into_any()
                     }
-                    Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
+        {children()}
     }
 }
 

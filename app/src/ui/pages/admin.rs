@@ -2,7 +2,7 @@
 //! their features land; volunteers (members, invites, join code) and settings work today.
 
 use crate::api::members::{list_invites, list_members, CreateInvite, RemoveMember, RevokeInvite, SetMemberRole};
-use crate::api::orgs::{get_join_info, OrgMembership, RotateJoinCode};
+use crate::api::orgs::{get_join_info, RotateJoinCode};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::ui::common::{use_org, EmptyState, ErrorAlert, ErrorPage, Field, OrgContext, RequireSignIn, SignOutButton};
@@ -10,61 +10,63 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, A};
 
+/// The sidebar and the page. The page (`Outlet`) is never inside a suspended branch, so it and
+/// its resources hydrate in the order the server rendered them; only the organization's name and
+/// the "admins only" notice wait for the membership.
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     let org = OrgContext::provide();
+    let link = move |path: &'static str| move || format!("/o/{}/admin{path}", org.org_id());
     view! {
         <RequireSignIn>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match org.membership.await {
-                        Ok(membership) if membership.role.is_admin() => view! { <AdminFrame membership/> }.into_any(),
-                        Ok(membership) => view! {
-                            <main class="page narrow">
-                                <h1>"Admins only"</h1>
-                                <p role="alert">"Only admins of " {membership.name.clone()} " can see this page."</p>
-                                <p><A href=membership.home_path()>"Go to the volunteer area"</A></p>
-                            </main>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorPage error/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <div class="admin-shell">
+                <aside class="sidebar">
+                    <Suspense fallback=|| view! { <p class="sidebar-org">"…"</p> }>
+                        {move || Suspend::new(async move {
+                            org.membership.await.ok().map(|m| view! {
+                                <p class="sidebar-org">
+                                    <span class="org-name">{m.name.clone()}</span>
+                                    <span class="badge">{m.role.label()}</span>
+                                </p>
+                            })
+                        })}
+                    </Suspense>
+                    <nav aria-label="Admin">
+                        <ul>
+                            <li><A href=link("") exact=true>"Actions"</A></li>
+                            <li><A href=link("/contacts")>"Contacts"</A></li>
+                            <li><A href=link("/data")>"Data"</A></li>
+                            <li><A href=link("/volunteers")>"Volunteers"</A></li>
+                            <li><A href=link("/settings")>"Settings"</A></li>
+                            <li><A href=link("/results")>"Results"</A></li>
+                        </ul>
+                    </nav>
+                    <div class="sidebar-footer">
+                        <A href=move || format!("/o/{}", org.org_id())>"Volunteer view"</A>
+                        <A href="/">"Switch organization"</A>
+                        <SignOutButton/>
+                    </div>
+                </aside>
+                <main class="admin-main">
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match org.membership.await {
+                                Ok(m) if m.role.is_admin() => ().into_any(),
+                                Ok(m) => view! {
+                                    <section class="page narrow">
+                                        <h1>"Admins only"</h1>
+                                        <p role="alert">"Only admins of " {m.name.clone()} " can see this page."</p>
+                                        <p><A href=m.home_path()>"Go to the volunteer area"</A></p>
+                                    </section>
+                                }.into_any(),
+                                Err(error) => view! { <ErrorPage error/> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                    <Outlet/>
+                </main>
+            </div>
         </RequireSignIn>
-    }
-}
-
-#[component]
-fn AdminFrame(membership: OrgMembership) -> impl IntoView {
-    let base = format!("/o/{}/admin", membership.id);
-    let link = move |path: &str| format!("{base}{path}");
-    view! {
-        <div class="admin-shell">
-            <aside class="sidebar">
-                <p class="sidebar-org">
-                    <span class="org-name">{membership.name.clone()}</span>
-                    <span class="badge">{membership.role.label()}</span>
-                </p>
-                <nav aria-label="Admin">
-                    <ul>
-                        <li><A href=link("") exact=true>"Actions"</A></li>
-                        <li><A href=link("/contacts")>"Contacts"</A></li>
-                        <li><A href=link("/data")>"Data"</A></li>
-                        <li><A href=link("/volunteers")>"Volunteers"</A></li>
-                        <li><A href=link("/settings")>"Settings"</A></li>
-                        <li><A href=link("/results")>"Results"</A></li>
-                    </ul>
-                </nav>
-                <div class="sidebar-footer">
-                    <A href=format!("/o/{}", membership.id)>"Volunteer view"</A>
-                    <A href="/">"Switch organization"</A>
-                    <SignOutButton/>
-                </div>
-            </aside>
-            <main class="admin-main">
-                <Outlet/>
-            </main>
-        </div>
     }
 }
 

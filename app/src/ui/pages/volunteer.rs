@@ -24,39 +24,38 @@ pub fn VolunteerLayout() -> impl IntoView {
     };
     poll(5_000, check);
     Effect::new(move |_| check());
+    let base = move || format!("/o/{}", org.org_id());
+    // As in the admin layout, the page is never inside a suspended branch (see RequireSignIn).
     view! {
         <RequireSignIn>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match org.membership.await {
-                        Ok(membership) => {
-                            let base = format!("/o/{}", membership.id);
-                            view! {
-                                <div class="volunteer-shell">
-                                    <header class="topbar">
-                                        <span class="org-name">{membership.name.clone()}</span>
-                                        <div class="topbar-links">
-                                            {membership.role.is_admin().then(|| view! { <A href=format!("{base}/admin")>"Admin"</A> })}
-                                            <A href="/">"Switch"</A>
-                                            <SignOutButton/>
-                                        </div>
-                                    </header>
-                                    <main class="volunteer-main">
-                                        <Outlet/>
-                                    </main>
-                                    <nav class="tabbar" aria-label="Volunteer">
-                                        <A href=base.clone() exact=true>"Actions"</A>
-                                        <A href=format!("{base}/inbox")>"Inbox"
-                                            {move || (unread.get() > 0).then(|| view! { <span class="badge unread-badge" aria-label="unread">{unread.get()}</span> })}
-                                        </A>
-                                    </nav>
-                                </div>
-                            }.into_any()
-                        }
-                        Err(error) => view! { <ErrorPage error/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <div class="volunteer-shell">
+                <header class="topbar">
+                    <Suspense fallback=|| view! { <span class="org-name">"…"</span> }>
+                        {move || Suspend::new(async move {
+                            match org.membership.await {
+                                Ok(m) => view! {
+                                    <span class="org-name">{m.name.clone()}</span>
+                                    {m.role.is_admin().then(|| view! { <A href=format!("/o/{}/admin", m.id)>"Admin"</A> })}
+                                }.into_any(),
+                                Err(error) => view! { <ErrorPage error/> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                    <div class="topbar-links">
+                        <A href="/">"Switch"</A>
+                        <SignOutButton/>
+                    </div>
+                </header>
+                <main class="volunteer-main">
+                    <Outlet/>
+                </main>
+                <nav class="tabbar" aria-label="Volunteer">
+                    <A href=base exact=true>"Actions"</A>
+                    <A href=move || format!("{}/inbox", base())>"Inbox"
+                        {move || (unread.get() > 0).then(|| view! { <span class="badge unread-badge" aria-label="unread">{unread.get()}</span> })}
+                    </A>
+                </nav>
+            </div>
         </RequireSignIn>
     }
 }
