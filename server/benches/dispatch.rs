@@ -8,7 +8,7 @@ use app::api::auth::SessionUser;
 use app::domain::Role;
 use app::server::auth::Caller;
 use server::carrier_simulator::{CarrierSimulator, SimulatorConfig};
-use server::outbox::{Dispatch, Outbox};
+use server::outbox::{Dispatch, Outbox, RateCaps};
 use server::twilio::{Sender, TwilioClient, TwilioConfig};
 use std::time::{Duration, Instant};
 
@@ -71,6 +71,9 @@ fn main() {
                 client: TwilioClient::new(config).unwrap(),
                 sender: Sender::Number("+13122000001".into()),
                 status_callback: "http://127.0.0.1:9/webhooks/twilio/status".into(),
+                // Far above what the machine can do, so the figure is the engine's ceiling with
+                // the cap check (one more statement per message) in the path.
+                caps: RateCaps { org_per_sec: 1_000_000, number_per_sec: 1_000_000 },
             };
             workers.push(tokio::spawn(async move {
                 let mut sent = 0u64;

@@ -12,6 +12,7 @@ mod messaging;
 mod orgs;
 mod outbox;
 mod roles;
+mod sending;
 mod sessions;
 mod settings;
 mod twilio;
