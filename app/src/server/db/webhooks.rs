@@ -87,12 +87,17 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
     .await?;
     let org: Option<uuid::Uuid> = match conversation {
         Some((_, org)) => Some(org),
-        // Unknown senders are kept: the organization that owns the number we were texted on.
+        // Unknown senders are kept: the organization that owns the number we were texted on
+        // (an action's pool number, else the one its texts last came from).
         None => {
-            sqlx::query_scalar("select organization_id from messages where from_phone = $1 order by id desc limit 1")
-                .bind(to)
-                .fetch_optional(&mut *tx)
-                .await?
+            sqlx::query_scalar(
+                r#"select coalesce(
+                       (select organization_id from action_numbers where phone = $1 and released_at is null),
+                       (select organization_id from messages where from_phone = $1 order by id desc limit 1))"#,
+            )
+            .bind(to)
+            .fetch_one(&mut *tx)
+            .await?
         }
     };
     let Some(org) = org else {
