@@ -97,6 +97,9 @@ impl NumberPools {
                 }
             }
         }
+        if let Err(error) = self.join_service().await {
+            tracing::warn!(%error, "adding pool numbers to the Messaging Service");
+        }
         loop {
             match self.release_one().await {
                 Ok(true) => round.released += 1,
@@ -199,6 +202,32 @@ impl NumberPools {
             }
         }
         Ok((bought, bought as i64 >= missing))
+    }
+
+    /// Puts in the Messaging Service the pool numbers that are not in it yet (the step after a
+    /// purchase failed, or the service was configured later).
+    async fn join_service(&self) -> Result<(), PoolError> {
+        let Some(service) = &self.messaging_service_sid else {
+            return Ok(());
+        };
+        let pending: Vec<(i64, String)> = sqlx::query_as(
+            "select id, twilio_sid from action_numbers where in_service_at is null and released_at is null order by id",
+        )
+        .fetch_all(&self.db)
+        .await?;
+        for (id, sid) in pending {
+            match self.client.add_to_messaging_service(service, &sid).await {
+                Ok(_) => {}
+                // Another process got there first.
+                Err(TwilioError::Api { code: Some(21710), .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+            sqlx::query("update action_numbers set in_service_at = now() where id = $1")
+                .bind(id)
+                .execute(&self.db)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Releases one number of a closed action. False when there is none left to release.

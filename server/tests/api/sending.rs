@@ -336,3 +336,19 @@ async fn a_stranger_texting_a_pool_number_is_kept_for_its_organization() {
     let org: uuid::Uuid = scalar(&rig, "select organization_id from messages where direction = 'inbound'").await;
     assert_eq!(org.to_string(), rig.world.org);
 }
+
+#[tokio::test]
+async fn pool_numbers_join_a_messaging_service_configured_later() {
+    let rig = rig().await;
+    sqlx::query("update actions set preferred_area_codes = '{312}' where id = $1::uuid")
+        .bind(&rig.world.action)
+        .execute(&rig.world.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(pools(&rig, None).run_once().await.unwrap().bought, 1, "an empty list still gets one number");
+    let service = "MG0123456789abcdef0123456789abcdef";
+    pools(&rig, Some(service)).run_once().await.unwrap();
+    let phone: String = scalar(&rig, "select phone from action_numbers where in_service_at is not null").await;
+    assert!(phone.starts_with("+1312"), "{phone}");
+    assert!(rig.sim.owned_numbers().contains(&(phone, Some(service.to_string()))));
+}

@@ -180,7 +180,9 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
 
 /// Queues the organization's HELP answer to the contact, from the number they texted. Keyed by
 /// the inbound SID, so however often the webhook is retried the answer is queued once; never
-/// to a number that has opted out (the insert selects nothing then).
+/// to a number that has opted out (the insert selects nothing then). The conversation's
+/// last_outbound_at is left alone: the contact wrote in, so a volunteer may still answer them
+/// despite the 6-hour outbound lock.
 async fn queue_help_reply(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     org: uuid::Uuid,
