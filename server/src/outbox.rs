@@ -138,17 +138,20 @@ impl Outbox {
         .await?;
         let claimed = match claimed {
             Some((id, to_phone, body, kind, attempts, conversation_id, organization_id)) => {
-                let (mut sender_phone, time_zones): (Option<String>, Option<Vec<String>>) = match conversation_id {
-                    Some(c) => sqlx::query_as(
-                        "select c.sender_phone, k.time_zones from conversations c join contacts k on k.id = c.contact_id where c.id = $1",
-                    )
-                    .bind(c)
-                    .fetch_optional(&self.db)
-                    .await?
-                    .unwrap_or((None, None)),
-                    None => (None, None),
-                };
-                if let (None, Some(c)) = (&sender_phone, conversation_id) {
+                let (mut sender_phone, time_zones, pooled): (Option<String>, Option<Vec<String>>, bool) =
+                    match conversation_id {
+                        Some(c) => sqlx::query_as(
+                            r#"select c.sender_phone, k.time_zones,
+                                      exists (select 1 from action_numbers n where n.action_id = c.action_id and n.released_at is null)
+                               from conversations c join contacts k on k.id = c.contact_id where c.id = $1"#,
+                        )
+                        .bind(c)
+                        .fetch_optional(&self.db)
+                        .await?
+                        .unwrap_or((None, None, false)),
+                        None => (None, None, false),
+                    };
+                if let (None, Some(c), true) = (&sender_phone, conversation_id, pooled) {
                     sender_phone = pool_sender(&self.db, c).await?;
                 }
                 Some(Claimed {
