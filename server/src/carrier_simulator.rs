@@ -518,6 +518,11 @@ impl CarrierSimulator {
         sid
     }
 
+    /// The numbers the account owns now, with the Messaging Service each is in.
+    pub fn owned_numbers(&self) -> Vec<(String, Option<String>)> {
+        self.shared.state().numbers.iter().map(|n| (n.phone_number.clone(), n.service_sid.clone())).collect()
+    }
+
     /// A contact texts `to` (our number) now: posts the signed inbound webhook to the number's
     /// SmsUrl or the inbound URL. `None` when neither is set.
     pub async fn inject_inbound(&self, from: &str, to: &str, body: &str) -> Option<SentCallback> {

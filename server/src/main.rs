@@ -82,6 +82,14 @@ async fn serve(mut config: Config, database_url: &str, seed_demo: bool) -> Resul
         }
         Err(e) => eprintln!("warning: texts will not be sent: {e}"),
     }
+    // Beside the outbox: buys and releases the numbers of each action's pool.
+    match server::number_pools::NumberPools::from_state(&app.state) {
+        Ok(Some(pools)) => {
+            tokio::spawn(pools.run(std::time::Duration::from_secs(10)));
+        }
+        Ok(None) => {}
+        Err(e) => eprintln!("warning: number pools are off: {e}"),
+    }
     println!("\nP2P Texting is running at {}\n", app.state.config.public_base_url);
     app.run_until(shutdown_signal()).await?;
     Ok(())

@@ -17,6 +17,49 @@ pub const MAX_ATTEMPTS: i32 = 8;
 const MAX_VALIDITY_SECS: i64 = 14_400;
 /// A claimed message not finished within this is considered abandoned (crashed worker).
 const LEASE_SECS: i64 = 120;
+/// A send that would fall this close to the end of a second waits for the next one, so the few
+/// milliseconds the request takes never carry it into a second the carrier counts as full.
+const SLOT_GUARD_MS: i32 = 50;
+
+/// Sends per second that the outbox never exceeds, however many workers and processes run it.
+/// Enforced in the database (`take_send_slot`): each send reserves its moment, spaced 1/cap
+/// after the previous send of the organization and of its sending number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateCaps {
+    pub org_per_sec: u32,
+    /// Ignored when a Messaging Service picks the number (Twilio spreads those itself).
+    pub number_per_sec: u32,
+}
+
+impl Default for RateCaps {
+    /// 50/s per organization stays inside a typical A2P 10DLC campaign's throughput, and
+    /// 10/s per number keeps one number from carrying a burst that carriers flag as spam.
+    fn default() -> RateCaps {
+        RateCaps { org_per_sec: 50, number_per_sec: 10 }
+    }
+}
+
+impl RateCaps {
+    /// `SEND_RATE_ORG_PER_SEC` and `SEND_RATE_NUMBER_PER_SEC`, else the defaults.
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<RateCaps, String> {
+        let read = |name: &str, default: u32| -> Result<u32, String> {
+            match var(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=1_000_000).contains(n))
+                    .ok_or_else(|| format!("{name} is a whole number of messages per second from 1 to 1000000")),
+            }
+        };
+        let default = RateCaps::default();
+        Ok(RateCaps {
+            org_per_sec: read("SEND_RATE_ORG_PER_SEC", default.org_per_sec)?,
+            number_per_sec: read("SEND_RATE_NUMBER_PER_SEC", default.number_per_sec)?,
+        })
+    }
+}
 
 pub struct Outbox {
     pub db: PgPool,
@@ -24,6 +67,7 @@ pub struct Outbox {
     pub sender: Sender,
     /// The full public URL of our status webhook.
     pub status_callback: String,
+    pub caps: RateCaps,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -42,6 +86,7 @@ struct Claimed {
     id: i64,
     to_phone: String,
     body: String,
+    kind: String,
     attempts: i32,
     conversation_id: Option<i64>,
     sender_phone: Option<String>,
@@ -67,15 +112,18 @@ impl Outbox {
             client,
             sender,
             status_callback: state.config.link(crate::webhooks::STATUS_PATH),
+            caps: RateCaps::from_env(|name| std::env::var(name).ok())?,
         })
     }
 
     /// Claims and sends one queued message.
     pub async fn dispatch_one(&self) -> Result<Dispatch, sqlx::Error> {
-        let claimed: Option<(i64, String, String, i32, Option<i64>, uuid::Uuid)> = sqlx::query_as(
+        let claimed: Option<(i64, String, String, String, i32, Option<i64>, uuid::Uuid)> = sqlx::query_as(
             r#"with next as (
                    select id from messages
-                   where direction = 'outbound' and status = 'queued' and next_attempt_at <= now()
+                   -- A SID means the carrier has it: Twilio answers a send with status "queued"
+                   -- too, and such a message must never be claimed (and sent) again.
+                   where direction = 'outbound' and status = 'queued' and twilio_sid is null and next_attempt_at <= now()
                    order by next_attempt_at, id
                    limit 1
                    for update skip locked
@@ -83,27 +131,34 @@ impl Outbox {
                update messages m
                set status = 'sending', attempts = m.attempts + 1, next_attempt_at = now() + make_interval(secs => $1)
                from next where m.id = next.id
-               returning m.id, m.to_phone, m.body, m.attempts, m.conversation_id, m.organization_id"#,
+               returning m.id, m.to_phone, m.body, m.kind, m.attempts, m.conversation_id, m.organization_id"#,
         )
         .bind(LEASE_SECS as f64)
         .fetch_optional(&self.db)
         .await?;
         let claimed = match claimed {
-            Some((id, to_phone, body, attempts, conversation_id, organization_id)) => {
-                let (sender_phone, time_zones): (Option<String>, Option<Vec<String>>) = match conversation_id {
-                    Some(c) => sqlx::query_as(
-                        "select c.sender_phone, k.time_zones from conversations c join contacts k on k.id = c.contact_id where c.id = $1",
-                    )
-                    .bind(c)
-                    .fetch_optional(&self.db)
-                    .await?
-                    .unwrap_or((None, None)),
-                    None => (None, None),
-                };
+            Some((id, to_phone, body, kind, attempts, conversation_id, organization_id)) => {
+                let (mut sender_phone, time_zones, pooled): (Option<String>, Option<Vec<String>>, bool) =
+                    match conversation_id {
+                        Some(c) => sqlx::query_as(
+                            r#"select c.sender_phone, k.time_zones,
+                                      exists (select 1 from action_numbers n where n.action_id = c.action_id and n.released_at is null)
+                               from conversations c join contacts k on k.id = c.contact_id where c.id = $1"#,
+                        )
+                        .bind(c)
+                        .fetch_optional(&self.db)
+                        .await?
+                        .unwrap_or((None, None, false)),
+                        None => (None, None, false),
+                    };
+                if let (None, Some(c), true) = (&sender_phone, conversation_id, pooled) {
+                    sender_phone = pool_sender(&self.db, c).await?;
+                }
                 Some(Claimed {
                     id,
                     to_phone,
                     body,
+                    kind,
                     attempts,
                     conversation_id,
                     sender_phone,
@@ -116,6 +171,11 @@ impl Outbox {
         let Some(message) = claimed else {
             return Ok(Dispatch::Empty);
         };
+        let from = match (&message.sender_phone, &self.sender) {
+            (Some(number), _) => Sender::Number(number.clone()),
+            (None, sender) => sender.clone(),
+        };
+        self.wait_for_slot(&message, &from).await?;
         let now = Utc::now();
         let validity = match self.validity(&message, now).await? {
             Some(secs) => secs,
@@ -124,10 +184,6 @@ impl Outbox {
                     .await?;
                 return Ok(Dispatch::Expired);
             }
-        };
-        let from = match (&message.sender_phone, &self.sender) {
-            (Some(number), _) => Sender::Number(number.clone()),
-            (None, sender) => sender.clone(),
         };
         let request = SendMessage {
             to: message.to_phone.clone(),
@@ -181,8 +237,34 @@ impl Outbox {
         }
     }
 
+    /// Reserves this send's moment under the rate caps (see `take_send_slot` in the
+    /// migrations) and waits for it.
+    async fn wait_for_slot(&self, message: &Claimed, from: &Sender) -> Result<(), sqlx::Error> {
+        let number = match from {
+            Sender::Number(n) => Some(n.as_str()),
+            Sender::MessagingService(_) => None,
+        };
+        let at: f64 = sqlx::query_scalar("select take_send_slot($1, $2, $3, $4, $5)")
+            .bind(message.organization_id)
+            .bind(number)
+            .bind(i32::try_from(self.caps.org_per_sec).unwrap_or(i32::MAX))
+            .bind(i32::try_from(self.caps.number_per_sec).unwrap_or(i32::MAX))
+            .bind(SLOT_GUARD_MS)
+            .fetch_one(&self.db)
+            .await?;
+        let starts = std::time::UNIX_EPOCH + Duration::from_secs_f64(at.max(0.0));
+        if let Ok(wait) = starts.duration_since(std::time::SystemTime::now()) {
+            tokio::time::sleep(wait).await;
+        }
+        Ok(())
+    }
+
     /// Seconds the message may wait at the carrier: until the contact's window closes.
     async fn validity(&self, message: &Claimed, now: DateTime<Utc>) -> Result<Option<u32>, sqlx::Error> {
+        // The answer to HELP is owed whenever they ask; the window is for texts we start.
+        if message.kind == "auto" {
+            return Ok(Some(MAX_VALIDITY_SECS as u32));
+        }
         let Some(zone_names) = &message.time_zones else {
             return Ok(Some(MAX_VALIDITY_SECS as u32));
         };
@@ -269,6 +351,11 @@ impl Outbox {
                 if let Err(error) = self.reconcile().await {
                     tracing::warn!(%error, "outbox reconcile");
                 }
+                // Numbers come and go with the pools; their pace rows are of no use an hour on.
+                let forget = "delete from send_pace where next_at < extract(epoch from now()) - 3600";
+                if let Err(error) = sqlx::query(forget).execute(&self.db).await {
+                    tracing::warn!(%error, "outbox rate slots");
+                }
             }
         }
     }
@@ -280,4 +367,26 @@ fn backoff_secs(attempts: i32, error: &TwilioError) -> u64 {
         return after.as_secs().clamp(1, 300);
     }
     (1u64 << attempts.clamp(0, 8) as u32).min(300)
+}
+
+/// The number an action's pool gives a conversation that has none yet, chosen by a hash of the
+/// contact's number so the pool's numbers share the contacts. Written to the conversation before
+/// the first send (`coalesce` keeps a number already chosen), so the contact hears from, and
+/// replies to, that one number ever after. None without a pool: the outbox's own sender is used.
+async fn pool_sender(db: &PgPool, conversation_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        r#"with pool as (
+               select n.phone, row_number() over (order by n.id) - 1 as position, count(*) over () as size
+               from conversations c join action_numbers n on n.action_id = c.action_id and n.released_at is null
+               where c.id = $1
+           )
+           update conversations c set sender_phone = coalesce(c.sender_phone, (
+               select pool.phone from pool where pool.position = abs(hashtext(c.contact_phone)::bigint) % pool.size))
+           where c.id = $1 and exists (select 1 from pool)
+           returning c.sender_phone"#,
+    )
+    .bind(conversation_id)
+    .fetch_optional(db)
+    .await
+    .map(Option::flatten)
 }

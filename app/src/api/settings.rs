@@ -22,7 +22,13 @@ pub struct TextingSettings {
     pub carrier_fee_micros: i64,
     pub number_monthly_price_micros: i64,
     pub default_region: String,
+    /// The answer to a contact who texts HELP; `{organizationName}` is filled in.
+    pub help_reply: String,
 }
+
+/// The HELP answer an organization starts with (the migration's default, word for word).
+pub const DEFAULT_HELP_REPLY: &str =
+    "{organizationName}: volunteers text you about our campaign. Reply STOP to opt out. Msg&data rates may apply.";
 
 #[server(endpoint = "get_texting_settings")]
 pub async fn get_texting_settings(org_id: Uuid) -> Result<TextingSettings, AppError> {
@@ -52,6 +58,7 @@ pub async fn save_texting_settings(
     carrier_fee: String,
     number_price: String,
     default_region: String,
+    #[server(default)] help_reply: String,
 ) -> Result<TextingSettings, AppError> {
     use crate::domain::Role;
     use crate::server::{auth, db, state};
@@ -69,6 +76,7 @@ pub async fn save_texting_settings(
         checked(&disable_custom_responses),
         [&sms_price, &mms_price, &carrier_fee, &number_price],
         &default_region,
+        &help_reply,
     )?;
     db::settings::save(&state.db, org_id, &settings).await
 }
@@ -94,6 +102,7 @@ pub fn parse(
     disable_custom_responses: bool,
     prices: [&str; 4],
     default_region: &str,
+    help_reply: &str,
 ) -> Result<TextingSettings, AppError> {
     use crate::domain::cost_estimate::parse_dollars;
     use crate::domain::texting_window::TextingWindow;
@@ -126,6 +135,7 @@ pub fn parse(
     let price = |raw: &str, field: &str| parse_dollars(raw).map_err(|m| AppError::invalid(field, m));
     let region = crate::domain::phone::Region::parse(default_region.trim().to_uppercase().as_str())
         .map_err(|m| AppError::invalid("default_region", m))?;
+    let help_reply = parse_help_reply(help_reply)?;
     Ok(TextingSettings {
         window_start: window.start().format("%H:%M").to_string(),
         window_end: window.end().format("%H:%M").to_string(),
@@ -141,7 +151,25 @@ pub fn parse(
         carrier_fee_micros: price(fee, "carrier_fee")?,
         number_monthly_price_micros: price(number, "number_price")?,
         default_region: region.as_str().to_string(),
+        help_reply,
     })
+}
+
+/// The HELP answer: empty means the default; at most 320 characters (two segments), and the only
+/// placeholder is {organizationName}, since no contact or volunteer is at hand when it goes out.
+#[cfg(feature = "ssr")]
+pub fn parse_help_reply(raw: &str) -> Result<String, AppError> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Ok(DEFAULT_HELP_REPLY.to_string());
+    }
+    if text.chars().count() > 320 {
+        return Err(AppError::invalid("help_reply", "The HELP reply is at most 320 characters."));
+    }
+    if text.replace("{organizationName}", "").contains(['{', '}']) {
+        return Err(AppError::invalid("help_reply", "The HELP reply can only use {organizationName} in braces."));
+    }
+    Ok(text.to_string())
 }
 
 #[cfg(all(test, feature = "ssr"))]
@@ -166,6 +194,7 @@ mod tests {
             false,
             ok(),
             "us",
+            "",
         )
         .unwrap();
         assert_eq!(s.preferred_area_codes, vec![312, 773]);
@@ -180,23 +209,23 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(
-            field(parse("21:00", "09:00", "America/Chicago", "50", "", "f", "v", true, false, ok(), "US")),
+            field(parse("21:00", "09:00", "America/Chicago", "50", "", "f", "v", true, false, ok(), "US", "")),
             "window_end"
         );
         assert_eq!(
-            field(parse("09:00", "21:00", "Mars/Olympus", "50", "", "f", "v", true, false, ok(), "US")),
+            field(parse("09:00", "21:00", "Mars/Olympus", "50", "", "f", "v", true, false, ok(), "US", "")),
             "default_time_zone"
         );
         assert_eq!(
-            field(parse("09:00", "21:00", "America/Chicago", "0", "", "f", "v", true, false, ok(), "US")),
+            field(parse("09:00", "21:00", "America/Chicago", "0", "", "f", "v", true, false, ok(), "US", "")),
             "batch_size"
         );
         assert_eq!(
-            field(parse("09:00", "21:00", "America/Chicago", "50", "31", "f", "v", true, false, ok(), "US")),
+            field(parse("09:00", "21:00", "America/Chicago", "50", "31", "f", "v", true, false, ok(), "US", "")),
             "preferred_area_codes"
         );
         assert_eq!(
-            field(parse("09:00", "21:00", "America/Chicago", "50", "", " ", "v", true, false, ok(), "US")),
+            field(parse("09:00", "21:00", "America/Chicago", "50", "", " ", "v", true, false, ok(), "US", "")),
             "contact_fallback_name"
         );
         assert_eq!(
@@ -211,13 +240,26 @@ mod tests {
                 true,
                 false,
                 ["x", "1", "1", "1"],
-                "US"
+                "US",
+                ""
             )),
             "sms_price"
         );
         assert_eq!(
-            field(parse("09:00", "21:00", "America/Chicago", "50", "", "f", "v", true, false, ok(), "ZZ")),
+            field(parse("09:00", "21:00", "America/Chicago", "50", "", "f", "v", true, false, ok(), "ZZ", "")),
             "default_region"
         );
+    }
+
+    #[test]
+    fn the_help_reply_defaults_when_empty_and_takes_only_the_organization_name() {
+        assert_eq!(parse_help_reply("  ").unwrap(), DEFAULT_HELP_REPLY);
+        assert_eq!(parse_help_reply(" {organizationName}: STOP to end. ").unwrap(), "{organizationName}: STOP to end.");
+        for bad in ["Hi {firstName}, reply STOP".to_string(), "x".repeat(321)] {
+            match parse_help_reply(&bad) {
+                Err(AppError::Invalid { field, .. }) => assert_eq!(field, "help_reply"),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 }

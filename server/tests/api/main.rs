@@ -15,6 +15,7 @@ mod orgs;
 mod outbox;
 mod roles;
 mod scripts;
+mod sending;
 mod sessions;
 mod settings;
 mod texting;

@@ -4,19 +4,46 @@ use crate::helpers::{spawn_app_on, test_config, TestApp};
 use crate::messaging::{World, SCRIPT};
 use app::server::config::TwilioCredentials;
 use server::carrier_simulator::{CarrierSimulator, Fault, SimulatorConfig};
-use server::outbox::{Dispatch, Outbox};
+use server::outbox::{Dispatch, Outbox, RateCaps};
 use server::twilio::{signature, Sender, TwilioClient, TwilioConfig};
 use std::time::Duration;
 
-const FROM: &str = "+13122000001";
+pub const FROM: &str = "+13122000001";
 
-struct Rig {
-    world: World,
-    sim: CarrierSimulator,
-    outbox: Outbox,
+pub struct Rig {
+    pub world: World,
+    pub sim: CarrierSimulator,
+    pub outbox: Outbox,
+    /// The simulator's base URL (both hosts).
+    pub base: String,
 }
 
-async fn rig() -> Rig {
+impl Rig {
+    /// A client for the simulator, as the app's outbox has.
+    pub fn client(&self) -> TwilioClient {
+        let mut client_config = self.sim.client_config(&self.base);
+        client_config.timeout = Duration::from_millis(800);
+        client_config.connect_timeout = Duration::from_millis(300);
+        TwilioClient::new(client_config).unwrap()
+    }
+
+    /// Another outbox worker on the same database and carrier (another process, as it were).
+    pub fn worker(&self, caps: RateCaps) -> Outbox {
+        Outbox {
+            db: self.world.app.pool.clone(),
+            client: self.client(),
+            sender: Sender::Number(FROM.into()),
+            status_callback: "http://p2p.test/webhooks/twilio/status".into(),
+            caps,
+        }
+    }
+}
+
+pub async fn rig() -> Rig {
+    rig_with(RateCaps::default()).await
+}
+
+pub async fn rig_with(caps: RateCaps) -> Rig {
     let sim_config = SimulatorConfig::default();
     let (sim, base) = CarrierSimulator::start(sim_config.clone()).await.unwrap();
     let first = crate::helpers::spawn_app().await;
@@ -34,7 +61,7 @@ async fn rig() -> Rig {
     sim.add_rewrite("http://p2p.test", &app.address);
     let mut client_config = TwilioConfig::new(sim_config.account_sid.clone(), sim_config.auth_token.clone());
     client_config.api_base = base.clone();
-    client_config.messaging_base = base;
+    client_config.messaging_base = base.clone();
     client_config.timeout = Duration::from_millis(800);
     client_config.connect_timeout = Duration::from_millis(300);
     let outbox = Outbox {
@@ -42,8 +69,9 @@ async fn rig() -> Rig {
         client: TwilioClient::new(client_config).unwrap(),
         sender: Sender::Number(FROM.into()),
         status_callback: "http://p2p.test/webhooks/twilio/status".into(),
+        caps,
     };
-    Rig { world: World::on(app).await, sim, outbox }
+    Rig { world: World::on(app).await, sim, outbox, base }
 }
 
 async fn status_of(rig: &Rig, phone: &str) -> String {

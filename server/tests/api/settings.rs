@@ -75,3 +75,22 @@ async fn an_invalid_field_is_named_and_nothing_is_saved() {
     let (_, read) = app.call(&admin, "get_texting_settings", &[("org_id", &org)]).await;
     assert_eq!(read["batch_size"], 50, "nothing saved");
 }
+
+#[tokio::test]
+async fn the_help_reply_is_saved_checked_and_defaults_when_left_empty() {
+    let app = spawn_app().await;
+    let (admin, _) = app.user("Admin").await;
+    let org = app.org(&admin, "Campaign").await;
+    let (_, defaults) = app.call(&admin, "get_texting_settings", &[("org_id", &org)]).await;
+    assert_eq!(defaults["help_reply"], app::api::settings::DEFAULT_HELP_REPLY);
+    let custom = "{organizationName}: we text about the election. Reply STOP to end.";
+    let (status, saved) = app.call(&admin, "save_texting_settings", &form(&org, &[("help_reply", custom)])).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["help_reply"], custom);
+    let (status, body) =
+        app.call(&admin, "save_texting_settings", &form(&org, &[("help_reply", "Hi {firstName}!")])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["Invalid"]["field"], "help_reply");
+    let (_, saved) = app.call(&admin, "save_texting_settings", &form(&org, &[("help_reply", "  ")])).await;
+    assert_eq!(saved["help_reply"], app::api::settings::DEFAULT_HELP_REPLY, "empty restores the default");
+}

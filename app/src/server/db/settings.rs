@@ -3,7 +3,7 @@ use crate::error::AppError;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-type Row = (String, String, String, i32, Vec<i32>, String, String, bool, bool, i64, i64, i64, i64, String);
+type Row = (String, String, String, i32, Vec<i32>, String, String, bool, bool, i64, i64, i64, i64, String, String);
 
 fn from_row(r: Row) -> TextingSettings {
     TextingSettings {
@@ -21,13 +21,14 @@ fn from_row(r: Row) -> TextingSettings {
         carrier_fee_micros: r.11,
         number_monthly_price_micros: r.12,
         default_region: r.13,
+        help_reply: r.14,
     }
 }
 
 const SELECT: &str = r#"select to_char(s.window_start, 'HH24:MI'), to_char(s.window_end, 'HH24:MI'), s.default_time_zone,
        s.batch_size, s.preferred_area_codes, s.contact_fallback_name, s.sender_fallback_name, s.outbound_lock,
        s.disable_custom_responses, s.sms_segment_price_micros, s.mms_price_micros, s.carrier_fee_micros,
-       s.number_monthly_price_micros, o.default_region
+       s.number_monthly_price_micros, o.default_region, s.help_reply
 from texting_settings s join organizations o on o.id = s.organization_id
 where s.organization_id = $1"#;
 
@@ -45,8 +46,8 @@ pub async fn save(db: &PgPool, org_id: Uuid, s: &TextingSettings) -> Result<Text
     sqlx::query(
         r#"insert into texting_settings (organization_id, window_start, window_end, default_time_zone, batch_size,
                preferred_area_codes, contact_fallback_name, sender_fallback_name, outbound_lock, disable_custom_responses,
-               sms_segment_price_micros, mms_price_micros, carrier_fee_micros, number_monthly_price_micros)
-           values ($1, $2::time, $3::time, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+               sms_segment_price_micros, mms_price_micros, carrier_fee_micros, number_monthly_price_micros, help_reply)
+           values ($1, $2::time, $3::time, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
            on conflict (organization_id) do update set
                window_start = excluded.window_start, window_end = excluded.window_end,
                default_time_zone = excluded.default_time_zone, batch_size = excluded.batch_size,
@@ -54,7 +55,8 @@ pub async fn save(db: &PgPool, org_id: Uuid, s: &TextingSettings) -> Result<Text
                contact_fallback_name = excluded.contact_fallback_name, sender_fallback_name = excluded.sender_fallback_name,
                outbound_lock = excluded.outbound_lock, disable_custom_responses = excluded.disable_custom_responses,
                sms_segment_price_micros = excluded.sms_segment_price_micros, mms_price_micros = excluded.mms_price_micros,
-               carrier_fee_micros = excluded.carrier_fee_micros, number_monthly_price_micros = excluded.number_monthly_price_micros"#,
+               carrier_fee_micros = excluded.carrier_fee_micros, number_monthly_price_micros = excluded.number_monthly_price_micros,
+               help_reply = excluded.help_reply"#,
     )
     .bind(org_id)
     .bind(&s.window_start)
@@ -70,6 +72,7 @@ pub async fn save(db: &PgPool, org_id: Uuid, s: &TextingSettings) -> Result<Text
     .bind(s.mms_price_micros)
     .bind(s.carrier_fee_micros)
     .bind(s.number_monthly_price_micros)
+    .bind(&s.help_reply)
     .execute(&mut *tx)
     .await?;
     sqlx::query("update organizations set default_region = $2 where id = $1")

@@ -87,12 +87,17 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
     .await?;
     let org: Option<uuid::Uuid> = match conversation {
         Some((_, org)) => Some(org),
-        // Unknown senders are kept: the organization that owns the number we were texted on.
+        // Unknown senders are kept: the organization that owns the number we were texted on
+        // (an action's pool number, else the one its texts last came from).
         None => {
-            sqlx::query_scalar("select organization_id from messages where from_phone = $1 order by id desc limit 1")
-                .bind(to)
-                .fetch_optional(&mut *tx)
-                .await?
+            sqlx::query_scalar(
+                r#"select coalesce(
+                       (select organization_id from action_numbers where phone = $1 and released_at is null),
+                       (select organization_id from messages where from_phone = $1 order by id desc limit 1))"#,
+            )
+            .bind(to)
+            .fetch_one(&mut *tx)
+            .await?
         }
     };
     let Some(org) = org else {
@@ -136,6 +141,18 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
             .bind(from)
             .execute(&mut *tx)
             .await?;
+            // Every conversation with this number shows why it went quiet. START lifts the
+            // opt-out but leaves the tag: it is the record that they once said stop.
+            sqlx::query(
+                r#"insert into conversation_tags (conversation_id, tag_id)
+                   select c.id, t.id from conversations c, (select opt_out_tag($1) as id) t
+                   where c.organization_id = $1 and c.contact_phone = $2
+                   on conflict do nothing"#,
+            )
+            .bind(org)
+            .bind(from)
+            .execute(&mut *tx)
+            .await?;
         }
         InboundIntent::OptIn => {
             sqlx::query("delete from opt_outs where organization_id = $1 and phone = $2")
@@ -144,7 +161,12 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
                 .execute(&mut *tx)
                 .await?;
         }
-        InboundIntent::Help | InboundIntent::Other => {}
+        InboundIntent::Help => {
+            if let Some((conversation_id, _)) = conversation {
+                queue_help_reply(&mut tx, org, conversation_id, sid, from, to).await?;
+            }
+        }
+        InboundIntent::Other => {}
     }
     if let Some((id, _)) = conversation {
         sqlx::query("update conversations set last_inbound_at = now(), archived_at = null where id = $1")
@@ -154,4 +176,38 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
     }
     tx.commit().await?;
     Ok(conversation.map(|c| c.0))
+}
+
+/// Queues the organization's HELP answer to the contact, from the number they texted. Keyed by
+/// the inbound SID, so however often the webhook is retried the answer is queued once; never
+/// to a number that has opted out (the insert selects nothing then). The conversation's
+/// last_outbound_at is left alone: the contact wrote in, so a volunteer may still answer them
+/// despite the 6-hour outbound lock.
+async fn queue_help_reply(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    org: uuid::Uuid,
+    conversation_id: i64,
+    sid: &str,
+    contact: &str,
+    our_number: &str,
+) -> Result<(), AppError> {
+    sqlx::query("insert into texting_settings (organization_id) values ($1) on conflict do nothing")
+        .bind(org)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, idempotency_key)
+           select o.id, $2, 'outbound', 'auto', replace(s.help_reply, '{organizationName}', o.name), $4, $5, 'help:' || $3
+           from organizations o join texting_settings s on s.organization_id = o.id
+           where o.id = $1 and not exists (select 1 from opt_outs where organization_id = $1 and phone = $4)
+           on conflict (organization_id, idempotency_key) do nothing"#,
+    )
+    .bind(org)
+    .bind(conversation_id)
+    .bind(sid)
+    .bind(contact)
+    .bind(our_number)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -93,6 +93,17 @@ fn SettingsForm(settings: TextingSettings, save: ServerAction<SaveTextingSetting
                 </div>
             </fieldset>
             <fieldset>
+                <legend>"Automatic replies"</legend>
+                <div class="field">
+                    <label for="setting-help_reply">"Answer to HELP"</label>
+                    <textarea id="setting-help_reply" name="help_reply" rows="3" maxlength="320"
+                        aria-invalid=move || error("help_reply")().is_some().then_some("true")
+                        aria-describedby="setting-help_reply-error">{settings.help_reply.clone()}</textarea>
+                    <p class="hint">"Sent once to a contact who texts HELP, INFO or AYUDA. {organizationName} becomes your organization's name; leave empty for the default."</p>
+                    <p class="field-error" id="setting-help_reply-error" role="alert">{error("help_reply")}</p>
+                </div>
+            </fieldset>
+            <fieldset>
                 <legend>"Prices for the cost estimate (dollars)"</legend>
                 {field("SMS, per segment", "sms_price", micros_to_input(settings.sms_segment_price_micros), "text", "")}
                 {field("MMS, per message", "mms_price", micros_to_input(settings.mms_price_micros), "text", "")}
