@@ -20,8 +20,12 @@ async function call(request: APIRequestContext, endpoint: string, form: Record<s
 
 /** A contact texts back: the simulator posts a signed inbound webhook from them. */
 async function reply(request: APIRequestContext, from: string, body: string) {
-  const response = await request.post(`${SIMULATOR}/_simulator/reply`, { form: { From: from, Body: body } });
-  expect(response.ok(), await response.text()).toBeTruthy();
+  // "Sent ✓" means our outbox has the text; the carrier gets it a moment later, and only then
+  // can the contact answer.
+  await expect(async () => {
+    const response = await request.post(`${SIMULATOR}/_simulator/reply`, { form: { From: from, Body: body } });
+    expect(response.ok(), await response.text()).toBeTruthy();
+  }).toPass({ timeout: 10_000 });
 }
 
 interface Campaign {
@@ -162,7 +166,7 @@ test('volunteers text a batch, answer replies from the script, report, archive a
   await first.getByRole('button', { name: 'Yes', exact: true }).click();
   await expect(first.getByLabel('Reply')).toHaveValue(`Wonderful, ${firstNames[0]}! Do you need a ride?`);
   await first.getByRole('button', { name: 'Send reply' }).click();
-  await expect(first.getByText('Need a ride?')).toBeVisible();
+  await expect(first.getByText('Need a ride?', { exact: true })).toBeVisible();
   await expect(first.getByRole('button', { name: 'Needs a ride' })).toBeVisible();
   await expect(first.locator('.facts').getByText('Supporter')).toBeVisible();
   await first.getByLabel('Volunteer lead').check();

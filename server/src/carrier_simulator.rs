@@ -185,9 +185,13 @@ impl SimulatorConfig {
         if let Some(token) = var("AUTH_TOKEN") {
             config.auth_token = token;
         }
-        if let Some(seed) = var("SEED") {
-            config.seed = seed.parse().map_err(|_| format!("SIMULATOR_SEED is not a whole number: {seed:?}"))?;
-        }
+        // Without a seed each start draws a fresh one: the app's database outlives the
+        // simulator, and a restarted simulator repeating the last run's SIDs would collide with
+        // the messages already recorded under them.
+        config.seed = match var("SEED") {
+            Some(seed) => seed.parse().map_err(|_| format!("SIMULATOR_SEED is not a whole number: {seed:?}"))?,
+            None => rand::random(),
+        };
         config.status_delay = millis("STATUS_DELAY_MS")?.unwrap_or(config.status_delay);
         config.reply_delay = millis("REPLY_DELAY_MS")?.unwrap_or(config.reply_delay);
         config.inbound_url = var("INBOUND_URL");
@@ -1340,6 +1344,9 @@ mod tests {
         assert_eq!(config.account_sid, "ACdev");
         assert_eq!(config.auth_token, DEFAULT_AUTH_TOKEN);
         assert_eq!(config.seed, 42);
+        let unseeded = |_: &str| None::<String>;
+        let draws: std::collections::HashSet<u64> = (0..4).map(|_| SimulatorConfig::from_env(unseeded).unwrap().seed).collect();
+        assert!(draws.len() > 1, "without SIMULATOR_SEED every start must draw its own seed");
         assert_eq!(config.status_delay, Duration::from_millis(250));
         assert_eq!(config.failure_rates, vec![(DeliveryFailure::Filtered, 0.1), (DeliveryFailure::OptedOut, 0.05)]);
         assert_eq!(config.reply_bodies, vec!["STOP", "Sure!"]);

@@ -50,6 +50,10 @@ async fn two_volunteers_starting_at_once_get_disjoint_batches_then_text_again() 
     let (second, _) = w.app.volunteer(&w.admin, &w.org, "Second").await;
     contacts(&w, 25, true, 0).await;
     batch_size(&w, 10).await;
+    // Opened before the first claim copied the list into the pool: there is someone to text.
+    let (_, before) = w.app.call(&w.volunteer, "get_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert!(ids(&before).is_empty());
+    assert_eq!(before["more_available"], true, "{before}");
 
     let ((s1, b1), (s2, b2)) = tokio::join!(claim(&w, &w.volunteer), claim(&w, &second));
     assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK), "{b1} {b2}");

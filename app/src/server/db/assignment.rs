@@ -182,8 +182,11 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
             }
         })
         .collect();
+    // Contacts are copied into the pool at the first claim (or by the clock within seconds of
+    // going live): until then everyone on the list is still to be texted.
     let remaining: bool = sqlx::query_scalar(
-        "select exists (select 1 from conversations where action_id = $1 and volunteer_id is null and initial_sent_at is null)",
+        r#"select exists (select 1 from actions where id = $1 and contacts_loaded_at is null and contact_list_id is not null)
+               or exists (select 1 from conversations where action_id = $1 and volunteer_id is null and initial_sent_at is null)"#,
     )
     .bind(action_id)
     .fetch_one(db)

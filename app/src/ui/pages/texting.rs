@@ -279,7 +279,7 @@ fn ContactCard(
                 None => ().into_any(),
             }}
             <div class="actions-row">
-                <button class="primary big send" disabled=blocked on:click=move |_| send.run(())>"Send"</button>
+                <button class="primary big send" disabled=move || blocked || cooling.get() on:click=move |_| send.run(())>"Send"</button>
                 <button class="secondary" on:click=move |_| skip.run(())>"Skip"</button>
             </div>
             <p class="hint">"Enter sends · Shift+Enter adds a line"</p>
