@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod members;
 pub mod messaging;
 pub mod orgs;
+pub mod results;
 pub mod scripts;
 pub mod settings;
 pub mod texting;

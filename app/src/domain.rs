@@ -2,6 +2,7 @@
 //! the edge (`parse`), so the rest of the code never handles an unchecked string.
 
 pub mod action_lifecycle;
+pub mod action_results;
 pub mod cost_estimate;
 pub mod csv_import;
 pub mod email;

@@ -11,6 +11,7 @@ pub mod login_failures;
 pub mod members;
 pub mod messaging;
 pub mod orgs;
+pub mod results;
 pub mod scripts;
 pub mod secrets;
 pub mod settings;

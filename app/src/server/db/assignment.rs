@@ -144,6 +144,7 @@ struct Row {
 /// each with the initial script rendered for them and whether their window is open.
 pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batch, AppError> {
     let action = action(db, caller, action_id).await?;
+    crate::server::db::results::record_view(db, action_id, caller.user.id).await?;
     let rows = sqlx::query_as::<_, Row>(
         r#"select c.id as conversation_id, k.first_name, k.last_name, k.custom, k.time_zones
            from conversations c join contacts k on k.id = c.contact_id

@@ -1,0 +1,457 @@
+//! An action's results, built from its running counts (one row per volunteer, metric and key,
+//! kept by database triggers as events happen). Pure: the server fills in the rows, this turns
+//! them into the numbers, rates and frequencies the results page shows, so the arithmetic is
+//! tested without a database.
+
+use crate::domain::script_tree::{ScriptNode, ScriptTree};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// One running count: `metric` per volunteer (`None` when no volunteer), split by `key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Count {
+    pub volunteer: Option<Uuid>,
+    pub metric: String,
+    pub key: String,
+    pub n: i64,
+}
+
+/// What the rest of the page needs besides the counts.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Members who can text in the organization (the action is sent to all of them).
+    pub sent_to: i64,
+    /// Volunteers who opened the texting screen.
+    pub seen: i64,
+    /// (volunteer, name) of every member, and anyone who counted in this action.
+    pub names: Vec<(Uuid, String)>,
+    /// Replies waiting for an answer, per volunteer (opted-out numbers left out).
+    pub pending: Vec<(Uuid, i64)>,
+    pub last_active: Vec<(Uuid, DateTime<Utc>)>,
+    /// (id, name) of the organization's tags and custom fields.
+    pub tags: Vec<(i64, String)>,
+    pub fields: Vec<(i64, String)>,
+    pub opt_out_tag: Option<i64>,
+    pub hourly: Vec<HourPoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionResults {
+    pub overview: Overview,
+    pub messages: MessagePerformance,
+    pub volunteers: Vec<VolunteerResults>,
+    pub tags: Vec<Frequency>,
+    pub fields: Vec<Frequency>,
+    pub questions: Vec<QuestionResults>,
+    pub scripts: Vec<Frequency>,
+    pub hourly: Vec<HourPoint>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Overview {
+    /// Volunteers the action went to.
+    pub sent_to: i64,
+    /// Of those, how many opened it.
+    pub seen: i64,
+    /// Sent at least one text.
+    pub started: i64,
+    /// Finished at least one batch.
+    pub completed: i64,
+    /// Batches finished.
+    pub performs: i64,
+    pub reports: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct MessagePerformance {
+    pub initial_sent: i64,
+    /// Contacts whose first text was delivered.
+    pub phones_reached: i64,
+    /// Contacts who got at least one follow-up, and the follow-ups sent.
+    pub followed_up: i64,
+    pub followups: i64,
+    /// Contacts who replied, and the replies.
+    pub replied: i64,
+    pub replies: i64,
+    /// Contacts who replied, of those texted, in percent.
+    pub response_rate: f64,
+    pub opt_outs: i64,
+    pub delivered: i64,
+    pub failed: i64,
+    /// Delivered, of the texts whose fate is known, in percent.
+    pub delivery_rate: f64,
+    pub errors: Vec<ErrorCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorCount {
+    pub code: Option<i32>,
+    pub meaning: String,
+    pub n: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VolunteerResults {
+    pub user_id: Uuid,
+    pub name: String,
+    pub texts_sent: i64,
+    pub followups: i64,
+    pub replies_pending: i64,
+    pub replies: i64,
+    pub reports: i64,
+    pub last_active: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frequency {
+    pub label: String,
+    pub n: i64,
+    /// Of the frequency's base (see where it is built), in percent.
+    pub percent: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionResults {
+    pub question: String,
+    pub answered: i64,
+    pub answers: Vec<Frequency>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourPoint {
+    pub hour: DateTime<Utc>,
+    pub sent: i64,
+    pub received: i64,
+}
+
+/// `part` of `whole` in percent, one decimal; 0 when there is no whole.
+pub fn percent(part: i64, whole: i64) -> f64 {
+    if whole <= 0 {
+        0.0
+    } else {
+        (part as f64 * 1000.0 / whole as f64).round() / 10.0
+    }
+}
+
+/// What a carrier error code means, in an organizer's words (Twilio's codes).
+pub fn error_meaning(code: Option<i32>) -> &'static str {
+    match code {
+        Some(21211) => "Not a valid phone number",
+        Some(21408) => "Texting this country is not enabled",
+        Some(21610) => "The contact had texted STOP to this number",
+        Some(21612) => "The carrier cannot route texts between these numbers",
+        Some(21614) => "Not a mobile number",
+        Some(21704) => "The messaging service has no sending numbers",
+        Some(30001) => "Queue overflow: too many texts at once",
+        Some(30002) => "The account is suspended",
+        Some(30003) => "Unreachable: the phone is off or out of coverage",
+        Some(30004) => "Blocked by the contact or their carrier",
+        Some(30005) => "Unknown number: it does not exist or is no longer in service",
+        Some(30006) => "A landline or a carrier that cannot receive texts",
+        Some(30007) => "Filtered by the carrier as spam",
+        Some(30008) => "Unknown carrier error",
+        Some(30010) => "The price exceeded the maximum set",
+        Some(30032) => "The toll-free number is not verified",
+        Some(30034) => "The sending number is not registered for A2P 10DLC",
+        Some(_) => "Carrier error",
+        None => "Failed without an error code",
+    }
+}
+
+/// Sums per metric and key over volunteers.
+fn totals(counts: &[Count]) -> BTreeMap<(&str, &str), i64> {
+    let mut totals = BTreeMap::new();
+    for c in counts {
+        *totals.entry((c.metric.as_str(), c.key.as_str())).or_insert(0) += c.n;
+    }
+    totals
+}
+
+pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResults {
+    let totals = totals(counts);
+    let total = |metric: &str| -> i64 { totals.range((metric, "")..).take_while(|((m, _), _)| *m == metric).map(|(_, n)| n).sum() };
+    let keyed = |metric: &'static str| {
+        totals.iter().filter(move |((m, _), n)| *m == metric && **n > 0).map(|((_, k), n)| (*k, *n))
+    };
+
+    // Per volunteer.
+    let mut per: BTreeMap<Uuid, BTreeMap<&str, i64>> = BTreeMap::new();
+    for c in counts {
+        if let Some(v) = c.volunteer {
+            *per.entry(v).or_default().entry(c.metric.as_str()).or_insert(0) += c.n;
+        }
+    }
+    let pending: BTreeMap<Uuid, i64> = facts.pending.iter().copied().collect();
+    let last_active: BTreeMap<Uuid, DateTime<Utc>> = facts.last_active.iter().copied().collect();
+    let names: BTreeMap<Uuid, &str> = facts.names.iter().map(|(id, n)| (*id, n.as_str())).collect();
+    let mut people: Vec<Uuid> = per.keys().chain(pending.keys()).copied().collect();
+    people.sort();
+    people.dedup();
+    let mut volunteers: Vec<VolunteerResults> = people
+        .into_iter()
+        .map(|id| {
+            let m = per.get(&id);
+            let get = |metric: &str| m.and_then(|m| m.get(metric)).copied().unwrap_or(0);
+            VolunteerResults {
+                user_id: id,
+                name: names.get(&id).map(|n| n.to_string()).unwrap_or_else(|| "(former member)".into()),
+                texts_sent: get("initial_sent"),
+                followups: get("followups"),
+                replies_pending: pending.get(&id).copied().unwrap_or(0),
+                replies: get("replies"),
+                reports: get("reports"),
+                last_active: last_active.get(&id).copied(),
+            }
+        })
+        .collect();
+    volunteers.sort_by(|a, b| b.texts_sent.cmp(&a.texts_sent).then_with(|| a.name.cmp(&b.name)));
+
+    let started = per.values().filter(|m| m.get("initial_sent").copied().unwrap_or(0) > 0).count() as i64;
+    let completed = per.values().filter(|m| m.get("batches").copied().unwrap_or(0) > 0).count() as i64;
+    let overview = Overview {
+        sent_to: facts.sent_to,
+        seen: facts.seen,
+        started,
+        completed,
+        performs: total("batches"),
+        reports: total("reports"),
+    };
+
+    let initial_sent = total("initial_sent");
+    let delivered = total("delivered");
+    let failed = total("errors");
+    let mut errors: Vec<ErrorCount> = keyed("errors")
+        .map(|(k, n)| {
+            let code = k.parse::<i32>().ok();
+            ErrorCount { code, meaning: error_meaning(code).to_string(), n }
+        })
+        .collect();
+    errors.sort_by(|a, b| b.n.cmp(&a.n).then(a.code.cmp(&b.code)));
+    let replied = total("replied");
+    let opt_outs = facts
+        .opt_out_tag
+        .map(|id| totals.get(&("tag", id.to_string().as_str())).copied().unwrap_or(0))
+        .unwrap_or(0);
+    let messages = MessagePerformance {
+        initial_sent,
+        phones_reached: total("initial_delivered"),
+        followed_up: total("followed_up"),
+        followups: total("followups"),
+        replied,
+        replies: total("replies"),
+        response_rate: percent(replied, initial_sent),
+        opt_outs,
+        delivered,
+        failed,
+        delivery_rate: percent(delivered, delivered + failed),
+        errors,
+    };
+
+    // Tags and fields: of the contacts texted.
+    let named = |items: &[(i64, String)], metric: &'static str| -> Vec<Frequency> {
+        let mut out: Vec<Frequency> = items
+            .iter()
+            .filter_map(|(id, name)| {
+                let n = totals.get(&(metric, id.to_string().as_str())).copied().unwrap_or(0);
+                (n > 0).then(|| Frequency { label: name.clone(), n, percent: percent(n, initial_sent) })
+            })
+            .collect();
+        out.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.label.cmp(&b.label)));
+        out
+    };
+    let tags = named(&facts.tags, "tag");
+    let fields = named(&facts.fields, "field");
+
+    // Survey answers, per question of the script, in script order; answers of choices since
+    // removed from the script still count, under the label they were given.
+    let mut questions = Vec::new();
+    let answers: Vec<(&str, &str, i64)> = keyed("answer")
+        .filter_map(|(k, n)| k.split_once('/').map(|(q, a)| (q, a, n)))
+        .collect();
+    let mut asked: Vec<(String, String, &Vec<ScriptNode>)> = Vec::new();
+    if !tree.question.trim().is_empty() {
+        asked.push((String::new(), tree.question.clone(), &tree.answers));
+    }
+    collect_questions(&tree.answers, &mut asked);
+    for (node, question, choices) in &asked {
+        let mut counts: Vec<(String, i64)> = choices
+            .iter()
+            .map(|c| (c.label.clone(), answers.iter().filter(|(q, a, _)| q == node && *a == c.id).map(|(_, _, n)| n).sum()))
+            .collect();
+        let known: Vec<&str> = choices.iter().map(|c| c.id.as_str()).collect();
+        let gone: i64 =
+            answers.iter().filter(|(q, a, _)| q == node && !known.contains(a)).map(|(_, _, n)| n).sum();
+        if gone > 0 {
+            counts.push(("(a removed choice)".into(), gone));
+        }
+        let answered: i64 = counts.iter().map(|(_, n)| n).sum();
+        questions.push(QuestionResults {
+            question: question.clone(),
+            answered,
+            answers: counts
+                .into_iter()
+                .map(|(label, n)| Frequency { label, n, percent: percent(n, answered) })
+                .collect(),
+        });
+    }
+
+    // Response scripts: of the follow-ups sent.
+    let mut scripts: Vec<Frequency> = keyed("script")
+        .map(|(node, n)| {
+            let label = tree.find(node).map(|p| p.path.join(" → ")).unwrap_or_else(|| "(a removed script)".into());
+            Frequency { label, n, percent: percent(n, total("followups")) }
+        })
+        .collect();
+    scripts.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.label.cmp(&b.label)));
+
+    ActionResults {
+        overview,
+        messages,
+        volunteers,
+        tags,
+        fields,
+        questions,
+        scripts,
+        hourly: facts.hourly.clone(),
+    }
+}
+
+fn collect_questions<'a>(nodes: &'a [ScriptNode], out: &mut Vec<(String, String, &'a Vec<ScriptNode>)>) {
+    for node in nodes {
+        if !node.question.trim().is_empty() && !node.answers.is_empty() {
+            out.push((node.id.clone(), node.question.clone(), &node.answers));
+        }
+        collect_questions(&node.answers, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(volunteer: Option<Uuid>, metric: &str, key: &str, n: i64) -> Count {
+        Count { volunteer, metric: metric.into(), key: key.into(), n }
+    }
+
+    fn node(id: &str, label: &str, question: &str, answers: Vec<ScriptNode>) -> ScriptNode {
+        ScriptNode {
+            id: id.into(),
+            label: label.into(),
+            body: format!("{label}!"),
+            question: question.into(),
+            answers,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn percentages_round_to_one_decimal_and_survive_an_empty_base() {
+        assert_eq!(percent(1, 3), 33.3);
+        assert_eq!(percent(2, 3), 66.7);
+        assert_eq!(percent(5, 0), 0.0);
+        assert_eq!(percent(0, 7), 0.0);
+    }
+
+    #[test]
+    fn counts_become_the_overview_rates_frequencies_and_volunteer_rows() {
+        let (ana, bo, gone) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let tree = ScriptTree {
+            question: "Will you vote?".into(),
+            answers: vec![
+                node("y", "Yes", "Need a ride?", vec![node("r", "Ride", "", vec![]), node("nr", "No ride", "", vec![])]),
+                node("n", "No", "", vec![]),
+            ],
+            ..Default::default()
+        };
+        let counts = vec![
+            count(Some(ana), "initial_sent", "", 6),
+            count(Some(bo), "initial_sent", "", 4),
+            count(Some(gone), "initial_sent", "", 0),
+            count(Some(ana), "batches", "", 3),
+            count(Some(ana), "initial_delivered", "", 5),
+            count(Some(bo), "initial_delivered", "", 3),
+            count(Some(ana), "delivered", "", 7),
+            count(Some(bo), "delivered", "", 3),
+            count(Some(ana), "errors", "30007", 1),
+            count(Some(bo), "errors", "30003", 1),
+            count(Some(bo), "errors", "30007", 1),
+            count(Some(ana), "replies", "", 5),
+            count(Some(ana), "replied", "", 3),
+            count(Some(bo), "replied", "", 1),
+            count(Some(bo), "replies", "", 1),
+            count(Some(ana), "followups", "", 3),
+            count(Some(ana), "followed_up", "", 2),
+            count(Some(ana), "script", "y", 2),
+            count(Some(ana), "script", "r", 1),
+            count(Some(ana), "answer", "/y", 2),
+            count(Some(bo), "answer", "/n", 1),
+            count(Some(bo), "answer", "/old", 1),
+            count(Some(ana), "answer", "y/r", 1),
+            count(Some(ana), "tag", "10", 2),
+            count(Some(bo), "tag", "11", 1),
+            count(Some(bo), "tag", "12", 0),
+            count(Some(ana), "reports", "", 2),
+            count(Some(bo), "reports", "", 1),
+        ];
+        let t = |h: u32| DateTime::parse_from_rfc3339(&format!("2026-11-03T{h:02}:00:00Z")).unwrap().with_timezone(&Utc);
+        let facts = Facts {
+            sent_to: 5,
+            seen: 3,
+            names: vec![(ana, "Ana".into()), (bo, "Bo".into())],
+            pending: vec![(bo, 1)],
+            last_active: vec![(ana, t(14))],
+            tags: vec![(10, "Supporter".into()), (11, "Opt Out".into()), (12, "Unused".into())],
+            fields: vec![],
+            opt_out_tag: Some(11),
+            hourly: vec![HourPoint { hour: t(13), sent: 10, received: 6 }],
+        };
+        let r = build(&counts, &facts, &tree);
+
+        assert_eq!(r.overview, Overview { sent_to: 5, seen: 3, started: 2, completed: 1, performs: 3, reports: 3 });
+        let m = &r.messages;
+        assert_eq!((m.initial_sent, m.phones_reached, m.followed_up, m.followups), (10, 8, 2, 3));
+        assert_eq!((m.replied, m.replies, m.response_rate), (4, 6, 40.0));
+        assert_eq!((m.delivered, m.failed, m.delivery_rate, m.opt_outs), (10, 3, 76.9, 1));
+        assert_eq!(
+            m.errors,
+            vec![
+                ErrorCount { code: Some(30007), meaning: error_meaning(Some(30007)).into(), n: 2 },
+                ErrorCount { code: Some(30003), meaning: error_meaning(Some(30003)).into(), n: 1 },
+            ]
+        );
+
+        assert_eq!(r.volunteers.len(), 3, "a volunteer with a zero count still has a row");
+        assert_eq!((r.volunteers[0].name.as_str(), r.volunteers[0].texts_sent, r.volunteers[0].reports), ("Ana", 6, 2));
+        assert_eq!(r.volunteers[0].last_active, Some(t(14)));
+        assert_eq!((r.volunteers[1].name.as_str(), r.volunteers[1].replies_pending, r.volunteers[1].replies), ("Bo", 1, 1));
+        assert_eq!(r.volunteers[2].name, "(former member)");
+
+        assert_eq!(
+            r.tags,
+            vec![
+                Frequency { label: "Supporter".into(), n: 2, percent: 20.0 },
+                Frequency { label: "Opt Out".into(), n: 1, percent: 10.0 },
+            ]
+        );
+        assert_eq!(r.questions.len(), 2);
+        assert_eq!(r.questions[0].question, "Will you vote?");
+        assert_eq!(r.questions[0].answered, 4);
+        let labels: Vec<(&str, i64, f64)> =
+            r.questions[0].answers.iter().map(|f| (f.label.as_str(), f.n, f.percent)).collect();
+        assert_eq!(labels, vec![("Yes", 2, 50.0), ("No", 1, 25.0), ("(a removed choice)", 1, 25.0)]);
+        assert_eq!(r.questions[1].question, "Need a ride?");
+        assert_eq!((r.questions[1].answers[0].n, r.questions[1].answers[1].n), (1, 0));
+        assert_eq!(r.scripts[0], Frequency { label: "Yes".into(), n: 2, percent: 66.7 });
+        assert_eq!(r.scripts[1].label, "Yes → Ride");
+        assert_eq!(r.hourly.len(), 1);
+    }
+
+    #[test]
+    fn every_code_has_words() {
+        assert!(error_meaning(Some(30007)).contains("spam"));
+        assert_eq!(error_meaning(Some(12345)), "Carrier error");
+        assert_eq!(error_meaning(None), "Failed without an error code");
+    }
+}
