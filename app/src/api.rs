@@ -11,4 +11,5 @@ pub mod messaging;
 pub mod orgs;
 pub mod scripts;
 pub mod settings;
+pub mod supervision;
 pub mod texting;

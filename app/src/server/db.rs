@@ -5,6 +5,7 @@ pub mod actions;
 pub mod assignment;
 pub mod contacts;
 pub mod data;
+pub mod exports;
 pub mod inbox;
 pub mod invites;
 pub mod login_failures;
@@ -14,6 +15,7 @@ pub mod orgs;
 pub mod scripts;
 pub mod secrets;
 pub mod settings;
+pub mod supervision;
 pub mod users;
 pub mod webhooks;
 
