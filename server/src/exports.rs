@@ -30,7 +30,8 @@ async fn authorize(state: &AppState, session: &Session, action_id: Uuid) -> Resu
 
 fn csv_download(file_name: String, chunks: impl Stream<Item = Result<Vec<u8>, AppError>> + Send + 'static) -> Response {
     // A failure half way can only cut the download short; the log has the reason.
-    let body = chunks.map(|chunk| chunk.map(Bytes::from).map_err(|_| std::io::Error::other("database error while exporting")));
+    let body =
+        chunks.map(|chunk| chunk.map(Bytes::from).map_err(|_| std::io::Error::other("database error while exporting")));
     Response::builder()
         .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
         .header(header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\""))

@@ -74,10 +74,17 @@ impl SupervisionFilter {
         tag: &str,
         error_code: &str,
     ) -> Result<SupervisionFilter, AppError> {
-        fn opt<T>(raw: &str, field: &str, what: &str, parse: impl Fn(&str) -> Option<T>) -> Result<Option<T>, AppError> {
+        fn opt<T>(
+            raw: &str,
+            field: &str,
+            what: &str,
+            parse: impl Fn(&str) -> Option<T>,
+        ) -> Result<Option<T>, AppError> {
             match raw.trim() {
                 "" => Ok(None),
-                raw => parse(raw).map(Some).ok_or_else(|| AppError::invalid(field, format!("\"{raw}\" is not {what}."))),
+                raw => {
+                    parse(raw).map(Some).ok_or_else(|| AppError::invalid(field, format!("\"{raw}\" is not {what}.")))
+                }
             }
         }
         Ok(SupervisionFilter {

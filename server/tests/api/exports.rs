@@ -20,7 +20,12 @@ fn strings(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|s| s.to_string()).collect()
 }
 
-async fn download(app: &TestApp, who: &Client, action: &str, which: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+async fn download(
+    app: &TestApp,
+    who: &Client,
+    action: &str,
+    which: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
     let res = who.get(format!("{}/api/actions/{action}/export/{which}.csv", app.address)).send().await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
@@ -45,12 +50,14 @@ async fn exported() -> Exported {
     let field = |name: &'static str| {
         let org = w.org.clone();
         async move {
-            sqlx::query_scalar::<_, i64>("insert into custom_fields (organization_id, name) values ($1::uuid, $2) returning id")
-                .bind(org)
-                .bind(name)
-                .fetch_one(pool)
-                .await
-                .unwrap()
+            sqlx::query_scalar::<_, i64>(
+                "insert into custom_fields (organization_id, name) values ($1::uuid, $2) returning id",
+            )
+            .bind(org)
+            .bind(name)
+            .fetch_one(pool)
+            .await
+            .unwrap()
         }
     };
     let (top, pledge) = (field("Top issue").await, field("Pledge").await);
@@ -89,7 +96,10 @@ async fn exported() -> Exported {
         .await
         .unwrap();
 
-    let ana = Contact { custom: json!({"ward": "7", "note": "=HYPERLINK(\"http://x\")"}), ..contact("Ana", "Alvarez", "+13125550601") };
+    let ana = Contact {
+        custom: json!({"ward": "7", "note": "=HYPERLINK(\"http://x\")"}),
+        ..contact("Ana", "Alvarez", "+13125550601")
+    };
     let a = conversation(
         app,
         &w.org,
@@ -138,8 +148,16 @@ async fn exported() -> Exported {
     conversation(app, &w.org, &w.action, &w.list, None, contact("Cy", "", "+13125550603"), &[]).await;
 
     let (other_action, other_list) = second_action(app, &w.org, "Second").await;
-    conversation(app, &w.org, &other_action, &other_list, Some(&val), contact("Zed", "Z", "+13125550699"), &[out("Hi Zed", 1)])
-        .await;
+    conversation(
+        app,
+        &w.org,
+        &other_action,
+        &other_list,
+        Some(&val),
+        contact("Zed", "Z", "+13125550699"),
+        &[out("Hi Zed", 1)],
+    )
+    .await;
     Exported { w, wen_client }
 }
 
@@ -155,8 +173,21 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
     assert_eq!(
         header,
         strings(&[
-            "first_name", "last_name", "phone", "ward", "note", "volunteer", "opted_out", "tags", "Top issue", "Pledge",
-            "Can we count on your vote?", "Need a ride?", "last_message", "last_message_at", "last_message_direction",
+            "first_name",
+            "last_name",
+            "phone",
+            "ward",
+            "note",
+            "volunteer",
+            "opted_out",
+            "tags",
+            "Top issue",
+            "Pledge",
+            "Can we count on your vote?",
+            "Need a ride?",
+            "last_message",
+            "last_message_at",
+            "last_message_direction",
             "last_message_status",
         ])
     );
@@ -164,20 +195,50 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
         rows,
         vec![
             strings(&[
-                "Ana", "Alvarez", "+13125550601", "7", "'=HYPERLINK(\"http://x\")", "Val Volunteer", "no", "Alpha;Supporter",
-                "Housing, rent", "'@home", "Yes", "Needs a ride", "Great! Need a ride?", "2026-03-01T12:06:00Z", "outbound",
+                "Ana",
+                "Alvarez",
+                "+13125550601",
+                "7",
+                "'=HYPERLINK(\"http://x\")",
+                "Val Volunteer",
+                "no",
+                "Alpha;Supporter",
+                "Housing, rent",
+                "'@home",
+                "Yes",
+                "Needs a ride",
+                "Great! Need a ride?",
+                "2026-03-01T12:06:00Z",
+                "outbound",
                 "sent",
             ]),
             strings(&[
-                "Bo", "Brown", "+13125550602", "8", "", "Wen Second", "yes", "", "", "", "", "", "Hi Bo",
-                "2026-03-01T12:02:00Z", "outbound", "failed",
+                "Bo",
+                "Brown",
+                "+13125550602",
+                "8",
+                "",
+                "Wen Second",
+                "yes",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "Hi Bo",
+                "2026-03-01T12:02:00Z",
+                "outbound",
+                "failed",
             ]),
             strings(&["Cy", "", "+13125550603", "", "", "", "no", "", "", "", "", "", "", "", "", ""]),
         ]
     );
     // RFC 4180 on the wire: CRLF, quotes only where needed.
     let text = String::from_utf8(body).unwrap();
-    assert!(text.starts_with("first_name,last_name,phone,ward,note,volunteer,opted_out,tags,Top issue,Pledge,"), "{text}");
+    assert!(
+        text.starts_with("first_name,last_name,phone,ward,note,volunteer,opted_out,tags,Top issue,Pledge,"),
+        "{text}"
+    );
     assert!(text.contains("\r\nAna,Alvarez,+13125550601,7,\"'=HYPERLINK(\"\"http://x\"\")\",Val Volunteer,no,Alpha;Supporter,\"Housing, rent\",'@home,"), "{text}");
 
     // The library writer gives the same bytes.
@@ -196,14 +257,53 @@ async fn the_messages_export_lists_every_message_thread_by_thread() {
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     assert_eq!(headers["content-disposition"], "attachment; filename=\"gotv-messages.csv\"");
     let (header, rows) = parse(&body);
-    assert_eq!(header, strings(&["time", "direction", "contact_phone", "volunteer", "body", "status", "error_code", "twilio_sid"]));
+    assert_eq!(
+        header,
+        strings(&["time", "direction", "contact_phone", "volunteer", "body", "status", "error_code", "twilio_sid"])
+    );
     assert_eq!(
         rows,
         vec![
-            strings(&["2026-03-01T11:30:00Z", "outbound", "+13125550601", "Val Volunteer", "Hi Ana", "delivered", "", "SMa1"]),
-            strings(&["2026-03-01T12:05:00Z", "inbound", "+13125550601", "Val Volunteer", "Yes, count me in", "received", "", "SMa2"]),
-            strings(&["2026-03-01T12:06:00Z", "outbound", "+13125550601", "Val Volunteer", "Great! Need a ride?", "sent", "", "SMa3"]),
-            strings(&["2026-03-01T12:02:00Z", "outbound", "+13125550602", "Wen Second", "Hi Bo", "failed", "30007", ""]),
+            strings(&[
+                "2026-03-01T11:30:00Z",
+                "outbound",
+                "+13125550601",
+                "Val Volunteer",
+                "Hi Ana",
+                "delivered",
+                "",
+                "SMa1"
+            ]),
+            strings(&[
+                "2026-03-01T12:05:00Z",
+                "inbound",
+                "+13125550601",
+                "Val Volunteer",
+                "Yes, count me in",
+                "received",
+                "",
+                "SMa2"
+            ]),
+            strings(&[
+                "2026-03-01T12:06:00Z",
+                "outbound",
+                "+13125550601",
+                "Val Volunteer",
+                "Great! Need a ride?",
+                "sent",
+                "",
+                "SMa3"
+            ]),
+            strings(&[
+                "2026-03-01T12:02:00Z",
+                "outbound",
+                "+13125550602",
+                "Wen Second",
+                "Hi Bo",
+                "failed",
+                "30007",
+                ""
+            ]),
         ]
     );
 }
@@ -292,11 +392,12 @@ async fn large_exports_page_through_every_row_once() {
     assert_eq!(header[3], "ward");
     assert_eq!(header[7], "last_message");
     assert_eq!(rows.len() as i64, n);
-    let in_order: Vec<String> = sqlx::query_scalar("select contact_phone from conversations where action_id = $1::uuid order by id")
-        .bind(&w.action)
-        .fetch_all(pool)
-        .await
-        .unwrap();
+    let in_order: Vec<String> =
+        sqlx::query_scalar("select contact_phone from conversations where action_id = $1::uuid order by id")
+            .bind(&w.action)
+            .fetch_all(pool)
+            .await
+            .unwrap();
     assert_eq!(rows.iter().map(|r| r[2].clone()).collect::<Vec<_>>(), in_order, "every contact once, in order");
     let mut wards: Vec<i64> = rows.iter().map(|r| r[3].parse().unwrap()).collect();
     wards.sort();

@@ -243,7 +243,11 @@ impl Org {
             &[out("Hi Ed", -30), inn("Maybe later", 20)],
         )
         .await;
-        sqlx::query("update conversations set archived_at = now() where id = $1").bind(e).execute(&app.pool).await.unwrap();
+        sqlx::query("update conversations set archived_at = now() where id = $1")
+            .bind(e)
+            .execute(&app.pool)
+            .await
+            .unwrap();
         // Claimed, never texted: not a conversation yet.
         conversation(app, &org, &action2, &list2, Some(&wen), contact("Flo", "Ford", "+13125550506"), &[]).await;
         let tag: i64 =
@@ -337,10 +341,17 @@ async fn filters_pick_exactly_the_matching_conversations() {
     assert_eq!(o.ids(&[("action", action1), ("volunteer", val), ("status", "needs-attention")]).await, vec![a]);
     assert_eq!(o.ids(&[("action", action1), ("tag", &tag)]).await, vec![a]);
     // Empty values are "any".
-    assert_eq!(o.ids(&[("action", ""), ("volunteer", ""), ("status", ""), ("tag", ""), ("error_code", "")]).await.len(), 5);
+    assert_eq!(
+        o.ids(&[("action", ""), ("volunteer", ""), ("status", ""), ("tag", ""), ("error_code", "")]).await.len(),
+        5
+    );
     // A reply to the archived thread brings it back as needing attention (the webhook clears
     // archived_at); here by hand.
-    sqlx::query("update conversations set archived_at = null where id = $1").bind(e).execute(&o.w.app.pool).await.unwrap();
+    sqlx::query("update conversations set archived_at = null where id = $1")
+        .bind(e)
+        .execute(&o.w.app.pool)
+        .await
+        .unwrap();
     assert_eq!(o.ids(&[("status", "needs-attention")]).await, vec![e, a]);
 
     for (key, value) in [("status", "lost"), ("action", "nope"), ("tag", "x"), ("error_code", "3.5"), ("cursor", "x")] {
@@ -410,12 +421,13 @@ async fn an_admin_reads_any_thread_without_touching_it() {
     .execute(pool)
     .await
     .unwrap();
-    let field: i64 =
-        sqlx::query_scalar("insert into custom_fields (organization_id, name) values ($1::uuid, 'Top issue') returning id")
-            .bind(&o.w.org)
-            .fetch_one(pool)
-            .await
-            .unwrap();
+    let field: i64 = sqlx::query_scalar(
+        "insert into custom_fields (organization_id, name) values ($1::uuid, 'Top issue') returning id",
+    )
+    .bind(&o.w.org)
+    .fetch_one(pool)
+    .await
+    .unwrap();
     sqlx::query("insert into conversation_fields (conversation_id, field_id, value) values ($1, $2, 'Housing')")
         .bind(o.a)
         .bind(field)
@@ -454,11 +466,8 @@ async fn an_admin_reads_any_thread_without_touching_it() {
         .await
         .unwrap();
     for id in [other.to_string(), "999999".to_string()] {
-        let (status, _) = o
-            .w
-            .app
-            .call(&o.w.admin, "get_supervised_thread", &[("org_id", &o.w.org), ("conversation_id", &id)])
-            .await;
+        let (status, _) =
+            o.w.app.call(&o.w.admin, "get_supervised_thread", &[("org_id", &o.w.org), ("conversation_id", &id)]).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }
@@ -490,14 +499,21 @@ async fn reassigning_selected_moves_them_all_or_none() {
         let org = o.w.org.clone();
         let admin = o.w.admin.clone();
         async move {
-            app.call(&admin, "reassign_conversations", &[("org_id", &org), ("conversation_ids", &ids), ("to_user", &to)])
-                .await
+            app.call(
+                &admin,
+                "reassign_conversations",
+                &[("org_id", &org), ("conversation_ids", &ids), ("to_user", &to)],
+            )
+            .await
         }
     };
 
     let (status, moved) = reassign(format!("{},{}", o.a, o.b), o.wen.clone()).await;
     assert_eq!((status, moved), (StatusCode::OK, json!(2)));
-    assert_eq!(holders(app, &[o.a, o.b]).await, vec![(uuid(&o.wen), uuid(&o.val), true), (uuid(&o.wen), uuid(&o.val), true)]);
+    assert_eq!(
+        holders(app, &[o.a, o.b]).await,
+        vec![(uuid(&o.wen), uuid(&o.val), true), (uuid(&o.wen), uuid(&o.val), true)]
+    );
     assert_eq!(notices(app, &o.wen).await, vec!["Admin reassigned 2 conversations in \"GOTV\" to you."]);
     // Wen's inbox has them now, Val's does not.
     let (_, wen_counts) = app.call(&o.wen_client, "get_inbox_counts", &[("org_id", &o.w.org)]).await;

@@ -19,7 +19,10 @@ pub const PAGE_ROWS: i64 = 5_000;
 
 /// The organization an action belongs to, if the action exists.
 pub async fn action_org(db: &PgPool, action_id: Uuid) -> Result<Option<Uuid>, AppError> {
-    Ok(sqlx::query_scalar("select organization_id from actions where id = $1").bind(action_id).fetch_optional(db).await?)
+    Ok(sqlx::query_scalar("select organization_id from actions where id = $1")
+        .bind(action_id)
+        .fetch_optional(db)
+        .await?)
 }
 
 /// A file name for the action's exports: its title in lowercase ASCII words.
@@ -64,8 +67,10 @@ where
     R: IntoIterator<Item = C>,
     C: AsRef<str>,
 {
-    let mut writer =
-        csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(Vec::with_capacity(4096));
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .flexible(true)
+        .from_writer(Vec::with_capacity(4096));
     for record in records {
         // Writing to a Vec cannot fail.
         let _ = writer.write_record(record.into_iter().map(|c| safe_cell(c.as_ref()).into_owned()));
@@ -126,8 +131,7 @@ pub async fn contacts_layout(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Resu
             .fetch_all(db)
             .await?;
     // In the order the report settings list them.
-    let report_fields =
-        report_field_ids.iter().filter_map(|id| names.iter().find(|(f, _)| f == id).cloned()).collect();
+    let report_fields = report_field_ids.iter().filter_map(|id| names.iter().find(|(f, _)| f == id).cloned()).collect();
     Ok(ContactsLayout {
         action_title,
         custom_fields: custom_fields.unwrap_or_default(),
@@ -146,8 +150,11 @@ pub fn questions(tree: &ScriptTree) -> Vec<(String, String)> {
     }
     for p in tree.placements().into_iter().filter(|p| p.question_node.is_some()) {
         if !p.node.question.trim().is_empty() || !p.node.answers.is_empty() {
-            let text =
-                if p.node.question.trim().is_empty() { format!("After {}", p.path.join(" → ")) } else { p.node.question.trim().to_string() };
+            let text = if p.node.question.trim().is_empty() {
+                format!("After {}", p.path.join(" → "))
+            } else {
+                p.node.question.trim().to_string()
+            };
             out.push((p.node.id.clone(), text));
         }
     }
@@ -160,9 +167,8 @@ pub fn contacts_header(layout: &ContactsLayout) -> Vec<String> {
     header.extend(["volunteer", "opted_out", "tags"].map(String::from));
     header.extend(layout.report_fields.iter().map(|(_, name)| name.clone()));
     header.extend(layout.questions.iter().map(|(_, q)| q.clone()));
-    header.extend(
-        ["last_message", "last_message_at", "last_message_direction", "last_message_status"].map(String::from),
-    );
+    header
+        .extend(["last_message", "last_message_at", "last_message_direction", "last_message_status"].map(String::from));
     header
 }
 

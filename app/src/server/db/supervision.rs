@@ -5,7 +5,7 @@
 use crate::api::inbox::ThreadMessage;
 use crate::api::supervision::{
     ConversationPage, ConversationRow, Cursor, MemberChoice, RowStatus, StatusFilter, SupervisedThread,
-    SupervisionFilter, SupervisionChoices,
+    SupervisionChoices, SupervisionFilter,
 };
 use crate::domain::Role;
 use crate::error::AppError;
@@ -45,7 +45,10 @@ pub async fn options(db: &PgPool, org_id: Uuid) -> Result<SupervisionChoices, Ap
             .await?;
     Ok(SupervisionChoices {
         actions,
-        members: members.into_iter().map(|(user_id, display_name, role)| MemberChoice { user_id, display_name, role }).collect(),
+        members: members
+            .into_iter()
+            .map(|(user_id, display_name, role)| MemberChoice { user_id, display_name, role })
+            .collect(),
         tags,
     })
 }

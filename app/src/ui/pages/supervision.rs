@@ -304,9 +304,8 @@ pub fn SupervisedThreadPage() -> impl IntoView {
             }
         },
     );
-    let back = move || {
-        with_query(format!("/o/{}/admin/conversations", org.org_id()), &query.with(|q| query_with(q, "", "")))
-    };
+    let back =
+        move || with_query(format!("/o/{}/admin/conversations", org.org_id()), &query.with(|q| query_with(q, "", "")));
     view! {
         <Title text="Conversation"/>
         <p><A href=back>"← Conversations"</A></p>
