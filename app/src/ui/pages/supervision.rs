@@ -72,8 +72,10 @@ pub fn SupervisionPage() -> impl IntoView {
     let next = RwSignal::new(None::<Option<String>>);
     let selected = RwSignal::new(Vec::<i64>::new());
     let notice = RwSignal::new(None::<Result<String, String>>);
+    // What is typed in the error code box; follows the URL (Clear, back and forward).
+    let error_code = RwSignal::new(query.with_untracked(|q| q.get("error_code").unwrap_or_default()));
     Effect::new(move |_| {
-        raw.track();
+        error_code.set(raw.with(|r| r[4].clone()));
         extra.set(Vec::new());
         next.set(None);
         selected.set(Vec::new());
@@ -89,7 +91,6 @@ pub fn SupervisionPage() -> impl IntoView {
         let q = query.with_untracked(|q| query_with(q, key, &value));
         navigate(&with_query(base(), &q), Default::default());
     };
-    let error_code = RwSignal::new(query.with_untracked(|q| q.get("error_code").unwrap_or_default()));
 
     let load_more = move |cursor: String| {
         let org_id = org.org_id();
@@ -153,7 +154,8 @@ pub fn SupervisionPage() -> impl IntoView {
                     view! {
                         <div class="field">
                             <label for=id.clone()>{label}</label>
-                            <select id=id name=key on:change=move |ev| go(key, event_target_value(&ev))>
+                            <select id=id name=key on:change=move |ev| go(key, event_target_value(&ev))
+                                prop:value=move || query.read().get(key).unwrap_or_default()>
                                 <option value="" selected=value.is_empty()>{any}</option>
                                 {choices.into_iter().map(|(v, text)| {
                                     let on = v == value;
