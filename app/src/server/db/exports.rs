@@ -354,6 +354,8 @@ pub async fn messages_page(
            left join users su on su.id = m.sent_by
            left join users cu on cu.id = c.volunteer_id
            where c.action_id = $1 and c.organization_id = $2 and c.id >= $3 and (c.id > $3 or m.id > $4)
+             -- Said of m as well, so the messages index scan starts at the cursor, not at the top.
+             and m.conversation_id >= $3
            order by c.id, m.id
            limit $5"#,
     )
