@@ -12,4 +12,5 @@ pub mod orgs;
 pub mod results;
 pub mod scripts;
 pub mod settings;
+pub mod supervision;
 pub mod texting;

@@ -15,7 +15,7 @@ use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
 };
-use pages::{actions, admin, auth, contacts, data, home, inbox, join, texting, volunteer};
+use pages::{actions, admin, auth, contacts, data, home, inbox, join, supervision, texting, volunteer};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -127,6 +127,8 @@ fn AppRoutes() -> impl IntoView {
                 <Route path=path!("volunteers") ssr=SsrMode::Async view=admin::VolunteersPage/>
                 <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
                 <Route path=path!("results") ssr=SsrMode::Async view=admin::ResultsPage/>
+                <Route path=path!("conversations") ssr=SsrMode::Async view=supervision::SupervisionPage/>
+                <Route path=path!("conversations/:conversation_id") ssr=SsrMode::Async view=supervision::SupervisedThreadPage/>
             </ParentRoute>
             <ParentRoute path=path!("/o/:org_id") ssr=SsrMode::Async view=volunteer::VolunteerLayout>
                 <Route path=path!("") ssr=SsrMode::Async view=volunteer::ActionsPage/>

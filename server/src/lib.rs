@@ -5,6 +5,7 @@ pub mod carrier_simulator;
 pub mod contact_files;
 pub mod demo;
 pub mod embedded_postgres;
+pub mod exports;
 pub mod number_pools;
 pub mod outbox;
 pub mod startup;

@@ -1,4 +1,4 @@
-use crate::{contact_files, webhooks};
+use crate::{contact_files, exports, webhooks};
 use app::error::AppError;
 use app::server::{db, AppState, Config};
 use app::{shell, App};
@@ -130,6 +130,8 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
         .route(webhooks::INBOUND_PATH, post(webhooks::inbound))
         .route("/api/imports/{import_id}/upload", post(contact_files::upload))
         .route("/api/imports/{import_id}/rejects.csv", get(contact_files::rejects))
+        .route("/api/actions/{action_id}/export/contacts.csv", get(exports::contacts))
+        .route("/api/actions/{action_id}/export/messages.csv", get(exports::messages))
         .nest_service("/pkg", no_cache().layer(ServeDir::new(site_root.join("pkg"))))
         .route_service("/sw.js", no_cache().layer(ServeFile::new(site_root.join("sw.js"))))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(

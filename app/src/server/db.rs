@@ -5,6 +5,7 @@ pub mod actions;
 pub mod assignment;
 pub mod contacts;
 pub mod data;
+pub mod exports;
 pub mod inbox;
 pub mod invites;
 pub mod login_failures;
@@ -15,6 +16,7 @@ pub mod results;
 pub mod scripts;
 pub mod secrets;
 pub mod settings;
+pub mod supervision;
 pub mod users;
 pub mod webhooks;
 

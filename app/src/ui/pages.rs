@@ -10,5 +10,6 @@ pub mod inbox;
 pub mod join;
 pub mod scripts;
 pub mod settings;
+pub mod supervision;
 pub mod texting;
 pub mod volunteer;

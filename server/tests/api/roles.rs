@@ -33,6 +33,8 @@ const MEMBER: [StatusCode; 4] = [UNAUTH, FORBID, OK, OK];
 const ADMIN: [StatusCode; 4] = [UNAUTH, FORBID, FORBID, OK];
 /// Members get past the role check and then find nothing of theirs by that id.
 const MEMBER_NOT_FOUND: [StatusCode; 4] = [UNAUTH, FORBID, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND];
+/// Admins get past the role check and then find nothing by that id; volunteers never get that far.
+const ADMIN_NOT_FOUND: [StatusCode; 4] = [UNAUTH, FORBID, FORBID, StatusCode::NOT_FOUND];
 
 struct World {
     app: TestApp,
@@ -270,6 +272,19 @@ impl World {
             "file_report" => vec![("org_id", org), ("conversation_id", "999999".into()), ("report", "{}".into())],
             "set_archived" => vec![("org_id", org), ("conversation_id", "999999".into()), ("archived", "true".into())],
             "set_auto_archive" => vec![("org_id", org), ("on", "false".into())],
+            "supervision_options" | "list_conversations" => vec![("org_id", org)],
+            "get_supervised_thread" => vec![("org_id", org), ("conversation_id", "999999".into())],
+            "reassign_conversations" => {
+                // To the owner, a member: only the missing conversation stops the admin's call.
+                let owner: uuid::Uuid = sqlx::query_scalar(
+                    "select user_id from memberships where organization_id = $1::uuid and role = 'owner'",
+                )
+                .bind(&org)
+                .fetch_one(&self.app.pool)
+                .await
+                .unwrap();
+                vec![("org_id", org), ("conversation_ids", "999999".into()), ("to_user", owner.to_string())]
+            }
             other => panic!("no arguments known for server function {other}: add it to the matrix"),
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -335,6 +350,10 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "opt_out_contact", expect: MEMBER_NOT_FOUND },
         Case { endpoint: "reassign_conversation", expect: MEMBER_NOT_FOUND },
         Case { endpoint: "reassign_all", expect: MEMBER },
+        Case { endpoint: "supervision_options", expect: ADMIN },
+        Case { endpoint: "list_conversations", expect: ADMIN },
+        Case { endpoint: "get_supervised_thread", expect: ADMIN_NOT_FOUND },
+        Case { endpoint: "reassign_conversations", expect: ADMIN_NOT_FOUND },
     ]
 }
 

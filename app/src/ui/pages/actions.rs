@@ -178,6 +178,10 @@ fn ActionEditor(
             <h1>{a.title.clone()}</h1>
             <span class=format!("badge status-{}", status.as_str()) data-testid="action-status">{status.label()}</span>
         </header>
+        <p class="export-links">
+            <a href=format!("/api/actions/{action_id}/export/contacts.csv") download>"Export contacts (CSV)"</a>
+            <a href=format!("/api/actions/{action_id}/export/messages.csv") download>"Export messages (CSV)"</a>
+        </p>
         {(!editable).then(|| view! {
             <p class="alert" role="status">{match status {
                 ActionStatus::Closed => "This action is closed. Duplicate it to run it again.",

@@ -39,6 +39,7 @@ pub fn AdminLayout() -> impl IntoView {
                             <li><A href=link("/volunteers")>"Volunteers"</A></li>
                             <li><A href=link("/settings")>"Settings"</A></li>
                             <li><A href=link("/results")>"Results"</A></li>
+                            <li><A href=link("/conversations")>"Conversations"</A></li>
                         </ul>
                     </nav>
                     <div class="sidebar-footer">
