@@ -313,7 +313,7 @@ begin
         from reports r join conversations c on c.id = r.conversation_id
         where c.action_id = a group by 1
     ) counted
-    group by 1, 2, 3;
+    group by 2, 3, 4;
 
     insert into action_hourly (action_id, hour, direction, n)
     select a, date_trunc('hour', m.created_at), m.direction, count(*)

@@ -15,7 +15,7 @@ use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
 };
-use pages::{actions, admin, auth, contacts, data, home, inbox, join, supervision, texting, volunteer};
+use pages::{actions, admin, auth, contacts, data, home, inbox, join, results, supervision, texting, volunteer};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -126,7 +126,8 @@ fn AppRoutes() -> impl IntoView {
                 <Route path=path!("data") ssr=SsrMode::Async view=data::DataPage/>
                 <Route path=path!("volunteers") ssr=SsrMode::Async view=admin::VolunteersPage/>
                 <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
-                <Route path=path!("results") ssr=SsrMode::Async view=admin::ResultsPage/>
+                <Route path=path!("results") ssr=SsrMode::Async view=results::ResultsIndexPage/>
+                <Route path=path!("actions/:action_id/results") ssr=SsrMode::Async view=results::ActionResultsPage/>
                 <Route path=path!("conversations") ssr=SsrMode::Async view=supervision::SupervisionPage/>
                 <Route path=path!("conversations/:conversation_id") ssr=SsrMode::Async view=supervision::SupervisedThreadPage/>
             </ParentRoute>

@@ -8,6 +8,7 @@ pub mod data;
 pub mod home;
 pub mod inbox;
 pub mod join;
+pub mod results;
 pub mod scripts;
 pub mod settings;
 pub mod supervision;

@@ -14,6 +14,7 @@ mod members;
 mod messaging;
 mod orgs;
 mod outbox;
+mod results;
 mod roles;
 mod scripts;
 mod sending;

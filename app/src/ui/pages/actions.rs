@@ -179,6 +179,7 @@ fn ActionEditor(
             <span class=format!("badge status-{}", status.as_str()) data-testid="action-status">{status.label()}</span>
         </header>
         <p class="export-links">
+            <A href=format!("/o/{}/admin/actions/{action_id}/results", org.org_id())>"View Results"</A>
             <a href=format!("/api/actions/{action_id}/export/contacts.csv") download>"Export contacts (CSV)"</a>
             <a href=format!("/api/actions/{action_id}/export/messages.csv") download>"Export messages (CSV)"</a>
         </p>

@@ -1,11 +1,11 @@
-//! The admin area: sidebar layout and its pages. Actions, contacts and results fill in as
-//! their features land; volunteers (members, invites, join code) and settings work today.
+//! The admin area: the sidebar layout, and the volunteers (members, invites, join code) and
+//! settings pages; the other pages have files of their own.
 
 use crate::api::members::{list_invites, list_members, CreateInvite, RemoveMember, RevokeInvite, SetMemberRole};
 use crate::api::orgs::{get_join_info, RotateJoinCode};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::ui::common::{use_org, EmptyState, ErrorAlert, ErrorPage, Field, OrgContext, RequireSignIn, SignOutButton};
+use crate::ui::common::{use_org, ErrorAlert, ErrorPage, Field, OrgContext, RequireSignIn, SignOutButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, A};
@@ -68,17 +68,6 @@ pub fn AdminLayout() -> impl IntoView {
                 </main>
             </div>
         </RequireSignIn>
-    }
-}
-
-#[component]
-pub fn ResultsPage() -> impl IntoView {
-    view! {
-        <Title text="Results"/>
-        <h1>"Results"</h1>
-        <EmptyState title="No results yet">
-            <p>"Once an action is live, its messages, replies and reports are counted here."</p>
-        </EmptyState>
     }
 }
 
