@@ -194,6 +194,16 @@ test('volunteers text a batch, answer replies from the script, report, archive a
   await expect(admin.getByText('Wen Second reassigned 2 conversations in "Early vote push" to you.')).toBeVisible();
   await expect(admin.getByRole('link', { name: new RegExp(secondNames[0]) })).toBeVisible();
 
+  // The admin watches the results: a reply arriving shows without a reload.
+  await admin.goto(`/o/${c.orgId}/admin/actions/${c.actionId}/results`);
+  await hydrated(admin);
+  await expect(admin.getByTestId('stat-initial-messages')).toHaveText('4');
+  await expect(admin.getByRole('table', { name: 'Volunteers' }).getByRole('row', { name: /Vic First/ })).toBeVisible();
+  await expect(admin.getByRole('img', { name: 'Answers to: Can we count on your vote?' })).toContainText('Yes1 (100%)');
+  const before = Number((await admin.getByTestId('stat-replies').textContent())!.trim());
+  await reply(admin.request, phoneOf(secondNames[1]), 'Put me down as a yes');
+  await expect(admin.getByTestId('stat-replies')).toHaveText(String(before + 1), { timeout: 20_000 });
+
   await first.context().close();
   await second.context().close();
 });
