@@ -44,13 +44,21 @@ create table action_views (
     primary key (action_id, volunteer_id)
 );
 
--- Replies waiting for an answer, per action and volunteer, without reading the action's
--- conversations: only those needing attention are in this index (the predicate repeats the
--- inbox's "needs attention", less the opt-out check, which the query does on these few rows).
+-- Replies waiting for an answer are counted too (metric 'pending'), since there may be hundreds
+-- of thousands of them: the inbox's "needs attention" (the contact wrote last, no reply or
+-- report since, not archived, number not opted out), kept by a trigger on conversations and one
+-- on opt-outs. This index serves the reassignment of a volunteer's waiting replies.
 create index conversations_pending_idx on conversations (action_id, volunteer_id)
     where archived_at is null
       and last_inbound_at > coalesce(last_outbound_at, '-infinity'::timestamptz)
       and last_inbound_at > coalesce(last_report_at, '-infinity'::timestamptz);
+
+create function conversation_waits(c conversations) returns boolean
+language sql stable as $$
+    select c.archived_at is null
+       and c.last_inbound_at > coalesce(c.last_outbound_at, '-infinity'::timestamptz)
+       and c.last_inbound_at > coalesce(c.last_report_at, '-infinity'::timestamptz)
+$$;
 
 create function bump_action_count(a uuid, v uuid, m text, k text, d bigint) returns void
 language sql as $$
@@ -156,6 +164,50 @@ end
 $$;
 create trigger conversations_count_batch after update of initial_sent_at, skipped_at on conversations
     for each row execute function count_batch();
+
+-- A conversation starts or stops waiting for an answer, or changes hands while waiting. The
+-- number's opt-out state is the same before and after here; opt-outs have their own trigger.
+create function count_pending() returns trigger
+language plpgsql as $$
+declare
+    was boolean := conversation_waits(old);
+    is_ boolean := conversation_waits(new);
+begin
+    if was is distinct from is_ or (is_ and old.volunteer_id is distinct from new.volunteer_id) then
+        if exists (select 1 from opt_outs o where o.organization_id = new.organization_id and o.phone = new.contact_phone) then
+            return null;
+        end if;
+        if was then
+            perform bump_action_count(old.action_id, old.volunteer_id, 'pending', '', -1);
+        end if;
+        if is_ then
+            perform bump_action_count(new.action_id, new.volunteer_id, 'pending', '', 1);
+        end if;
+    end if;
+    return null;
+end
+$$;
+create trigger conversations_count_pending
+    after update of last_inbound_at, last_outbound_at, last_report_at, archived_at, volunteer_id on conversations
+    for each row execute function count_pending();
+
+-- Opting out (or back in) takes the number's waiting conversations out of (or back into) the count.
+create function count_pending_opt_out() returns trigger
+language plpgsql as $$
+declare
+    r record;
+    o_org uuid := case when tg_op = 'INSERT' then new.organization_id else old.organization_id end;
+    o_phone text := case when tg_op = 'INSERT' then new.phone else old.phone end;
+begin
+    for r in select c.action_id, c.volunteer_id from conversations c
+             where c.organization_id = o_org and c.contact_phone = o_phone and conversation_waits(c) loop
+        perform bump_action_count(r.action_id, r.volunteer_id, 'pending', '', case when tg_op = 'INSERT' then -1 else 1 end);
+    end loop;
+    return null;
+end
+$$;
+create trigger opt_outs_count_pending after insert or delete on opt_outs
+    for each row execute function count_pending_opt_out();
 
 -- Tags, custom-field values and survey answers on a conversation: counted while they are on it.
 
@@ -308,6 +360,12 @@ begin
         select c.volunteer_id, 'answer', s.question_node || '/' || s.answer_node, count(*)
         from survey_answers s join conversations c on c.id = s.conversation_id
         where c.action_id = a group by 1, 3
+        union all
+        select c.volunteer_id, 'pending', '', count(*)
+        from conversations c
+        where c.action_id = a and conversation_waits(c)
+          and not exists (select 1 from opt_outs o where o.organization_id = c.organization_id and o.phone = c.contact_phone)
+        group by 1
         union all
         select r.volunteer_id, 'reports', '', count(*)
         from reports r join conversations c on c.id = r.conversation_id

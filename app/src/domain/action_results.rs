@@ -27,8 +27,6 @@ pub struct Facts {
     pub seen: i64,
     /// (volunteer, name) of every member, and anyone who counted in this action.
     pub names: Vec<(Uuid, String)>,
-    /// Replies waiting for an answer, per volunteer (opted-out numbers left out).
-    pub pending: Vec<(Uuid, i64)>,
     pub last_active: Vec<(Uuid, DateTime<Utc>)>,
     /// (id, name) of the organization's tags and custom fields.
     pub tags: Vec<(i64, String)>,
@@ -183,12 +181,9 @@ pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResult
             *per.entry(v).or_default().entry(c.metric.as_str()).or_insert(0) += c.n;
         }
     }
-    let pending: BTreeMap<Uuid, i64> = facts.pending.iter().copied().collect();
     let last_active: BTreeMap<Uuid, DateTime<Utc>> = facts.last_active.iter().copied().collect();
     let names: BTreeMap<Uuid, &str> = facts.names.iter().map(|(id, n)| (*id, n.as_str())).collect();
-    let mut people: Vec<Uuid> = per.keys().chain(pending.keys()).copied().collect();
-    people.sort();
-    people.dedup();
+    let people: Vec<Uuid> = per.keys().copied().collect();
     let mut volunteers: Vec<VolunteerResults> = people
         .into_iter()
         .map(|id| {
@@ -199,7 +194,7 @@ pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResult
                 name: names.get(&id).map(|n| n.to_string()).unwrap_or_else(|| "(former member)".into()),
                 texts_sent: get("initial_sent"),
                 followups: get("followups"),
-                replies_pending: pending.get(&id).copied().unwrap_or(0),
+                replies_pending: get("pending"),
                 replies: get("replies"),
                 reports: get("reports"),
                 last_active: last_active.get(&id).copied(),
@@ -381,6 +376,7 @@ mod tests {
             count(Some(ana), "replied", "", 3),
             count(Some(bo), "replied", "", 1),
             count(Some(bo), "replies", "", 1),
+            count(Some(bo), "pending", "", 1),
             count(Some(ana), "followups", "", 3),
             count(Some(ana), "followed_up", "", 2),
             count(Some(ana), "script", "y", 2),
@@ -400,7 +396,6 @@ mod tests {
             sent_to: 5,
             seen: 3,
             names: vec![(ana, "Ana".into()), (bo, "Bo".into())],
-            pending: vec![(bo, 1)],
             last_active: vec![(ana, t(14))],
             tags: vec![(10, "Supporter".into()), (11, "Opt Out".into()), (12, "Unused".into())],
             fields: vec![],

@@ -313,6 +313,11 @@ async fn selected_volunteers_contacts_move_to_another_member() {
     assert_eq!(volunteer(&res, "Val Volunteer")["replies_pending"], 1);
     // Wen keeps the credit for the text Wen sent.
     assert_eq!(volunteer(&res, "Wen Second")["texts_sent"], 1);
+    assert_eq!(volunteer(&res, "Wen Second")["replies_pending"], 0);
+    // The waiting reply moved with its conversation: the running counts still equal a recount.
+    let running = r.totals().await;
+    sqlx::query("select recount_action($1::uuid)").bind(&r.w.action).execute(&r.w.app.pool).await.unwrap();
+    assert_eq!(running, r.totals().await);
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Replies waiting for an answer: the same predicate as `conversations_pending_idx`, so the
-/// planner reads only that small index.
+/// planner reads only that index.
 const PENDING: &str = r#"c.archived_at is null
     and c.last_inbound_at > coalesce(c.last_outbound_at, '-infinity'::timestamptz)
     and c.last_inbound_at > coalesce(c.last_report_at, '-infinity'::timestamptz)"#;
@@ -49,16 +49,6 @@ pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<Actio
         .fetch_one(db)
         .await
     };
-    let pending = async {
-        sqlx::query_as::<_, (Uuid, i64)>(&format!(
-            r#"select c.volunteer_id, count(*) from conversations c
-               where c.action_id = $1 and c.volunteer_id is not null and {PENDING} and not {OPTED_OUT}
-               group by 1"#
-        ))
-        .bind(action_id)
-        .fetch_all(db)
-        .await
-    };
     let activity = async {
         sqlx::query_as::<_, (Uuid, DateTime<Utc>)>(
             "select volunteer_id, last_active from action_activity where action_id = $1",
@@ -85,15 +75,14 @@ pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<Actio
         .fetch_all(db)
         .await
     };
-    let (counts, (sent_to, seen), pending, activity, data, hourly) =
-        tokio::try_join!(counts, people, pending, activity, data, hourly)?;
+    let (counts, (sent_to, seen), activity, data, hourly) = tokio::try_join!(counts, people, activity, data, hourly)?;
 
     let nil = Uuid::nil();
     let counts: Vec<Count> = counts
         .into_iter()
         .map(|(v, metric, key, n)| Count { volunteer: (v != nil).then_some(v), metric, key, n })
         .collect();
-    let mut ids: Vec<Uuid> = counts.iter().filter_map(|c| c.volunteer).chain(pending.iter().map(|p| p.0)).collect();
+    let mut ids: Vec<Uuid> = counts.iter().filter_map(|c| c.volunteer).collect();
     ids.sort();
     ids.dedup();
     let names: Vec<(Uuid, String)> = sqlx::query_as("select id, display_name from users where id = any($1)")
@@ -113,7 +102,6 @@ pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<Actio
         sent_to,
         seen,
         names,
-        pending,
         last_active: activity,
         tags: data.iter().filter(|d| d.0).map(|d| (d.1, d.2.clone())).collect(),
         fields: data.iter().filter(|d| !d.0).map(|d| (d.1, d.2.clone())).collect(),
