@@ -146,24 +146,27 @@ create trigger messages_count_insert after insert on messages
 create trigger messages_count_status after update of status, error_code on messages
     for each row execute function count_message();
 
--- A batch is done when the volunteer's last claimed contact is texted or skipped.
+-- A batch is done when the volunteer's last claimed contact is texted or skipped. Counted once
+-- per statement and volunteer: row triggers run after the whole statement, so with a bulk
+-- update every row would see the batch finished and count it again.
 create function count_batch() returns trigger
 language plpgsql as $$
 begin
-    if new.volunteer_id is not null and new.claimed_at is not null
-       and ((old.initial_sent_at is null and new.initial_sent_at is not null)
-            or (old.skipped_at is null and new.skipped_at is not null and new.initial_sent_at is null))
-       and not exists (select 1 from conversations c
-                       where c.action_id = new.action_id and c.volunteer_id = new.volunteer_id
-                         and c.claimed_at is not null and c.initial_sent_at is null and c.skipped_at is null
-                         and c.id <> new.id) then
-        perform bump_action_count(new.action_id, new.volunteer_id, 'batches', '', 1);
-    end if;
+    perform bump_action_count(d.action_id, d.volunteer_id, 'batches', '', 1)
+    from (select distinct n.action_id, n.volunteer_id
+          from new_rows n join old_rows o on o.id = n.id
+          where n.volunteer_id is not null and n.claimed_at is not null
+            and ((o.initial_sent_at is null and n.initial_sent_at is not null)
+                 or (o.skipped_at is null and n.skipped_at is not null and n.initial_sent_at is null))) d
+    where not exists (select 1 from conversations c
+                      where c.action_id = d.action_id and c.volunteer_id = d.volunteer_id
+                        and c.claimed_at is not null and c.initial_sent_at is null and c.skipped_at is null);
     return null;
 end
 $$;
-create trigger conversations_count_batch after update of initial_sent_at, skipped_at on conversations
-    for each row execute function count_batch();
+create trigger conversations_count_batch after update on conversations
+    referencing old table as old_rows new table as new_rows
+    for each statement execute function count_batch();
 
 -- A conversation starts or stops waiting for an answer, or changes hands while waiting. The
 -- number's opt-out state is the same before and after here; opt-outs have their own trigger.

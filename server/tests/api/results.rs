@@ -348,3 +348,20 @@ async fn only_the_organizations_admins_see_results() {
     let (_, mine) = r.w.app.call(&r.second, "list_volunteer_actions", &[("org_id", &r.w.org)]).await;
     assert_eq!(mine[0]["sent_by_me"], 0);
 }
+
+#[tokio::test]
+async fn a_batch_finished_by_one_statement_counts_once() {
+    let r = Results::new().await;
+    for i in 0..3 {
+        r.contact(&format!("+1312555072{i}")).await;
+    }
+    let (status, batch) = r.call(&r.w.volunteer, "claim_batch", &[]).await;
+    assert_eq!((status, batch["contacts"].as_array().unwrap().len()), (StatusCode::OK, 3));
+    sqlx::query("update conversations set initial_sent_at = now() where action_id = $1::uuid")
+        .bind(&r.w.action)
+        .execute(&r.w.app.pool)
+        .await
+        .unwrap();
+    let res = r.results().await;
+    assert_eq!((res["overview"]["performs"].as_i64(), res["overview"]["completed"].as_i64()), (Some(1), Some(1)));
+}
