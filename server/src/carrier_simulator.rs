@@ -1345,7 +1345,8 @@ mod tests {
         assert_eq!(config.auth_token, DEFAULT_AUTH_TOKEN);
         assert_eq!(config.seed, 42);
         let unseeded = |_: &str| None::<String>;
-        let draws: std::collections::HashSet<u64> = (0..4).map(|_| SimulatorConfig::from_env(unseeded).unwrap().seed).collect();
+        let draws: std::collections::HashSet<u64> =
+            (0..4).map(|_| SimulatorConfig::from_env(unseeded).unwrap().seed).collect();
         assert!(draws.len() > 1, "without SIMULATOR_SEED every start must draw its own seed");
         assert_eq!(config.status_delay, Duration::from_millis(250));
         assert_eq!(config.failure_rates, vec![(DeliveryFailure::Filtered, 0.1), (DeliveryFailure::OptedOut, 0.05)]);

@@ -41,8 +41,7 @@ pub async fn reassign_volunteer_contacts(
     if from.is_empty() {
         return Err(AppError::invalid("from", "Select the volunteers whose contacts should move."));
     }
-    let to = Uuid::parse_str(to.trim())
-        .map_err(|_| AppError::invalid("to", "Choose who gets the contacts."))?;
+    let to = Uuid::parse_str(to.trim()).map_err(|_| AppError::invalid("to", "Choose who gets the contacts."))?;
     let what = match what.trim() {
         "unsent" => Move::Unsent,
         "needs-attention" => Move::NeedsAttention,

@@ -169,7 +169,9 @@ fn totals(counts: &[Count]) -> BTreeMap<(&str, &str), i64> {
 
 pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResults {
     let totals = totals(counts);
-    let total = |metric: &str| -> i64 { totals.range((metric, "")..).take_while(|((m, _), _)| *m == metric).map(|(_, n)| n).sum() };
+    let total = |metric: &str| -> i64 {
+        totals.range((metric, "")..).take_while(|((m, _), _)| *m == metric).map(|(_, n)| n).sum()
+    };
     let keyed = |metric: &'static str| {
         totals.iter().filter(move |((m, _), n)| *m == metric && **n > 0).map(|((_, k), n)| (*k, *n))
     };
@@ -225,10 +227,8 @@ pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResult
         .collect();
     errors.sort_by(|a, b| b.n.cmp(&a.n).then(a.code.cmp(&b.code)));
     let replied = total("replied");
-    let opt_outs = facts
-        .opt_out_tag
-        .map(|id| totals.get(&("tag", id.to_string().as_str())).copied().unwrap_or(0))
-        .unwrap_or(0);
+    let opt_outs =
+        facts.opt_out_tag.map(|id| totals.get(&("tag", id.to_string().as_str())).copied().unwrap_or(0)).unwrap_or(0);
     let messages = MessagePerformance {
         initial_sent,
         phones_reached: total("initial_delivered"),
@@ -262,9 +262,8 @@ pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResult
     // Survey answers, per question of the script, in script order; answers of choices since
     // removed from the script still count, under the label they were given.
     let mut questions = Vec::new();
-    let answers: Vec<(&str, &str, i64)> = keyed("answer")
-        .filter_map(|(k, n)| k.split_once('/').map(|(q, a)| (q, a, n)))
-        .collect();
+    let answers: Vec<(&str, &str, i64)> =
+        keyed("answer").filter_map(|(k, n)| k.split_once('/').map(|(q, a)| (q, a, n))).collect();
     let mut asked: Vec<(String, String, &Vec<ScriptNode>)> = Vec::new();
     if !tree.question.trim().is_empty() {
         asked.push((String::new(), tree.question.clone(), &tree.answers));
@@ -273,11 +272,12 @@ pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResult
     for (node, question, choices) in &asked {
         let mut counts: Vec<(String, i64)> = choices
             .iter()
-            .map(|c| (c.label.clone(), answers.iter().filter(|(q, a, _)| q == node && *a == c.id).map(|(_, _, n)| n).sum()))
+            .map(|c| {
+                (c.label.clone(), answers.iter().filter(|(q, a, _)| q == node && *a == c.id).map(|(_, _, n)| n).sum())
+            })
             .collect();
         let known: Vec<&str> = choices.iter().map(|c| c.id.as_str()).collect();
-        let gone: i64 =
-            answers.iter().filter(|(q, a, _)| q == node && !known.contains(a)).map(|(_, _, n)| n).sum();
+        let gone: i64 = answers.iter().filter(|(q, a, _)| q == node && !known.contains(a)).map(|(_, _, n)| n).sum();
         if gone > 0 {
             counts.push(("(a removed choice)".into(), gone));
         }
@@ -301,16 +301,7 @@ pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResult
         .collect();
     scripts.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.label.cmp(&b.label)));
 
-    ActionResults {
-        overview,
-        messages,
-        volunteers,
-        tags,
-        fields,
-        questions,
-        scripts,
-        hourly: facts.hourly.clone(),
-    }
+    ActionResults { overview, messages, volunteers, tags, fields, questions, scripts, hourly: facts.hourly.clone() }
 }
 
 fn collect_questions<'a>(nodes: &'a [ScriptNode], out: &mut Vec<(String, String, &'a Vec<ScriptNode>)>) {
@@ -355,7 +346,12 @@ mod tests {
         let tree = ScriptTree {
             question: "Will you vote?".into(),
             answers: vec![
-                node("y", "Yes", "Need a ride?", vec![node("r", "Ride", "", vec![]), node("nr", "No ride", "", vec![])]),
+                node(
+                    "y",
+                    "Yes",
+                    "Need a ride?",
+                    vec![node("r", "Ride", "", vec![]), node("nr", "No ride", "", vec![])],
+                ),
                 node("n", "No", "", vec![]),
             ],
             ..Default::default()
@@ -391,7 +387,8 @@ mod tests {
             count(Some(ana), "reports", "", 2),
             count(Some(bo), "reports", "", 1),
         ];
-        let t = |h: u32| DateTime::parse_from_rfc3339(&format!("2026-11-03T{h:02}:00:00Z")).unwrap().with_timezone(&Utc);
+        let t =
+            |h: u32| DateTime::parse_from_rfc3339(&format!("2026-11-03T{h:02}:00:00Z")).unwrap().with_timezone(&Utc);
         let facts = Facts {
             sent_to: 5,
             seen: 3,
@@ -420,7 +417,10 @@ mod tests {
         assert_eq!(r.volunteers.len(), 3, "a volunteer with a zero count still has a row");
         assert_eq!((r.volunteers[0].name.as_str(), r.volunteers[0].texts_sent, r.volunteers[0].reports), ("Ana", 6, 2));
         assert_eq!(r.volunteers[0].last_active, Some(t(14)));
-        assert_eq!((r.volunteers[1].name.as_str(), r.volunteers[1].replies_pending, r.volunteers[1].replies), ("Bo", 1, 1));
+        assert_eq!(
+            (r.volunteers[1].name.as_str(), r.volunteers[1].replies_pending, r.volunteers[1].replies),
+            ("Bo", 1, 1)
+        );
         assert_eq!(r.volunteers[2].name, "(former member)");
 
         assert_eq!(

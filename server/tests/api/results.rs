@@ -28,18 +28,20 @@ impl Results {
                 .fetch_one(pool)
                 .await
                 .unwrap();
-        let report_tag: i64 =
-            sqlx::query_scalar("insert into tags (organization_id, name) values ($1::uuid, 'Volunteer lead') returning id")
-                .bind(&w.org)
-                .fetch_one(pool)
-                .await
-                .unwrap();
-        let field: i64 =
-            sqlx::query_scalar("insert into custom_fields (organization_id, name) values ($1::uuid, 'Top issue') returning id")
-                .bind(&w.org)
-                .fetch_one(pool)
-                .await
-                .unwrap();
+        let report_tag: i64 = sqlx::query_scalar(
+            "insert into tags (organization_id, name) values ($1::uuid, 'Volunteer lead') returning id",
+        )
+        .bind(&w.org)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let field: i64 = sqlx::query_scalar(
+            "insert into custom_fields (organization_id, name) values ($1::uuid, 'Top issue') returning id",
+        )
+        .bind(&w.org)
+        .fetch_one(pool)
+        .await
+        .unwrap();
         let tree = json!({
             "question": "Can we count on your vote?",
             "answers": [
@@ -103,7 +105,12 @@ impl Results {
                 .call(
                     who,
                     "send_message",
-                    &[("org_id", &self.w.org), ("conversation_id", &id), ("body", "Hi Ana!"), ("idempotency_key", &format!("i{id}"))],
+                    &[
+                        ("org_id", &self.w.org),
+                        ("conversation_id", &id),
+                        ("body", "Hi Ana!"),
+                        ("idempotency_key", &format!("i{id}")),
+                    ],
                 )
                 .await;
             assert_eq!(status, StatusCode::OK, "{body}");
@@ -144,7 +151,12 @@ impl Results {
 
     /// The admin gives Wen's contacts (`what`) to `to`.
     async fn move_wens(&self, what: &str, to: String) -> (StatusCode, Value) {
-        self.call(&self.w.admin, "reassign_volunteer_contacts", &[("from", &self.second_id), ("to", &to), ("what", what)]).await
+        self.call(
+            &self.w.admin,
+            "reassign_volunteer_contacts",
+            &[("from", &self.second_id), ("to", &to), ("what", what)],
+        )
+        .await
     }
 
     async fn results(&self) -> Value {
@@ -200,19 +212,26 @@ async fn every_metric_matches_the_hand_count_and_a_recount() {
     r.reply(&wens[0], "Who is this?").await;
 
     // Val answers "Yes" from the script (tag, field value, survey answer) and files a report.
-    let (status, body) = r
-        .w
-        .app
-        .call(
-            v,
-            "send_message",
-            &[("org_id", &r.w.org), ("conversation_id", &vals[0]), ("body", "Great! Need a ride?"), ("idempotency_key", "yes"), ("response", "yes")],
-        )
-        .await;
+    let (status, body) =
+        r.w.app
+            .call(
+                v,
+                "send_message",
+                &[
+                    ("org_id", &r.w.org),
+                    ("conversation_id", &vals[0]),
+                    ("body", "Great! Need a ride?"),
+                    ("idempotency_key", "yes"),
+                    ("response", "yes"),
+                ],
+            )
+            .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let report = json!({"tags": [r.report_tag], "fields": []}).to_string();
     let (status, body) =
-        r.w.app.call(v, "file_report", &[("org_id", &r.w.org), ("conversation_id", &vals[0]), ("report", &report)]).await;
+        r.w.app
+            .call(v, "file_report", &[("org_id", &r.w.org), ("conversation_id", &vals[0]), ("report", &report)])
+            .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     let res = r.results().await;
@@ -226,23 +245,37 @@ async fn every_metric_matches_the_hand_count_and_a_recount() {
         (m["initial_sent"].as_i64(), m["phones_reached"].as_i64(), m["followed_up"].as_i64(), m["followups"].as_i64()),
         (Some(4), Some(2), Some(1), Some(1))
     );
-    assert_eq!((m["replied"].as_i64(), m["replies"].as_i64(), m["response_rate"].as_f64()), (Some(3), Some(4), Some(75.0)));
-    assert_eq!((m["delivered"].as_i64(), m["failed"].as_i64(), m["delivery_rate"].as_f64()), (Some(2), Some(1), Some(66.7)));
+    assert_eq!(
+        (m["replied"].as_i64(), m["replies"].as_i64(), m["response_rate"].as_f64()),
+        (Some(3), Some(4), Some(75.0))
+    );
+    assert_eq!(
+        (m["delivered"].as_i64(), m["failed"].as_i64(), m["delivery_rate"].as_f64()),
+        (Some(2), Some(1), Some(66.7))
+    );
     assert_eq!(m["opt_outs"], 1);
     assert_eq!(m["errors"], json!([{"code": 30007, "meaning": "Filtered by the carrier as spam", "n": 1}]));
 
     let val = volunteer(&res, "Val Volunteer");
-    assert_eq!((val["texts_sent"].as_i64(), val["followups"].as_i64(), val["replies"].as_i64()), (Some(3), Some(1), Some(3)));
+    assert_eq!(
+        (val["texts_sent"].as_i64(), val["followups"].as_i64(), val["replies"].as_i64()),
+        (Some(3), Some(1), Some(3))
+    );
     assert_eq!((val["replies_pending"].as_i64(), val["reports"].as_i64()), (Some(0), Some(1)));
     assert!(val["last_active"].is_string());
     let wen = volunteer(&res, "Wen Second");
-    assert_eq!((wen["texts_sent"].as_i64(), wen["replies_pending"].as_i64(), wen["replies"].as_i64()), (Some(1), Some(1), Some(1)));
+    assert_eq!(
+        (wen["texts_sent"].as_i64(), wen["replies_pending"].as_i64(), wen["replies"].as_i64()),
+        (Some(1), Some(1), Some(1))
+    );
 
     let labels = |v: &Value| -> Vec<(String, i64, f64)> {
         v.as_array()
             .unwrap()
             .iter()
-            .map(|f| (f["label"].as_str().unwrap().to_string(), f["n"].as_i64().unwrap(), f["percent"].as_f64().unwrap()))
+            .map(|f| {
+                (f["label"].as_str().unwrap().to_string(), f["n"].as_i64().unwrap(), f["percent"].as_f64().unwrap())
+            })
             .collect()
     };
     assert_eq!(
@@ -274,13 +307,17 @@ async fn selected_volunteers_contacts_move_to_another_member() {
     }
     // Wen texts one contact who replies, and holds two more unsent.
     let (_, batch) = r.call(&r.second, "claim_batch", &[]).await;
-    let ids: Vec<String> = batch["contacts"].as_array().unwrap().iter().map(|c| c["conversation_id"].to_string()).collect();
+    let ids: Vec<String> =
+        batch["contacts"].as_array().unwrap().iter().map(|c| c["conversation_id"].to_string()).collect();
     assert_eq!(ids.len(), 3);
-    let (status, body) = r
-        .w
-        .app
-        .call(&r.second, "send_message", &[("org_id", &r.w.org), ("conversation_id", &ids[0]), ("body", "Hi"), ("idempotency_key", "w0")])
-        .await;
+    let (status, body) =
+        r.w.app
+            .call(
+                &r.second,
+                "send_message",
+                &[("org_id", &r.w.org), ("conversation_id", &ids[0]), ("body", "Hi"), ("idempotency_key", "w0")],
+            )
+            .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     sqlx::query("update conversations set sender_phone = $1 where id = $2::bigint")
         .bind(OUR_NUMBER)
@@ -302,7 +339,8 @@ async fn selected_volunteers_contacts_move_to_another_member() {
     assert_eq!(r.move_wens("unsent", r.volunteer_id.clone()).await, (StatusCode::OK, json!(0)));
 
     // Val has the reply in the inbox and the two contacts in the batch; Wen has neither.
-    let (_, inbox) = r.w.app.call(&r.w.volunteer, "get_inbox", &[("org_id", &r.w.org), ("filter", "needs-attention")]).await;
+    let (_, inbox) =
+        r.w.app.call(&r.w.volunteer, "get_inbox", &[("org_id", &r.w.org), ("filter", "needs-attention")]).await;
     assert_eq!(inbox["threads"].as_array().unwrap().len(), 1, "{inbox}");
     assert!(inbox["notices"].to_string().contains("gave you 1 conversation"), "{inbox}");
     let (_, val_batch) = r.call(&r.w.volunteer, "get_batch", &[]).await;
@@ -328,21 +366,23 @@ async fn only_the_organizations_admins_see_results() {
     // Another organization's admin, with this action's id.
     let (stranger, _) = r.w.app.user("Stranger").await;
     let theirs = r.w.app.org(&stranger, "Elsewhere").await;
-    let (status, _) = r
-        .w
-        .app
-        .call(&stranger, "get_action_results", &[("org_id", &theirs), ("action_id", &r.w.action)])
-        .await;
+    let (status, _) =
+        r.w.app.call(&stranger, "get_action_results", &[("org_id", &theirs), ("action_id", &r.w.action)]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = r
-        .w
-        .app
-        .call(
-            &stranger,
-            "reassign_volunteer_contacts",
-            &[("org_id", &theirs), ("action_id", &r.w.action), ("from", &r.second_id), ("to", &r.volunteer_id), ("what", "unsent")],
-        )
-        .await;
+    let (status, _) =
+        r.w.app
+            .call(
+                &stranger,
+                "reassign_volunteer_contacts",
+                &[
+                    ("org_id", &theirs),
+                    ("action_id", &r.w.action),
+                    ("from", &r.second_id),
+                    ("to", &r.volunteer_id),
+                    ("what", "unsent"),
+                ],
+            )
+            .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // A volunteer's own numbers are in their action list, not anyone else's.
     let (_, mine) = r.w.app.call(&r.second, "list_volunteer_actions", &[("org_id", &r.w.org)]).await;

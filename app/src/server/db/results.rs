@@ -85,10 +85,8 @@ pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<Actio
     let mut ids: Vec<Uuid> = counts.iter().filter_map(|c| c.volunteer).collect();
     ids.sort();
     ids.dedup();
-    let names: Vec<(Uuid, String)> = sqlx::query_as("select id, display_name from users where id = any($1)")
-        .bind(&ids)
-        .fetch_all(db)
-        .await?;
+    let names: Vec<(Uuid, String)> =
+        sqlx::query_as("select id, display_name from users where id = any($1)").bind(&ids).fetch_all(db).await?;
     let mut points: BTreeMap<DateTime<Utc>, HourPoint> = BTreeMap::new();
     for (hour, outbound, n) in hourly {
         let p = points.entry(hour).or_insert(HourPoint { hour, sent: 0, received: 0 });

@@ -307,7 +307,11 @@ fn VolunteerTable(data: RwSignal<ActionResults>, action_id: Uuid, members: Vec<M
         let needle = filter.get().to_lowercase();
         let (by, desc) = sort.get();
         let mut rows: Vec<VolunteerResults> = data.with(|d| {
-            d.volunteers.iter().filter(|v| needle.is_empty() || v.name.to_lowercase().contains(&needle)).cloned().collect()
+            d.volunteers
+                .iter()
+                .filter(|v| needle.is_empty() || v.name.to_lowercase().contains(&needle))
+                .cloned()
+                .collect()
         });
         rows.sort_by(|a, b| {
             let o = match by {
@@ -318,7 +322,11 @@ fn VolunteerTable(data: RwSignal<ActionResults>, action_id: Uuid, members: Vec<M
                 SortBy::Reports => a.reports.cmp(&b.reports),
                 SortBy::Active => a.last_active.cmp(&b.last_active),
             };
-            if desc { o.reverse() } else { o }
+            if desc {
+                o.reverse()
+            } else {
+                o
+            }
         });
         rows
     });
