@@ -101,6 +101,11 @@ begin
     if new.conversation_id is null or new.kind = 'auto' then
         return null;
     end if;
+    -- Most status callbacks (queued, sent) move no count: no lookup for them.
+    if tg_op = 'UPDATE' and (new.direction = 'inbound'
+        or message_status_bucket(old.status, old.error_code) is not distinct from message_status_bucket(new.status, new.error_code)) then
+        return null;
+    end if;
     select c.action_id, c.volunteer_id into a, v from conversations c where c.id = new.conversation_id;
     if tg_op = 'INSERT' then
         if new.direction = 'outbound' then
@@ -132,8 +137,7 @@ begin
         end if;
         insert into action_hourly (action_id, hour, direction, n) values (a, date_trunc('hour', new.created_at), new.direction, 1)
         on conflict (action_id, hour, direction) do update set n = action_hourly.n + 1;
-    elsif new.direction = 'outbound'
-          and message_status_bucket(old.status, old.error_code) is distinct from message_status_bucket(new.status, new.error_code) then
+    else
         v := coalesce(new.sent_by, v);
         perform count_status(a, v, new.kind, message_status_bucket(old.status, old.error_code), -1);
         perform count_status(a, v, new.kind, message_status_bucket(new.status, new.error_code), 1);

@@ -1,33 +1,6 @@
-import { APIRequestContext, Browser, expect, Page, test } from '@playwright/test';
+import { Browser, expect, Page, test } from '@playwright/test';
 import { readFileSync } from 'fs';
-import { hydrated, signUp, uniqueEmail } from './helpers';
-
-// The carrier simulator's own address (scripts/test starts the app with SIMULATOR_ADDRESS): a
-// contact "replies" through it, and it posts the signed webhook to the app like Twilio would.
-const SIMULATOR = process.env.SIMULATOR_URL || 'http://127.0.0.1:3199';
-
-/** Numbers unique to this run, so parallel runs never answer each other's texts. */
-function phones(n: number): string[] {
-  const base = 2000 + Math.floor(Math.random() * 7000);
-  const exchange = 200 + Math.floor(Math.random() * 700);
-  return Array.from({ length: n }, (_, i) => `+1312${exchange}${String(base + i).padStart(4, '0')}`);
-}
-
-async function call(request: APIRequestContext, endpoint: string, form: Record<string, string>) {
-  const response = await request.post(`/api/${endpoint}`, { form });
-  expect(response.ok(), `${endpoint}: ${await response.text()}`).toBeTruthy();
-  return response.json();
-}
-
-/** A contact texts back: the simulator posts a signed inbound webhook from them. */
-async function reply(request: APIRequestContext, from: string, body: string) {
-  // "Sent ✓" means our outbox has the text; the carrier gets it a moment later, and only then
-  // can the contact answer.
-  await expect(async () => {
-    const response = await request.post(`${SIMULATOR}/_simulator/reply`, { form: { From: from, Body: body } });
-    expect(response.ok(), await response.text()).toBeTruthy();
-  }).toPass({ timeout: 10_000 });
-}
+import { call, hydrated, phones, reply, signUp, uniqueEmail } from './helpers';
 
 /** RFC 4180 CSV (quoted fields, doubled quotes, CRLF) into rows of cells. */
 function parseCsv(text: string): string[][] {

@@ -80,6 +80,14 @@ impl World {
     }
 
     /// A draft action of the organization.
+    async fn owner(&self, org: &str) -> uuid::Uuid {
+        sqlx::query_scalar("select user_id from memberships where organization_id = $1::uuid and role = 'owner'")
+            .bind(org)
+            .fetch_one(&self.app.pool)
+            .await
+            .unwrap()
+    }
+
     async fn new_action(&self, org: &str) -> String {
         self.insert_row("insert into actions (id, organization_id, title) values ($1, $2::uuid, 'Action')", org).await
     }
@@ -276,25 +284,13 @@ impl World {
             "get_supervised_thread" => vec![("org_id", org), ("conversation_id", "999999".into())],
             "reassign_conversations" => {
                 // To the owner, a member: only the missing conversation stops the admin's call.
-                let owner: uuid::Uuid = sqlx::query_scalar(
-                    "select user_id from memberships where organization_id = $1::uuid and role = 'owner'",
-                )
-                .bind(&org)
-                .fetch_one(&self.app.pool)
-                .await
-                .unwrap();
+                let owner = self.owner(&org).await;
                 vec![("org_id", org), ("conversation_ids", "999999".into()), ("to_user", owner.to_string())]
             }
             "get_action_results" => vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await)],
             "reassign_volunteer_contacts" => {
                 // Between two members of the org, in an action of another org: admins find nothing.
-                let owner: uuid::Uuid = sqlx::query_scalar(
-                    "select user_id from memberships where organization_id = $1::uuid and role = 'owner'",
-                )
-                .bind(&org)
-                .fetch_one(&self.app.pool)
-                .await
-                .unwrap();
+                let owner = self.owner(&org).await;
                 vec![
                     ("org_id", org),
                     ("action_id", uuid::Uuid::new_v4().to_string()),

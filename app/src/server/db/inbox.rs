@@ -17,7 +17,8 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 /// The three states of a thread, as SQL over `conversations c`.
-const OPTED_OUT: &str =
+/// The conversation's number opted out of the organization (SQL over `conversations c`).
+pub(crate) const OPTED_OUT: &str =
     "exists (select 1 from opt_outs o where o.organization_id = c.organization_id and o.phone = c.contact_phone)";
 const UNREAD: &str = "(c.last_inbound_at > coalesce(c.read_at, '-infinity'))";
 

@@ -5,6 +5,7 @@ use crate::domain::action_results::{self, ActionResults, Count, Facts, HourPoint
 use crate::domain::script_tree::ScriptTree;
 use crate::error::AppError;
 use crate::server::auth::Caller;
+use crate::server::db::inbox::OPTED_OUT;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::collections::BTreeMap;
@@ -15,8 +16,6 @@ use uuid::Uuid;
 const PENDING: &str = r#"c.archived_at is null
     and c.last_inbound_at > coalesce(c.last_outbound_at, '-infinity'::timestamptz)
     and c.last_inbound_at > coalesce(c.last_report_at, '-infinity'::timestamptz)"#;
-const OPTED_OUT: &str =
-    "exists (select 1 from opt_outs o where o.organization_id = c.organization_id and o.phone = c.contact_phone)";
 
 /// The action's results; the queries run side by side on the pool.
 pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ActionResults, AppError> {

@@ -10,18 +10,20 @@ use crate::api::supervision::{
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::server::auth::Caller;
+use crate::server::db::inbox::OPTED_OUT;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 /// SQL over `conversations c`.
 const ACTIVITY: &str = "greatest(c.last_inbound_at, c.last_outbound_at)";
-const OPTED_OUT: &str =
-    "exists (select 1 from opt_outs o where o.organization_id = c.organization_id and o.phone = c.contact_phone)";
 /// The contact wrote last (an automatic HELP answer does not count as an answer) and the
 /// thread is open; opted-out numbers never need attention.
-const NEEDS_ATTENTION: &str =
-    "(c.archived_at is null and c.last_inbound_at > coalesce(c.last_outbound_at, '-infinity') and not exists (select 1 from opt_outs o where o.organization_id = c.organization_id and o.phone = c.contact_phone))";
+fn needs_attention() -> String {
+    format!(
+        "(c.archived_at is null and c.last_inbound_at > coalesce(c.last_outbound_at, '-infinity') and not {OPTED_OUT})"
+    )
+}
 /// Over the lateral `lo` (the conversation's last outbound message).
 const FAILED: &str = "coalesce(lo.status in ('failed', 'undelivered'), false)";
 
@@ -72,8 +74,9 @@ struct Row {
 /// The row's badge, most pressing first.
 fn status_sql() -> String {
     format!(
-        "case when {OPTED_OUT} then 'opted-out' when {FAILED} then 'error' when {NEEDS_ATTENTION} then 'needs-attention'
-              when c.archived_at is not null then 'archived' else 'active' end"
+        "case when {OPTED_OUT} then 'opted-out' when {FAILED} then 'error' when {attention} then 'needs-attention'
+              when c.archived_at is not null then 'archived' else 'active' end",
+        attention = needs_attention()
     )
 }
 
@@ -87,7 +90,7 @@ pub async fn page(
 ) -> Result<ConversationPage, AppError> {
     let status = match filter.status {
         None => "true".to_string(),
-        Some(StatusFilter::NeedsAttention) => NEEDS_ATTENTION.to_string(),
+        Some(StatusFilter::NeedsAttention) => needs_attention(),
         Some(StatusFilter::OptedOut) => OPTED_OUT.to_string(),
         Some(StatusFilter::Error) => FAILED.to_string(),
     };
