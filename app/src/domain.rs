@@ -17,6 +17,7 @@ pub mod script_tree;
 pub mod segments;
 pub mod texting_window;
 pub mod time_zones;
+pub mod volunteer_profile;
 
 pub use email::Email;
 pub use join_code::JoinCode;

@@ -116,6 +116,7 @@ pub async fn save_action(
     #[server(default)] districts: String,
     #[server(default)] initial_script: String,
 ) -> Result<(), AppError> {
+    use crate::domain::volunteer_profile::{District, Language};
     use crate::domain::Role;
     use crate::server::{auth, db, state};
     let state = state()?;
@@ -143,10 +144,13 @@ pub async fn save_action(
         keep_assignments: crate::api::settings::checked(&keep_assignments),
         language: match language.trim() {
             "" => None,
-            "en" | "es" => Some(language.trim().to_string()),
-            _ => return Err(AppError::invalid("language", "Choose English, Spanish, or any language.")),
+            raw => Some(Language::parse(raw).map_err(|m| AppError::invalid("language", m))?.code().to_string()),
         },
-        districts: districts.split(',').map(str::trim).filter(|d| !d.is_empty()).map(String::from).collect(),
+        districts: District::parse_list(&districts)
+            .map_err(|m| AppError::invalid("districts", m))?
+            .into_iter()
+            .map(District::into_string)
+            .collect(),
         initial_script: initial_script.trim().to_string(),
     };
     db::actions::save(&state.db, org_id, action_id, &edit).await

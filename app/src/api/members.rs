@@ -15,6 +15,20 @@ pub struct Member {
     pub email: String,
     pub role: Role,
     pub joined_at: DateTime<Utc>,
+    /// The district they text for, when actions are limited to districts.
+    pub district: Option<String>,
+    /// Language codes ("en", "es") of the actions they may see.
+    pub languages: Vec<String>,
+}
+
+/// The caller's own profile in one organization, with the districts its actions name (the
+/// choices offered to them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberProfile {
+    pub user_id: Uuid,
+    pub district: Option<String>,
+    pub languages: Vec<String>,
+    pub districts_in_use: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +46,35 @@ pub async fn list_members(org_id: Uuid) -> Result<Vec<Member>, AppError> {
     let state = state()?;
     auth::require_member(&state, org_id, Role::Admin).await?;
     db::members::list(&state.db, org_id).await
+}
+
+#[server(endpoint = "get_my_profile")]
+pub async fn get_my_profile(org_id: Uuid) -> Result<MemberProfile, AppError> {
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    let caller = auth::require_member(&state, org_id, Role::Volunteer).await?;
+    db::members::profile(&state.db, &caller).await
+}
+
+/// Sets a member's district and languages. Volunteers set their own (as in the apps they come
+/// from, where a volunteer picks their languages); admins can set anyone's.
+#[server(endpoint = "set_member_profile")]
+pub async fn set_member_profile(
+    org_id: Uuid,
+    user_id: Uuid,
+    #[server(default)] district: String,
+    languages: String,
+) -> Result<(), AppError> {
+    use crate::domain::volunteer_profile::{District, Languages};
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    let caller = auth::require_member(&state, org_id, Role::Volunteer).await?;
+    if user_id != caller.user.id && !caller.role.is_admin() {
+        return Err(AppError::forbidden("Only an admin can change another member's district or languages."));
+    }
+    let district = District::parse_optional(&district).map_err(|m| AppError::invalid("district", m))?;
+    let languages = Languages::parse(&languages).map_err(|m| AppError::invalid("languages", m))?;
+    db::members::set_profile(&state.db, org_id, user_id, district.as_ref(), &languages).await
 }
 
 /// Promotes or demotes a member. Admins manage volunteers and admins; only owners touch

@@ -141,7 +141,8 @@ impl World {
                 }
                 vec![("token", self.invite_token.clone())]
             }
-            "get_membership" | "get_join_info" | "rotate_join_code" | "list_members" | "list_invites" => {
+            "get_membership" | "get_join_info" | "rotate_join_code" | "list_members" | "list_invites"
+            | "get_my_profile" => {
                 vec![("org_id", org)]
             }
             "create_invite" => vec![("org_id", org), ("email", unique_email("invited")), ("role", "volunteer".into())],
@@ -156,6 +157,13 @@ impl World {
                     .await;
                 vec![("org_id", org), ("invite_id", invite["id"].as_str().unwrap().to_string())]
             }
+            // Someone else's profile: volunteers may only set their own.
+            "set_member_profile" => vec![
+                ("org_id", org),
+                ("user_id", self.spare_id.clone()),
+                ("district", "CD-1".into()),
+                ("languages", "en,es".into()),
+            ],
             "set_member_role" => {
                 vec![("org_id", org), ("user_id", self.spare_id.clone()), ("role", "volunteer".into())]
             }
@@ -321,6 +329,8 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "rotate_join_code", expect: ADMIN },
         Case { endpoint: "list_members", expect: ADMIN },
         Case { endpoint: "set_member_role", expect: ADMIN },
+        Case { endpoint: "get_my_profile", expect: MEMBER },
+        Case { endpoint: "set_member_profile", expect: ADMIN },
         Case { endpoint: "create_invite", expect: ADMIN },
         Case { endpoint: "list_invites", expect: ADMIN },
         Case { endpoint: "revoke_invite", expect: ADMIN },

@@ -189,3 +189,139 @@ async fn the_screen_says_when_sending_opens_and_skips_opted_out_numbers() {
     let (status, _) = claim(&w, &w.volunteer).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Titles of the actions the volunteer's list shows.
+async fn visible(w: &World, who: &Client) -> Vec<String> {
+    let (status, body) = w.app.call(who, "list_volunteer_actions", &[("org_id", &w.org)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut titles: Vec<String> =
+        body.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap().to_string()).collect();
+    titles.sort();
+    titles
+}
+
+async fn limited_action(w: &World, title: &str, language: Option<&str>, districts: &[&str]) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        r#"insert into actions (id, organization_id, title, contact_list_id, initial_script, status, published_at, language, districts)
+           values ($1::uuid, $2::uuid, $3, $4::uuid, 'Hi {firstName}. STOP to opt out', 'published', now(), $5, $6)"#,
+    )
+    .bind(&id)
+    .bind(&w.org)
+    .bind(title)
+    .bind(&w.list)
+    .bind(language)
+    .bind(districts.iter().map(|d| d.to_string()).collect::<Vec<_>>())
+    .execute(&w.app.pool)
+    .await
+    .unwrap();
+    id
+}
+
+async fn my_id(w: &World, who: &Client) -> String {
+    let (status, body) = w.app.call(who, "get_my_profile", &[("org_id", &w.org)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["user_id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn district_and_language_limits_decide_who_sees_and_claims_an_action() {
+    let w = World::new().await;
+    contacts(&w, 3, true, 0).await;
+    let spanish = limited_action(&w, "Spanish only", Some("es"), &[]).await;
+    let ward = limited_action(&w, "Ward 7", None, &["CD-1", "Ward 7"]).await;
+    limited_action(&w, "Ward 7 in Spanish", Some("es"), &["Ward 7"]).await;
+
+    // A new volunteer texts in English and has no district: only the unlimited action.
+    let (status, profile) = w.app.call(&w.volunteer, "get_my_profile", &[("org_id", &w.org)]).await;
+    assert_eq!(status, StatusCode::OK, "{profile}");
+    assert_eq!(profile["languages"], serde_json::json!(["en"]));
+    assert_eq!(profile["district"], Value::Null);
+    assert_eq!(profile["districts_in_use"], serde_json::json!(["CD-1", "Ward 7"]));
+    assert_eq!(visible(&w, &w.volunteer).await, vec!["GOTV"]);
+    // The limit holds on the direct paths too, not only in the list.
+    for action in [&spanish, &ward] {
+        let (status, body) =
+            w.app.call(&w.volunteer, "claim_batch", &[("org_id", &w.org), ("action_id", action)]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let (status, _) = w.app.call(&w.volunteer, "get_batch", &[("org_id", &w.org), ("action_id", action)]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    // Spanish (and English), district typed in another case: everything they qualify for.
+    let me = my_id(&w, &w.volunteer).await;
+    let (status, body) = w
+        .app
+        .call(
+            &w.volunteer,
+            "set_member_profile",
+            &[("org_id", &w.org), ("user_id", &me), ("district", " ward  7 "), ("languages", "en,es")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(visible(&w, &w.volunteer).await, vec!["GOTV", "Spanish only", "Ward 7", "Ward 7 in Spanish"]);
+    let (status, body) = w.app.call(&w.volunteer, "claim_batch", &[("org_id", &w.org), ("action_id", &ward)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(ids(&body).len(), 3);
+
+    // Spanish only: English-only actions disappear.
+    w.app
+        .call(
+            &w.volunteer,
+            "set_member_profile",
+            &[("org_id", &w.org), ("user_id", &me), ("district", ""), ("languages", "es")],
+        )
+        .await;
+    assert_eq!(visible(&w, &w.volunteer).await, vec!["GOTV", "Spanish only"]);
+
+    // Admins see every action whatever their own profile says.
+    let titles = visible(&w, &w.admin).await;
+    assert_eq!(titles.len(), 4, "{titles:?}");
+
+    // Bad input names its field and changes nothing.
+    let (status, body) = w
+        .app
+        .call(
+            &w.volunteer,
+            "set_member_profile",
+            &[("org_id", &w.org), ("user_id", &me), ("district", ""), ("languages", "fr")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["Invalid"]["field"], "languages");
+    assert!(body["Invalid"]["message"].as_str().unwrap().contains("\"fr\""), "{body}");
+    let (status, body) = w
+        .app
+        .call(
+            &w.volunteer,
+            "set_member_profile",
+            &[("org_id", &w.org), ("user_id", &me), ("district", "a,b"), ("languages", "es")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["Invalid"]["field"], "district", "{body}");
+    assert_eq!(visible(&w, &w.volunteer).await, vec!["GOTV", "Spanish only"]);
+}
+
+#[tokio::test]
+async fn only_admins_set_someone_elses_district_and_languages() {
+    let w = World::new().await;
+    let (second, _) = w.app.volunteer(&w.admin, &w.org, "Second").await;
+    let second_id = my_id(&w, &second).await;
+    let form = [("org_id", w.org.as_str()), ("user_id", second_id.as_str()), ("district", "CD-1"), ("languages", "es")];
+    let (status, body) = w.app.call(&w.volunteer, "set_member_profile", &form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = w.app.call(&w.admin, "set_member_profile", &form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, members) = w.app.call(&w.admin, "list_members", &[("org_id", &w.org)]).await;
+    let row = members.as_array().unwrap().iter().find(|m| m["user_id"] == second_id.as_str()).unwrap().clone();
+    assert_eq!(
+        (row["district"].clone(), row["languages"].clone()),
+        (serde_json::json!("CD-1"), serde_json::json!(["es"]))
+    );
+    // Another organization's admin cannot reach this member at all.
+    let (outsider, _) = w.app.user("Outsider").await;
+    w.app.org(&outsider, "Other").await;
+    let (status, _) = w.app.call(&outsider, "set_member_profile", &form).await;
+    assert!(status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND, "{status}");
+}

@@ -107,14 +107,15 @@ pub async fn archive_idle(db: &PgPool) -> Result<u64, AppError> {
     .rows_affected())
 }
 
-/// Published and paused actions, with the caller's progress in each.
+/// Published and paused actions the caller may text in (district and language limits), with
+/// their progress in each. Every path to an action's contacts goes through here.
 pub async fn volunteer_actions(db: &PgPool, caller: &Caller) -> Result<Vec<VolunteerAction>, AppError> {
     Ok(sqlx::query_as::<_, VolunteerAction>(
         r#"select a.id, a.title, a.description, a.disclaimer, a.start_label, a.status,
                   (select count(*) from conversations c where c.action_id = a.id and c.volunteer_id = $2
                      and c.initial_sent_at is not null) as sent_by_me
-           from actions a
-           where a.organization_id = $1 and a.status in ('published', 'paused')
+           from actions a join memberships m on m.organization_id = a.organization_id and m.user_id = $2
+           where a.organization_id = $1 and a.status in ('published', 'paused') and member_may_text(a, m)
            order by a.published_at desc nulls last, a.id"#,
     )
     .bind(caller.org_id)

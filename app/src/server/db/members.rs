@@ -1,4 +1,5 @@
-use crate::api::members::Member;
+use crate::api::members::{Member, MemberProfile};
+use crate::domain::volunteer_profile::{District, Languages};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::server::auth::Caller;
@@ -15,7 +16,8 @@ pub async fn role_of(db: impl PgExecutor<'_>, org_id: Uuid, user_id: Uuid) -> Re
 
 pub async fn list(db: impl PgExecutor<'_>, org_id: Uuid) -> Result<Vec<Member>, AppError> {
     Ok(sqlx::query_as::<_, Member>(
-        r#"select u.id as user_id, u.display_name, u.email::text as email, m.role, m.created_at as joined_at
+        r#"select u.id as user_id, u.display_name, u.email::text as email, m.role, m.created_at as joined_at,
+                  m.district, m.languages
            from memberships m join users u on u.id = m.user_id
            where m.organization_id = $1
            order by m.role, lower(u.display_name), u.id"#,
@@ -23,6 +25,42 @@ pub async fn list(db: impl PgExecutor<'_>, org_id: Uuid) -> Result<Vec<Member>, 
     .bind(org_id)
     .fetch_all(db)
     .await?)
+}
+
+pub async fn profile(db: &PgPool, caller: &Caller) -> Result<MemberProfile, AppError> {
+    let (district, languages, districts_in_use): (Option<String>, Vec<String>, Vec<String>) = sqlx::query_as(
+        r#"select m.district, m.languages,
+                  array(select distinct d from actions a, unnest(a.districts) d
+                        where a.organization_id = m.organization_id and a.status <> 'closed' order by d)
+           from memberships m where m.organization_id = $1 and m.user_id = $2"#,
+    )
+    .bind(caller.org_id)
+    .bind(caller.user.id)
+    .fetch_one(db)
+    .await?;
+    Ok(MemberProfile { user_id: caller.user.id, district, languages, districts_in_use })
+}
+
+pub async fn set_profile(
+    db: &PgPool,
+    org_id: Uuid,
+    user_id: Uuid,
+    district: Option<&District>,
+    languages: &Languages,
+) -> Result<(), AppError> {
+    let updated =
+        sqlx::query("update memberships set district = $3, languages = $4 where organization_id = $1 and user_id = $2")
+            .bind(org_id)
+            .bind(user_id)
+            .bind(district.map(District::as_str))
+            .bind(languages.codes())
+            .execute(db)
+            .await?
+            .rows_affected();
+    if updated == 0 {
+        return Err(AppError::NotFound("That person is not a member of this organization.".into()));
+    }
+    Ok(())
 }
 
 /// Locks the organization's owner rows and the target's row, and checks that the caller may

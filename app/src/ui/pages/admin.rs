@@ -1,7 +1,9 @@
 //! The admin area: the sidebar layout, and the volunteers (members, invites, join code) and
 //! settings pages; the other pages have files of their own.
 
-use crate::api::members::{list_invites, list_members, CreateInvite, RemoveMember, RevokeInvite, SetMemberRole};
+use crate::api::members::{
+    list_invites, list_members, CreateInvite, RemoveMember, RevokeInvite, SetMemberProfile, SetMemberRole,
+};
 use crate::api::orgs::{get_join_info, RotateJoinCode};
 use crate::domain::Role;
 use crate::error::AppError;
@@ -225,9 +227,10 @@ fn MembersCard() -> impl IntoView {
     let org = use_org();
     let set_role = ServerAction::<SetMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
+    let set_profile = ServerAction::<SetMemberProfile>::new();
     let members = Resource::new(
-        move || (org.id.get(), set_role.version().get(), remove.version().get()),
-        |(id, _, _)| async move {
+        move || (org.id.get(), set_role.version().get(), remove.version().get(), set_profile.version().get()),
+        |(id, _, _, _)| async move {
             match id {
                 Some(id) => list_members(id).await,
                 None => Ok(Vec::new()),
@@ -235,7 +238,12 @@ fn MembersCard() -> impl IntoView {
         },
     );
     let error = Signal::derive(move || {
-        set_role.value().get().and_then(Result::err).or_else(|| remove.value().get().and_then(Result::err))
+        set_role
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| remove.value().get().and_then(Result::err))
+            .or_else(|| set_profile.value().get().and_then(Result::err))
     });
     view! {
         <section class="card" aria-labelledby="members-heading">
@@ -247,13 +255,19 @@ fn MembersCard() -> impl IntoView {
                         Ok(list) => view! {
                             <div class="table-scroll">
                             <table class="members">
-                                <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th><th scope="col"><span class="visually-hidden">"Remove"</span></th></tr></thead>
+                                <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th><th scope="col">"District and languages"</th><th scope="col"><span class="visually-hidden">"Remove"</span></th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|member| {
                                         let org_id = org_id_string(org);
                                         let user_id = member.user_id.to_string();
                                         let (remove_org_id, remove_user_id) = (org_id.clone(), user_id.clone());
                                         let select_id = format!("role-{}", member.user_id);
+                                        let (profile_org_id, profile_user_id) = (org_id.clone(), user_id.clone());
+                                        let district_id = format!("district-{}", member.user_id);
+                                        let languages_id = format!("languages-{}", member.user_id);
+                                        let current = member.languages.join(",");
+                                        let (district_label, languages_label) =
+                                            (format!("District of {}", member.display_name), format!("Languages of {}", member.display_name));
                                         view! {
                                             <tr>
                                                 <td>{member.display_name.clone()}</td>
@@ -266,6 +280,21 @@ fn MembersCard() -> impl IntoView {
                                                         <select id=select_id name="role">
                                                             {[Role::Volunteer, Role::Admin, Role::Owner].into_iter().map(|role| view! {
                                                                 <option value=role.as_str() selected=role == member.role>{role.label()}</option>
+                                                            }).collect_view()}
+                                                        </select>
+                                                        <button type="submit">"Save"</button>
+                                                    </ActionForm>
+                                                </td>
+                                                <td>
+                                                    <ActionForm action=set_profile attr:class="member-profile">
+                                                        <input type="hidden" name="org_id" value=profile_org_id/>
+                                                        <input type="hidden" name="user_id" value=profile_user_id/>
+                                                        <label class="visually-hidden" for=district_id.clone()>{district_label}</label>
+                                                        <input id=district_id name="district" placeholder="District" size="10" value=member.district.clone().unwrap_or_default()/>
+                                                        <label class="visually-hidden" for=languages_id.clone()>{languages_label}</label>
+                                                        <select id=languages_id name="languages">
+                                                            {crate::ui::pages::volunteer::LANGUAGE_CHOICES.into_iter().map(|(value, label)| view! {
+                                                                <option value=value selected=value == current>{label}</option>
                                                             }).collect_view()}
                                                         </select>
                                                         <button type="submit">"Save"</button>

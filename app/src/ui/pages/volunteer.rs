@@ -1,9 +1,11 @@
 //! The volunteer area, mobile first: the actions they can work on and their inbox.
 
 use crate::api::inbox::get_inbox_counts;
+use crate::api::members::{get_my_profile, MemberProfile, SetMemberProfile};
 use crate::api::texting::list_volunteer_actions;
 use crate::domain::action_lifecycle::ActionStatus;
-use crate::ui::common::{poll, use_org, EmptyState, ErrorPage, OrgContext, RequireSignIn, SignOutButton};
+use crate::domain::volunteer_profile::Languages;
+use crate::ui::common::{poll, use_org, EmptyState, ErrorAlert, ErrorPage, OrgContext, RequireSignIn, SignOutButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, A};
@@ -63,9 +65,11 @@ pub fn VolunteerLayout() -> impl IntoView {
 #[component]
 pub fn ActionsPage() -> impl IntoView {
     let org = use_org();
+    let save_profile = ServerAction::<SetMemberProfile>::new();
+    // Saving the profile can change which actions are open to this volunteer.
     let actions = Resource::new(
-        move || org.id.get(),
-        |id| async move {
+        move || (org.id.get(), save_profile.version().get()),
+        |(id, _)| async move {
             match id {
                 Some(id) => list_volunteer_actions(id).await,
                 None => Ok(Vec::new()),
@@ -107,5 +111,90 @@ pub fn ActionsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <ProfileCard save=save_profile/>
+    }
+}
+
+/// The choices for "languages I text in", as one field so a plain form can carry them.
+pub const LANGUAGE_CHOICES: [(&str, &str); 3] =
+    [("en", "English"), ("es", "Spanish"), ("en,es", "English and Spanish")];
+
+/// Languages and district: some actions are only for Spanish speakers or for one district, and
+/// only volunteers who say so here see them.
+#[component]
+fn ProfileCard(save: ServerAction<SetMemberProfile>) -> impl IntoView {
+    let org = use_org();
+    let profile = Resource::new(
+        move || (org.id.get(), save.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_my_profile(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    view! {
+        <section class="card profile-card" aria-labelledby="profile-heading">
+            <h2 id="profile-heading">"Your texting profile"</h2>
+            <p class="muted">"Some actions are only for volunteers who text in a language or live in a district."</p>
+            <ErrorAlert error/>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match profile.await {
+                        Ok(Some(p)) => view! { <ProfileForm profile=p save/> }.into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || saved().then(|| view! { <p class="alert success" role="status">"Saved."</p> })}
+        </section>
+    }
+}
+
+#[component]
+fn ProfileForm(profile: MemberProfile, save: ServerAction<SetMemberProfile>) -> impl IntoView {
+    let org = use_org();
+    let current = profile.languages.join(",");
+    let mut districts = profile.districts_in_use.clone();
+    if let Some(mine) = &profile.district {
+        if !districts.iter().any(|d| d.eq_ignore_ascii_case(mine)) {
+            districts.insert(0, mine.clone());
+        }
+    }
+    let mine = profile.district.clone().unwrap_or_default();
+    view! {
+        <ActionForm action=save attr:class="profile-form">
+            <input type="hidden" name="org_id" value=org.org_id().to_string()/>
+            <input type="hidden" name="user_id" value=profile.user_id.to_string()/>
+            <div class="field">
+                <label for="profile-languages">"Languages you text in"</label>
+                <select id="profile-languages" name="languages">
+                    {LANGUAGE_CHOICES.into_iter().map(|(value, label)| view! {
+                        <option value=value selected=value == current>{label}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            {if districts.is_empty() {
+                view! { <input type="hidden" name="district" value=mine/> }.into_any()
+            } else {
+                view! {
+                    <div class="field">
+                        <label for="profile-district">"Your district"</label>
+                        <select id="profile-district" name="district">
+                            <option value="" selected=mine.is_empty()>"Not in a listed district"</option>
+                            {districts.into_iter().map(|d| {
+                                let selected = d.eq_ignore_ascii_case(&mine);
+                                view! { <option value=d.clone() selected=selected>{d.clone()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                }.into_any()
+            }}
+            <p class="hint">{format!("Now: {}.", Languages::describe(&profile.languages))}</p>
+            <button type="submit">"Save profile"</button>
+        </ActionForm>
     }
 }
