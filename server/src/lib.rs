@@ -8,6 +8,7 @@ pub mod embedded_postgres;
 pub mod exports;
 pub mod number_pools;
 pub mod outbox;
+pub mod script_images;
 pub mod startup;
 pub mod twilio;
 pub mod webhooks;

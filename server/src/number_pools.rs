@@ -1,5 +1,5 @@
 //! Per-action pools of sending numbers: a published action gets one number per
-//! `contacts_per_number` contacts of its list, bought in its preferred area codes (else the
+//! `contacts_per_number` contacts of its list (a fixed 5 when it sends pictures as MMS), bought in its preferred area codes (else the
 //! organization's) with its alternate area code as the fallback, put in the Messaging Service
 //! when one is configured, and released when the action closes. The outbox then texts each
 //! contact from one number of the pool, always the same one (see `outbox::pool_sender`).
@@ -75,12 +75,12 @@ impl NumberPools {
     pub async fn run_once(&self) -> Result<Round, PoolError> {
         let mut round = Round::default();
         let short: Vec<(Uuid, i64)> = sqlx::query_as(
-            r#"select a.id, greatest(1, ceil(l.contact_count::numeric / $1))::bigint - count(n.id) as missing
+            r#"select a.id, numbers_needed(l.contact_count, $1, a.script_image_id is not null) - count(n.id) as missing
                from actions a join contact_lists l on l.id = a.contact_list_id
                left join action_numbers n on n.action_id = a.id and n.released_at is null
                where a.status = 'published'
                group by a.id, l.contact_count
-               having greatest(1, ceil(l.contact_count::numeric / $1))::bigint > count(n.id)"#,
+               having numbers_needed(l.contact_count, $1, a.script_image_id is not null) > count(n.id)"#,
         )
         .bind(self.contacts_per_number)
         .fetch_all(&self.db)
@@ -133,7 +133,7 @@ impl NumberPools {
         // Read again under the lock: another process may have just finished this action.
         let wanted: Option<(Uuid, i64, Vec<i32>, Vec<i32>, Option<i32>)> = sqlx::query_as(
             r#"select a.organization_id,
-                      greatest(1, ceil(l.contact_count::numeric / $2))::bigint
+                      numbers_needed(l.contact_count, $2, a.script_image_id is not null)
                         - (select count(*) from action_numbers n where n.action_id = a.id and n.released_at is null),
                       a.preferred_area_codes, coalesce(s.preferred_area_codes, '{}'), a.alternate_area_code
                from actions a join contact_lists l on l.id = a.contact_list_id

@@ -92,6 +92,7 @@ struct Claimed {
     sender_phone: Option<String>,
     time_zones: Option<Vec<String>>,
     organization_id: uuid::Uuid,
+    image_id: Option<uuid::Uuid>,
 }
 
 impl Outbox {
@@ -116,9 +117,17 @@ impl Outbox {
         })
     }
 
+    /// Where the carrier fetches a message's picture: our public address, which the status
+    /// callback already carries (so every way of building an outbox agrees on it).
+    fn media_url(&self, image_id: uuid::Uuid) -> String {
+        let base = self.status_callback.strip_suffix(crate::webhooks::STATUS_PATH).unwrap_or(&self.status_callback);
+        format!("{base}/media/{image_id}")
+    }
+
     /// Claims and sends one queued message.
     pub async fn dispatch_one(&self) -> Result<Dispatch, sqlx::Error> {
-        let claimed: Option<(i64, String, String, String, i32, Option<i64>, uuid::Uuid)> = sqlx::query_as(
+        #[allow(clippy::type_complexity)]
+        let claimed: Option<(i64, String, String, String, i32, Option<i64>, uuid::Uuid, Option<uuid::Uuid>)> = sqlx::query_as(
             r#"with next as (
                    select id from messages
                    -- A SID means the carrier has it: Twilio answers a send with status "queued"
@@ -131,13 +140,13 @@ impl Outbox {
                update messages m
                set status = 'sending', attempts = m.attempts + 1, next_attempt_at = now() + make_interval(secs => $1)
                from next where m.id = next.id
-               returning m.id, m.to_phone, m.body, m.kind, m.attempts, m.conversation_id, m.organization_id"#,
+               returning m.id, m.to_phone, m.body, m.kind, m.attempts, m.conversation_id, m.organization_id, m.image_id"#,
         )
         .bind(LEASE_SECS as f64)
         .fetch_optional(&self.db)
         .await?;
         let claimed = match claimed {
-            Some((id, to_phone, body, kind, attempts, conversation_id, organization_id)) => {
+            Some((id, to_phone, body, kind, attempts, conversation_id, organization_id, image_id)) => {
                 let (mut sender_phone, time_zones, pooled): (Option<String>, Option<Vec<String>>, bool) =
                     match conversation_id {
                         Some(c) => sqlx::query_as(
@@ -164,6 +173,7 @@ impl Outbox {
                     sender_phone,
                     time_zones,
                     organization_id,
+                    image_id,
                 })
             }
             None => None,
@@ -189,7 +199,7 @@ impl Outbox {
             to: message.to_phone.clone(),
             from: from.clone(),
             body: message.body.clone(),
-            media_urls: Vec::new(),
+            media_urls: message.image_id.map(|id| self.media_url(id)).into_iter().collect(),
             status_callback: Some(self.status_callback.clone()),
             validity_period_secs: Some(validity),
         };

@@ -1,4 +1,4 @@
-use crate::{contact_files, exports, webhooks};
+use crate::{contact_files, exports, script_images, webhooks};
 use app::error::AppError;
 use app::server::{db, AppState, Config};
 use app::{shell, App};
@@ -132,6 +132,8 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
         .route("/api/imports/{import_id}/rejects.csv", get(contact_files::rejects))
         .route("/api/actions/{action_id}/export/contacts.csv", get(exports::contacts))
         .route("/api/actions/{action_id}/export/messages.csv", get(exports::messages))
+        .route("/api/actions/{action_id}/image", post(script_images::upload).delete(script_images::remove))
+        .route(script_images::MEDIA_PATH, get(script_images::serve))
         .nest_service("/pkg", no_cache().layer(ServeDir::new(site_root.join("pkg"))))
         .route_service("/sw.js", no_cache().layer(ServeFile::new(site_root.join("sw.js"))))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(

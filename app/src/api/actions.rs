@@ -41,6 +41,11 @@ pub struct ActionDetail {
     pub language: Option<String>,
     pub districts: Vec<String>,
     pub initial_script: String,
+    /// Variants 2..n of the initial script.
+    pub initial_variants: Vec<String>,
+    /// The picture sent with the initial script (as MMS), served at `/media/{id}`.
+    pub script_image_id: Option<Uuid>,
+    pub script_image_name: Option<String>,
     pub status: ActionStatus,
     pub publish_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
@@ -115,6 +120,8 @@ pub async fn save_action(
     #[server(default)] language: String,
     #[server(default)] districts: String,
     #[server(default)] initial_script: String,
+    // The variants as a JSON array of strings: one form field however many there are.
+    #[server(default)] initial_variants: String,
 ) -> Result<(), AppError> {
     use crate::domain::volunteer_profile::{District, Language};
     use crate::domain::Role;
@@ -152,6 +159,12 @@ pub async fn save_action(
             .map(District::into_string)
             .collect(),
         initial_script: initial_script.trim().to_string(),
+        initial_variants: match initial_variants.trim() {
+            "" => Vec::new(),
+            raw => serde_json::from_str::<Vec<String>>(raw)
+                .map(|v| crate::domain::initial_scripts::InitialScripts::normalize_variants(&v))
+                .map_err(|_| AppError::invalid("initial_variants", "The script variants could not be read."))?,
+        },
     };
     db::actions::save(&state.db, org_id, action_id, &edit).await
 }
@@ -225,6 +238,7 @@ pub struct ActionEdit {
     pub language: Option<String>,
     pub districts: Vec<String>,
     pub initial_script: String,
+    pub initial_variants: Vec<String>,
 }
 
 pub fn parse_title(raw: &str) -> Result<String, AppError> {

@@ -40,6 +40,8 @@ pub struct Batch {
     pub more_available: bool,
     pub custom_allowed: bool,
     pub batch_size: i32,
+    /// The picture sent with every initial text of this action, if any.
+    pub image_url: Option<String>,
 }
 
 #[server(endpoint = "list_volunteer_actions")]

@@ -13,6 +13,7 @@ pub mod members;
 pub mod messaging;
 pub mod orgs;
 pub mod results;
+pub mod script_images;
 pub mod scripts;
 pub mod secrets;
 pub mod settings;

@@ -23,3 +23,4 @@ mod settings;
 mod supervision;
 mod texting;
 mod twilio;
+mod variants_and_images;

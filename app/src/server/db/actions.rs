@@ -1,7 +1,8 @@
 use crate::api::actions::{ActionDetail, ActionEdit, ActionPage, ActionSummary};
 use crate::domain::action_lifecycle::{end_time, ActionStatus, Transition};
 use crate::domain::cost_estimate::{estimate, format_dollars, Estimate, Prices};
-use crate::domain::script_template::{LongestValues, RenderContext, ScriptTemplate, Variable};
+use crate::domain::initial_scripts::{InitialScripts, VariantError};
+use crate::domain::script_template::{LongestValues, RenderContext, Variable};
 use crate::error::AppError;
 use crate::server::auth::Caller;
 use chrono::{DateTime, Utc};
@@ -10,6 +11,8 @@ use uuid::Uuid;
 
 const DETAIL: &str = r#"select id, title, description, disclaimer, start_label, folder, contact_list_id,
        preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script,
+       initial_variants, script_image_id,
+       (select i.file_name from script_images i where i.id = actions.script_image_id) as script_image_name,
        status, publish_at, published_at, ends_at, cost_acknowledged_at
 from actions"#;
 
@@ -92,8 +95,9 @@ pub async fn estimate_for(
         return Ok(Err("Write the initial script to see what this action will cost.".into()));
     }
     let custom_fields = list_custom_fields(db, list_id).await?;
-    let template = match ScriptTemplate::parse(&action.initial_script, &custom_fields) {
-        Ok(t) => t,
+    let scripts = match InitialScripts::parse(&action.initial_script, &action.initial_variants, &custom_fields) {
+        Ok(s) => s,
+        Err(e) if e.variant == 1 => return Ok(Err(format!("The initial script has a problem: {}", e.error))),
         Err(e) => return Ok(Err(format!("The initial script has a problem: {e}"))),
     };
     let settings = crate::server::db::settings::get(db, org_id).await?;
@@ -143,14 +147,15 @@ pub async fn estimate_for(
         sender_fallback_first_name: settings.sender_fallback_name.clone(),
         ..RenderContext::default()
     };
-    let segments = template.worst_case_segments(&longest, &fallbacks).segments.max(1) as u32;
+    // Every variant goes to some contacts: charge the longest.
+    let segments = scripts.worst_case_segments(&longest, &fallbacks).segments.max(1) as u32;
     let prices = Prices {
         sms_segment_micros: settings.sms_segment_price_micros,
         mms_micros: settings.mms_price_micros,
         carrier_fee_micros: settings.carrier_fee_micros,
         number_monthly_micros: settings.number_monthly_price_micros,
     };
-    Ok(Ok(estimate(contacts.max(0) as u64, segments, false, &prices)))
+    Ok(Ok(estimate(contacts.max(0) as u64, segments, action.script_image_id.is_some(), &prices)))
 }
 
 pub async fn save(db: &PgPool, org_id: Uuid, action_id: Uuid, edit: &ActionEdit) -> Result<(), AppError> {
@@ -174,9 +179,16 @@ pub async fn save(db: &PgPool, org_id: Uuid, action_id: Uuid, edit: &ActionEdit)
         }
         None => Vec::new(),
     };
-    if !edit.initial_script.is_empty() {
-        ScriptTemplate::parse(&edit.initial_script, &custom_fields)
-            .map_err(|e| AppError::invalid("initial_script", e.to_string()))?;
+    if !edit.initial_script.is_empty() || !edit.initial_variants.is_empty() {
+        InitialScripts::parse(&edit.initial_script, &edit.initial_variants, &custom_fields).map_err(
+            |e: VariantError| match e.variant {
+                1 if edit.initial_script.is_empty() => {
+                    AppError::invalid("initial_script", "Write the initial script before its variants.")
+                }
+                1 => AppError::invalid("initial_script", e.error),
+                _ => AppError::invalid("initial_variants", e.to_string()),
+            },
+        )?;
     }
     // The list can only change before the action has gone live: contacts may have been texted.
     if current.published_at.is_some() && current.contact_list_id != edit.contact_list_id {
@@ -188,7 +200,7 @@ pub async fn save(db: &PgPool, org_id: Uuid, action_id: Uuid, edit: &ActionEdit)
     sqlx::query(
         r#"update actions set title = $3, description = $4, disclaimer = $5, start_label = $6, folder = $7,
                contact_list_id = $8, preferred_area_codes = $9, alternate_area_code = $10, keep_assignments = $11,
-               language = $12, districts = $13, initial_script = $14
+               language = $12, districts = $13, initial_script = $14, initial_variants = $15
            where id = $1 and organization_id = $2"#,
     )
     .bind(action_id)
@@ -205,6 +217,7 @@ pub async fn save(db: &PgPool, org_id: Uuid, action_id: Uuid, edit: &ActionEdit)
     .bind(&edit.language)
     .bind(&edit.districts)
     .bind(&edit.initial_script)
+    .bind(&edit.initial_variants)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -356,10 +369,10 @@ pub async fn duplicate(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<
     let copied = sqlx::query(
         r#"insert into actions (id, organization_id, title, description, disclaimer, start_label, folder,
                preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script,
-               script_tree, report_tag_ids, report_field_ids, created_by)
+               initial_variants, script_image_id, script_tree, report_tag_ids, report_field_ids, created_by)
            select $1, organization_id, left('Copy of ' || title, 120), description, disclaimer, start_label, folder,
                   preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script,
-                  script_tree, report_tag_ids, report_field_ids, $4
+                  initial_variants, script_image_id, script_tree, report_tag_ids, report_field_ids, $4
            from actions where id = $2 and organization_id = $3"#,
     )
     .bind(id)

@@ -5,7 +5,7 @@
 
 use crate::api::texting::{Batch, BatchContact, VolunteerAction};
 use crate::domain::action_lifecycle::ActionStatus;
-use crate::domain::script_template::ScriptTemplate;
+use crate::domain::initial_scripts::InitialScripts;
 use crate::domain::texting_window::{check, describe_wait, TextingWindow, WindowCheck};
 use crate::domain::time_zones::ContactZones;
 use crate::error::AppError;
@@ -158,16 +158,17 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
     .bind(caller.user.id)
     .fetch_all(db)
     .await?;
-    let (script, custom_fields, org_name): (String, Vec<String>, String) = sqlx::query_as(
-        r#"select a.initial_script, coalesce(l.custom_fields, '{}'), o.name
+    let (script, variants, image, custom_fields, org_name): (String, Vec<String>, Option<Uuid>, Vec<String>, String) =
+        sqlx::query_as(
+            r#"select a.initial_script, a.initial_variants, a.script_image_id, coalesce(l.custom_fields, '{}'), o.name
            from actions a join organizations o on o.id = a.organization_id
            left join contact_lists l on l.id = a.contact_list_id where a.id = $1"#,
-    )
-    .bind(action_id)
-    .fetch_one(db)
-    .await?;
+        )
+        .bind(action_id)
+        .fetch_one(db)
+        .await?;
     let settings = crate::server::db::settings::get(db, caller.org_id).await?;
-    let template = ScriptTemplate::parse(&script, &custom_fields)
+    let scripts = InitialScripts::parse(&script, &variants, &custom_fields)
         .map_err(|e| AppError::Conflict(format!("The initial script has a problem: {e}")))?;
     let window = TextingWindow::parse(&settings.window_start, &settings.window_end).unwrap_or_default();
     let now = Utc::now();
@@ -179,7 +180,7 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
             BatchContact {
                 conversation_id: r.conversation_id,
                 name: format!("{} {}", r.first_name, r.last_name).trim().to_string(),
-                message: template.render(&context),
+                message: scripts.for_conversation(r.conversation_id).render(&context),
                 opens: wait(&window, &zones, now),
             }
         })
@@ -200,6 +201,7 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
         more_available: remaining,
         custom_allowed: !settings.disable_custom_responses,
         batch_size: settings.batch_size,
+        image_url: image.map(|id| format!("/media/{id}")),
     })
 }
 

@@ -4,6 +4,7 @@
 use crate::api::messaging::SentMessage;
 use crate::api::settings::TextingSettings;
 use crate::domain::action_lifecycle::ActionStatus;
+use crate::domain::initial_scripts::InitialScripts;
 use crate::domain::script_template::{RenderContext, ScriptTemplate};
 use crate::domain::script_tree::{Placement, ScriptTree};
 use crate::domain::texting_window::{check, describe_wait, TextingWindow, WindowCheck};
@@ -25,6 +26,8 @@ struct Target {
     last_inbound_at: Option<DateTime<Utc>>,
     action_status: ActionStatus,
     initial_script: String,
+    initial_variants: Vec<String>,
+    script_image_id: Option<uuid::Uuid>,
     script_tree: serde_json::Value,
     first_name: String,
     last_name: String,
@@ -61,7 +64,7 @@ pub async fn send(
     let mut tx = db.begin().await?;
     let target = sqlx::query_as::<_, Target>(
         r#"select c.volunteer_id, c.contact_phone, c.initial_sent_at, c.last_outbound_at, c.last_inbound_at,
-                  a.status as action_status, a.initial_script, a.script_tree, k.first_name, k.last_name, k.custom, k.time_zones,
+                  a.status as action_status, a.initial_script, a.initial_variants, a.script_image_id, a.script_tree, k.first_name, k.last_name, k.custom, k.time_zones,
                   l.custom_fields, o.name as org_name
            from conversations c
            join actions a on a.id = c.action_id
@@ -154,9 +157,12 @@ pub async fn send(
             "reply"
         }
         (None, true) => {
-            let rendered = ScriptTemplate::parse(&target.initial_script, &target.custom_fields)
-                .map_err(|e| AppError::Conflict(format!("The initial script has a problem: {e}")))?
-                .render(&context);
+            // The variant this contact was shown (chosen by the conversation, as on the screen).
+            let rendered =
+                InitialScripts::parse(&target.initial_script, &target.initial_variants, &target.custom_fields)
+                    .map_err(|e| AppError::Conflict(format!("The initial script has a problem: {e}")))?
+                    .for_conversation(conversation_id)
+                    .render(&context);
             if body.trim() != rendered.trim() && settings.disable_custom_responses {
                 return Err(AppError::forbidden(
                     "Custom text is turned off in this organization: send the script as written.",
@@ -166,9 +172,10 @@ pub async fn send(
         }
         (None, false) => {
             // The script again from a second tab or a stale screen: the first one already went.
-            let rendered = ScriptTemplate::parse(&target.initial_script, &target.custom_fields)
-                .map(|t| t.render(&context))
-                .unwrap_or_default();
+            let rendered =
+                InitialScripts::parse(&target.initial_script, &target.initial_variants, &target.custom_fields)
+                    .map(|s| s.for_conversation(conversation_id).render(&context))
+                    .unwrap_or_default();
             if body.trim() == rendered.trim() {
                 return Err(AppError::Conflict(
                     "The first message to this contact in this action was already sent.".into(),
@@ -207,8 +214,8 @@ pub async fn send(
     }
 
     let inserted = sqlx::query_as::<_, SentMessage>(
-        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, idempotency_key, sent_by, script_node)
-           values ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8)
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, idempotency_key, sent_by, script_node, image_id)
+           values ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9)
            on conflict (organization_id, idempotency_key) do nothing
            returning id, status, body"#,
     )
@@ -220,6 +227,8 @@ pub async fn send(
     .bind(key)
     .bind(caller.user.id)
     .bind(response)
+    // The action's picture goes with the initial text only.
+    .bind(if kind == "initial" { target.script_image_id } else { None })
     .fetch_optional(&mut *tx)
     .await
     .map_err(|e| {

@@ -6,6 +6,7 @@ use crate::api::actions::{
 };
 use crate::domain::action_lifecycle::{ActionStatus, Transition};
 use crate::domain::cost_estimate::format_dollars;
+use crate::domain::initial_scripts::MAX_VARIANTS;
 use crate::domain::segments::Segments;
 use crate::error::AppError;
 use crate::ui::common::{use_org, EmptyState, ErrorAlert, Field};
@@ -98,14 +99,25 @@ pub fn ActionEditorPage() -> impl IntoView {
     let change = ServerAction::<ChangeActionStatus>::new();
     let duplicate = ServerAction::<DuplicateAction>::new();
     let set_end = ServerAction::<SetActionEnd>::new();
+    // Bumped when the picture is uploaded or removed (outside the form's save).
+    let image_changed = RwSignal::new(0u32);
     // Refetched after a status change or a successful save; a failed save keeps the form as typed.
     let saved_ok = Memo::new(move |prev: Option<&usize>| {
         let ok = matches!(save.value().get(), Some(Ok(_)));
         prev.copied().unwrap_or(0) + usize::from(ok)
     });
     let page = Resource::new(
-        move || (org.id.get(), action_id(), change.version().get(), saved_ok.get(), set_end.version().get()),
-        |(org_id, action_id, _, _, _)| async move {
+        move || {
+            (
+                org.id.get(),
+                action_id(),
+                change.version().get(),
+                saved_ok.get(),
+                set_end.version().get(),
+                image_changed.get(),
+            )
+        },
+        |(org_id, action_id, _, _, _, _)| async move {
             match (org_id, action_id) {
                 (Some(org_id), Some(action_id)) => get_action(org_id, action_id).await,
                 _ => Err(AppError::NotFound("That action does not exist.".into())),
@@ -119,7 +131,7 @@ pub fn ActionEditorPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(p) => view! {
-                        <ActionEditor page=p save change duplicate set_end/>
+                        <ActionEditor page=p save change duplicate set_end image_changed/>
                     }.into_any(),
                     Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
@@ -143,16 +155,20 @@ fn ActionEditor(
     change: ServerAction<ChangeActionStatus>,
     duplicate: ServerAction<DuplicateAction>,
     set_end: ServerAction<SetActionEnd>,
+    image_changed: RwSignal<u32>,
 ) -> impl IntoView {
     let org = use_org();
     let a = page.action.clone();
     let status = a.status;
     let editable = status.editable();
     let script = RwSignal::new(a.initial_script.clone());
-    let counter = move || {
-        let info = Segments::count(&script.get());
-        let offending: String = info.ucs2_chars.iter().map(|(_, c)| *c).collect();
-        (info, offending)
+    // Each variant box keeps its own text; the list only changes when one is added or removed.
+    let next_key = StoredValue::new(a.initial_variants.len());
+    let variants: RwSignal<Vec<(usize, RwSignal<String>)>> =
+        RwSignal::new(a.initial_variants.iter().cloned().enumerate().map(|(i, v)| (i, RwSignal::new(v))).collect());
+    let variants_json = move || {
+        serde_json::to_string(&variants.with(|list| list.iter().map(|(_, text)| text.get()).collect::<Vec<_>>()))
+            .unwrap_or_default()
     };
     let field_error = move |field: &'static str| {
         move || save.value().get().and_then(Result::err).and_then(|e| e.field_message(field))
@@ -169,10 +185,6 @@ fn ActionEditor(
     let area_codes_text = a.preferred_area_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
     let alternate_text = a.alternate_area_code.map(|c| c.to_string()).unwrap_or_default();
     let districts_text = a.districts.join(", ");
-    let has_opt_out = move || {
-        let text = script.get().to_lowercase();
-        text.contains("stop") || text.contains("alto")
-    };
     view! {
         <header class="page-header">
             <h1>{a.title.clone()}</h1>
@@ -196,7 +208,11 @@ fn ActionEditor(
                 (Some(e), _) => view! {
                     <dl class="facts estimate" aria-label="Cost estimate">
                         <dt>"Contacts"</dt><dd>{e.contacts.to_string()}</dd>
-                        <dt>"Segments per message (worst case)"</dt><dd>{e.segments_per_message.to_string()}</dd>
+                        {if e.mms {
+                            view! { <dt>"Sent as"</dt><dd data-testid="estimate-kind">"MMS (with the picture)"</dd> }.into_any()
+                        } else {
+                            view! { <dt>"Segments per message (worst case)"</dt><dd>{e.segments_per_message.to_string()}</dd> }.into_any()
+                        }}
                         <dt>"Messages"</dt><dd>{format_dollars(e.messages_micros)}</dd>
                         <dt>"Carrier fees"</dt><dd>{format_dollars(e.carrier_fees_micros)}</dd>
                         <dt>{format!("Phone numbers ({})", e.numbers_needed)}</dt><dd>{format_dollars(e.numbers_micros)}</dd>
@@ -303,35 +319,219 @@ fn ActionEditor(
                         </select>
                     </div>
                     <TextField label="Districts (comma-separated; empty for all)" name="districts" value=districts_text error=field_error("districts")/>
-                    <div class="field">
-                        <label for="initial-script">"Initial script"</label>
-                        <textarea id="initial-script" name="initial_script" rows="5" aria-describedby="script-counter"
-                            prop:value=move || script.get() on:input=move |ev| script.set(event_target_value(&ev))>{a.initial_script.clone()}</textarea>
-                        <p class="hint" id="script-counter" aria-live="polite">{move || {
-                            let (info, _) = counter();
-                            format!("{} · {} segment(s) · {} left in this segment", info.encoding.label(), info.segments, info.remaining_in_segment)
-                        }}</p>
-                        {move || {
-                            let (_, offending) = counter();
-                            (!offending.is_empty()).then(|| view! {
-                                <p class="hint warning">{format!("These characters make the whole message longer (UCS-2): {offending}")}</p>
-                                <button type="button" on:click=move |_| script.update(|s| *s = crate::domain::segments::smart_replacements(s))>
-                                    "Replace curly quotes, dashes and ellipses"
-                                </button>
-                            })
-                        }}
-                        {move || (!script.get().trim().is_empty() && !has_opt_out()).then(|| view! {
-                            <p class="hint warning">"Add opt-out language, such as \"Text STOP to opt out\", so carriers do not filter your messages."</p>
-                        })}
-                        <p class="hint">{format!("Variables: {{firstName}} {{lastName}} {{senderFirstName}} {{organizationName}}{}",
-                            page.custom_fields.iter().map(|f| format!(" {{custom:{f}}}")).collect::<String>())}</p>
-                        <p class="field-error" role="alert">{field_error("initial_script")}</p>
-                    </div>
+                    <ScriptBox id="initial-script".to_string() label="Initial script".to_string() name="initial_script" text=script remove=None/>
+                    <p class="field-error" role="alert">{field_error("initial_script")}</p>
+                    <input type="hidden" name="initial_variants" prop:value=variants_json value=variants_json()/>
+                    {move || variants.get().into_iter().enumerate().map(|(i, (key, text))| view! {
+                        <ScriptBox
+                            id=format!("initial-variant-{key}")
+                            label=format!("Variant {}", i + 2)
+                            name=""
+                            text
+                            remove=Some(Callback::new(move |_| variants.update(|list| list.retain(|(k, _)| *k != key))))
+                        />
+                    }).collect_view()}
+                    <p class="field-error" role="alert">{field_error("initial_variants")}</p>
+                    {move || (variants.with(Vec::len) + 1 < MAX_VARIANTS).then(|| view! {
+                        <button type="button" class="secondary" on:click=move |_| {
+                            let key = next_key.get_value();
+                            next_key.set_value(key + 1);
+                            variants.update(|list| list.push((key, RwSignal::new(script.get_untracked()))));
+                        }>"Add a variant"</button>
+                    })}
+                    <p class="hint">"Each contact gets one variant, spread evenly. Variants start as a copy of the initial script."</p>
+                    <p class="hint">{format!("Variables: {{firstName}} {{lastName}} {{senderFirstName}} {{organizationName}}{}",
+                        page.custom_fields.iter().map(|f| format!(" {{custom:{f}}}")).collect::<String>())}</p>
                     <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
                     {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="alert success" role="status">"Saved."</p> })}
                 </fieldset>
             </ActionForm>
         </section>
+        <ScriptImageCard action_id image_id=a.script_image_id image_name=a.script_image_name.clone() editable image_changed/>
+    }
+}
+
+/// One box of the initial script (or a variant) with its live segment counter, the characters
+/// that make it longer, and the opt-out reminder.
+#[component]
+fn ScriptBox(
+    id: String,
+    label: String,
+    /// The form field it fills; empty for variants, which travel together as JSON.
+    name: &'static str,
+    text: RwSignal<String>,
+    remove: Option<Callback<()>>,
+) -> impl IntoView {
+    let counter_id = format!("{id}-counter");
+    let counter = move || {
+        let info = Segments::count(&text.get());
+        let offending: String = info.ucs2_chars.iter().map(|(_, c)| *c).collect();
+        (info, offending)
+    };
+    let has_opt_out = move || {
+        let lower = text.get().to_lowercase();
+        lower.contains("stop") || lower.contains("alto")
+    };
+    let initial = text.get_untracked();
+    view! {
+        <div class="field script-box">
+            <label for=id.clone()>{label.clone()}</label>
+            <textarea id=id.clone() name=(!name.is_empty()).then_some(name) rows="5" aria-describedby=counter_id.clone()
+                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))>{initial}</textarea>
+            <p class="hint" id=counter_id aria-live="polite">{move || {
+                let (info, _) = counter();
+                format!("{} · {} segment(s) · {} left in this segment", info.encoding.label(), info.segments, info.remaining_in_segment)
+            }}</p>
+            {move || {
+                let (_, offending) = counter();
+                (!offending.is_empty()).then(|| view! {
+                    <p class="hint warning">{format!("These characters make the whole message longer (UCS-2): {offending}")}</p>
+                    <button type="button" on:click=move |_| text.update(|s| *s = crate::domain::segments::smart_replacements(s))>
+                        "Replace curly quotes, dashes and ellipses"
+                    </button>
+                })
+            }}
+            {move || (!text.get().trim().is_empty() && !has_opt_out()).then(|| view! {
+                <p class="hint warning">"Add opt-out language, such as \"Text STOP to opt out\", so carriers do not filter your messages."</p>
+            })}
+            {remove.map(|remove| view! {
+                <button type="button" class="link-button danger" on:click=move |_| remove.run(())>{format!("Remove {}", label.to_lowercase())}</button>
+            })}
+        </div>
+    }
+}
+
+/// The picture sent with the initial script. Checked in the browser with the same rules as on
+/// the server, so a wrong file is refused before it is uploaded.
+#[component]
+fn ScriptImageCard(
+    action_id: Uuid,
+    image_id: Option<Uuid>,
+    image_name: Option<String>,
+    editable: bool,
+    image_changed: RwSignal<u32>,
+) -> impl IntoView {
+    let problem = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let on_file = move |_ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(image_upload::upload(action_id, problem, busy, image_changed));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (action_id, problem, busy, image_changed);
+    };
+    let on_remove = move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(image_upload::remove(action_id, problem, busy, image_changed));
+    };
+    view! {
+        <section class="card" aria-labelledby="image-heading">
+            <h2 id="image-heading">"Picture"</h2>
+            <p class="hint">{format!(
+                "Optional. A JPEG, PNG or GIF of up to {} sent with every initial text. It makes each text an MMS, which costs more and uses 5 sending numbers.",
+                crate::domain::script_image::describe_size(crate::domain::script_image::MAX_BYTES)
+            )}</p>
+            {image_id.map(|id| view! {
+                <figure class="mms-image">
+                    <img src=format!("/media/{id}") alt="Picture sent with the initial script"/>
+                    <figcaption class="hint" data-testid="image-name">{image_name.clone().unwrap_or_default()}</figcaption>
+                </figure>
+            })}
+            {move || problem.get().map(|p| view! { <p class="alert error" role="alert">{p}</p> })}
+            {editable.then(|| view! {
+                <div class="field">
+                    <label for="script-image">{if image_id.is_some() { "Replace the picture" } else { "Add a picture" }}</label>
+                    <input id="script-image" type="file" accept="image/jpeg,image/png,image/gif" disabled=move || busy.get() on:change=on_file/>
+                </div>
+                {image_id.is_some().then(|| view! {
+                    <button type="button" class="link-button danger" disabled=move || busy.get() on:click=on_remove>"Remove the picture"</button>
+                })}
+            })}
+        </section>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod image_upload {
+    use super::*;
+    use crate::domain::script_image::ScriptImage;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    fn selected_file() -> Option<web_sys::File> {
+        let input = document().get_element_by_id("script-image")?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+        input.files()?.get(0)
+    }
+
+    async fn error_of(response: &web_sys::Response) -> String {
+        let text = match response.text() {
+            Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()),
+            Err(_) => None,
+        };
+        text.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["error"].as_str().map(String::from))
+            .unwrap_or_else(|| "The picture could not be saved. Try again.".into())
+    }
+
+    async fn request(method: &str, url: &str, file: Option<&web_sys::File>) -> Result<(), String> {
+        let init = web_sys::RequestInit::new();
+        init.set_method(method);
+        if let Some(file) = file {
+            init.set_body(file);
+            let headers = web_sys::Headers::new().map_err(|_| "The browser refused the upload.".to_string())?;
+            // Header values must be ASCII; a name that is not only loses its decoration.
+            let name: String = file.name().chars().filter(|c| c.is_ascii() && !c.is_ascii_control()).collect();
+            let _ = headers.set("x-file-name", &name);
+            init.set_headers(&headers);
+        }
+        let response = JsFuture::from(window().fetch_with_str_and_init(url, &init))
+            .await
+            .map_err(|_| "The connection dropped. Try again.".to_string())?;
+        let response: web_sys::Response = response.unchecked_into();
+        if response.ok() {
+            Ok(())
+        } else {
+            Err(error_of(&response).await)
+        }
+    }
+
+    pub async fn upload(
+        action_id: Uuid,
+        problem: RwSignal<Option<String>>,
+        busy: RwSignal<bool>,
+        changed: RwSignal<u32>,
+    ) {
+        let Some(file) = selected_file() else { return };
+        problem.set(None);
+        let Ok(buffer) = JsFuture::from(file.array_buffer()).await else {
+            problem.set(Some("The file could not be read.".into()));
+            return;
+        };
+        if let Err(message) = ScriptImage::parse(js_sys::Uint8Array::new(&buffer).to_vec()) {
+            problem.set(Some(message));
+            return;
+        }
+        busy.set(true);
+        let result = request("POST", &format!("/api/actions/{action_id}/image"), Some(&file)).await;
+        busy.set(false);
+        match result {
+            Ok(()) => changed.update(|v| *v += 1),
+            Err(message) => problem.set(Some(message)),
+        }
+    }
+
+    pub async fn remove(
+        action_id: Uuid,
+        problem: RwSignal<Option<String>>,
+        busy: RwSignal<bool>,
+        changed: RwSignal<u32>,
+    ) {
+        busy.set(true);
+        let result = request("DELETE", &format!("/api/actions/{action_id}/image"), None).await;
+        busy.set(false);
+        match result {
+            Ok(()) => changed.update(|v| *v += 1),
+            Err(message) => problem.set(Some(message)),
+        }
     }
 }
 

@@ -66,6 +66,7 @@ fn Texter(batch: Batch) -> impl IntoView {
     let action_id = action.id;
     let can_send = batch.can_send;
     let custom_allowed = batch.custom_allowed;
+    let image_url = batch.image_url.clone();
     let draft = RwSignal::new(batch.contacts.first().map(|c| c.message.clone()).unwrap_or_default());
     let contacts = RwSignal::new(batch.contacts);
     let more = RwSignal::new(batch.more_available);
@@ -186,7 +187,7 @@ fn Texter(batch: Batch) -> impl IntoView {
             })}
             {move || match current() {
                 Some(contact) => view! {
-                    <ContactCard contact draft custom_allowed can_send cooling send=Callback::new(move |_| send()) skip=Callback::new(move |_| skip())/>
+                    <ContactCard contact draft custom_allowed can_send cooling image_url=image_url.clone() send=Callback::new(move |_| send()) skip=Callback::new(move |_| skip())/>
                 }.into_any(),
                 None => view! {
                     <section class="card batch-done" aria-live="polite">
@@ -231,6 +232,7 @@ fn ContactCard(
     custom_allowed: bool,
     can_send: bool,
     cooling: RwSignal<bool>,
+    image_url: Option<String>,
     send: Callback<()>,
     skip: Callback<()>,
 ) -> impl IntoView {
@@ -273,6 +275,12 @@ fn ContactCard(
                 on:keyup=on_key_up
                 autofocus=true
             ></textarea>
+            {image_url.map(|src| view! {
+                <figure class="mms-image">
+                    <img src=src alt="Picture sent with this text"/>
+                    <figcaption class="hint">"This picture goes with the text (MMS)."</figcaption>
+                </figure>
+            })}
             {(!custom_allowed).then(|| view! { <p class="hint">"Your organization sends scripts as written."</p> })}
             {match opens {
                 Some(opens) => view! { <p class="alert warning" role="status">{format!("Outside this contact's texting hours: {opens}.")}</p> }.into_any(),

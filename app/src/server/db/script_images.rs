@@ -1,0 +1,99 @@
+//! The picture an action's initial script sends. Pictures are rows of their own and never
+//! change, so a message queued with one keeps it whatever the admin does next.
+
+use crate::domain::action_lifecycle::ActionStatus;
+use crate::domain::script_image::ScriptImage;
+use crate::error::AppError;
+use crate::server::auth::Caller;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// The organization an action belongs to (for authorizing an upload before reading it).
+pub async fn action_org(db: &PgPool, action_id: Uuid) -> Result<Option<Uuid>, AppError> {
+    Ok(sqlx::query_scalar("select organization_id from actions where id = $1")
+        .bind(action_id)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Stores the picture and makes it the action's, in one transaction with the action locked, as
+/// any other edit: only while volunteers cannot be sending from it.
+pub async fn attach(
+    db: &PgPool,
+    caller: &Caller,
+    action_id: Uuid,
+    image: &ScriptImage,
+    file_name: &str,
+) -> Result<Uuid, AppError> {
+    let mut tx = db.begin().await?;
+    lock_editable(&mut tx, caller, action_id).await?;
+    let id = Uuid::new_v4();
+    sqlx::query(
+        r#"insert into script_images (id, organization_id, content_type, bytes, file_name, created_by)
+           values ($1, $2, $3, $4, $5, $6)"#,
+    )
+    .bind(id)
+    .bind(caller.org_id)
+    .bind(image.kind().content_type())
+    .bind(image.bytes())
+    .bind(file_name.chars().take(200).collect::<String>())
+    .bind(caller.user.id)
+    .execute(&mut *tx)
+    .await?;
+    set(&mut tx, action_id, Some(id)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn detach(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    lock_editable(&mut tx, caller, action_id).await?;
+    set(&mut tx, action_id, None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A picture and its type, for the carrier (and the admin's preview) to fetch.
+pub async fn fetch(db: &PgPool, image_id: Uuid) -> Result<Option<(String, Vec<u8>)>, AppError> {
+    Ok(sqlx::query_as("select content_type, bytes from script_images where id = $1")
+        .bind(image_id)
+        .fetch_optional(db)
+        .await?)
+}
+
+async fn lock_editable(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    caller: &Caller,
+    action_id: Uuid,
+) -> Result<(), AppError> {
+    let status: Option<ActionStatus> =
+        sqlx::query_scalar("select status from actions where id = $1 and organization_id = $2 for update")
+            .bind(action_id)
+            .bind(caller.org_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    match status {
+        None => Err(AppError::NotFound("That action does not exist.".into())),
+        Some(ActionStatus::Closed) => {
+            Err(AppError::Conflict("A closed action cannot be edited. Duplicate it instead.".into()))
+        }
+        Some(status) if !status.editable() => Err(AppError::Conflict(
+            "Pause the action before changing its picture, so volunteers never send from a changing script.".into(),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+async fn set(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    action_id: Uuid,
+    image_id: Option<Uuid>,
+) -> Result<(), AppError> {
+    // The estimate shown before publishing is computed afresh, so it turns to MMS by itself.
+    sqlx::query("update actions set script_image_id = $2 where id = $1")
+        .bind(action_id)
+        .bind(image_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

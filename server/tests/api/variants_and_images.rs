@@ -1,0 +1,198 @@
+//! Initial-script variants (each contact gets one, and the server checks that one) and the
+//! picture an initial script sends as MMS: upload rules, serving it to the carrier, the cost,
+//! and the MediaUrl on the initial text only.
+
+use crate::messaging::World;
+use crate::outbox::rig;
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+use server::outbox::Dispatch;
+
+const MAIN: &str = "Hi {firstName}, it's {senderFirstName}. STOP to opt out";
+const VARIANT: &str = "Hello {firstName}! {senderFirstName} here. STOP to opt out";
+
+fn png(len: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.resize(len, 7);
+    bytes
+}
+
+async fn save(w: &World, variants: &[&str]) -> (StatusCode, Value) {
+    let list = w.list.clone();
+    let json = serde_json::to_string(variants).unwrap();
+    w.app
+        .call(
+            &w.admin,
+            "save_action",
+            &[
+                ("org_id", &w.org),
+                ("action_id", &w.action),
+                ("title", "GOTV"),
+                ("contact_list_id", &list),
+                ("initial_script", MAIN),
+                ("initial_variants", &json),
+            ],
+        )
+        .await
+}
+
+async fn set_status(w: &World, status: &str) {
+    sqlx::query("update actions set status = $2::action_status where id = $1::uuid")
+        .bind(&w.action)
+        .bind(status)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+}
+
+async fn upload(w: &World, who: &Client, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let res = who
+        .post(format!("{}/api/actions/{}/image", w.app.address, w.action))
+        .header("x-file-name", "rally.png")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn each_contact_gets_one_variant_and_the_server_checks_that_one() {
+    let w = World::new().await;
+    set_status(&w, "paused").await;
+    // A variant with an unknown variable is named by its number and nothing is saved.
+    let (status, body) = save(&w, &["Hey {nickname}. STOP to opt out"]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["Invalid"]["field"], "initial_variants");
+    let message = body["Invalid"]["message"].as_str().unwrap();
+    assert!(message.starts_with("Variant 2: ") && message.contains("nickname"), "{message}");
+
+    let (status, body) = save(&w, &[VARIANT, "  "]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, page) = w.app.call(&w.admin, "get_action", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(page["action"]["initial_variants"], serde_json::json!([VARIANT]), "blank variants are dropped");
+    set_status(&w, "published").await;
+    sqlx::query(
+        "insert into texting_settings (organization_id, disable_custom_responses) values ($1::uuid, true)
+         on conflict (organization_id) do update set disable_custom_responses = true",
+    )
+    .bind(&w.org)
+    .execute(&w.app.pool)
+    .await
+    .unwrap();
+
+    let a = w.conversation("+13125550501", true, true).await;
+    let b = w.conversation("+13125550502", true, true).await;
+    // Claimed, as "Start" would have done.
+    sqlx::query("update conversations set claimed_at = now() where action_id = $1::uuid")
+        .bind(&w.action)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let (status, batch) = w.app.call(&w.volunteer, "get_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(status, StatusCode::OK, "{batch}");
+    let text_of = |id: &str| -> String {
+        batch["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["conversation_id"].as_i64().unwrap().to_string() == id)
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (text_a, text_b) = (text_of(&a), text_of(&b));
+    // Consecutive conversations get different variants.
+    let mut both = vec![text_a.clone(), text_b.clone()];
+    both.sort();
+    assert_eq!(both, vec!["Hello Ana! Val here. STOP to opt out", "Hi Ana, it's Val. STOP to opt out"]);
+
+    // With custom text off, the other variant's text is refused: it is not what this contact got.
+    let (status, body) = w.send(&a, &text_b, "k-wrong").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = w.send(&a, &text_a, "k-a").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = w.send(&b, &text_b, "k-b").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The estimate charges the longest variant; at most five scripts in all.
+    let six: Vec<&str> = vec![VARIANT; 5];
+    set_status(&w, "paused").await;
+    let (status, body) = save(&w, &six).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["Invalid"]["message"].as_str().unwrap().contains("at most 5"), "{body}");
+}
+
+#[tokio::test]
+async fn a_picture_is_checked_served_charged_as_mms_and_sent_with_the_initial_text_only() {
+    let r = rig().await;
+    let w = &r.world;
+    // A live action cannot change its picture; volunteers cannot upload at all.
+    let (status, body) = upload(w, &w.admin, png(2_000)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    set_status(w, "paused").await;
+    let (status, _) = upload(w, &w.volunteer, png(2_000)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = upload(w, &w.admin, b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("JPEG, PNG or GIF"), "{body}");
+    let (status, body) = upload(w, &w.admin, png(700 * 1024)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("600 KB"), "{body}");
+
+    let picture = png(50_000);
+    let (status, body) = upload(w, &w.admin, picture.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let image_id = body["id"].as_str().unwrap().to_string();
+
+    // Anyone with the address can fetch it, as the carrier must; it is the bytes uploaded.
+    let res = reqwest::get(format!("{}/media/{image_id}", w.app.address)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), picture);
+    let res = reqwest::get(format!("{}/media/{}", w.app.address, uuid::Uuid::new_v4())).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // The estimate is now per MMS with five numbers.
+    let phone = "+13125550601";
+    let c = w.conversation(phone, true, true).await;
+    sqlx::query("update contact_lists set contact_count = 1 where id = $1::uuid")
+        .bind(&w.list)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let (_, page) = w.app.call(&w.admin, "get_action", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(page["action"]["script_image_name"], "rally.png");
+    assert_eq!(page["estimate"]["mms"], true, "{page}");
+    assert_eq!(page["estimate"]["numbers_needed"], 5, "{page}");
+
+    set_status(w, "published").await;
+    let (_, batch) = w.app.call(&w.volunteer, "get_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(batch["image_url"], format!("/media/{image_id}"));
+    let (status, body) = w.send(&c, crate::messaging::SCRIPT, "pic-1").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(r.outbox.dispatch_one().await.unwrap(), Dispatch::Sent);
+    // A reply later in the thread is plain text.
+    sqlx::query("update conversations set last_inbound_at = now() where id = $1::bigint")
+        .bind(&c)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let (status, body) = w.send(&c, "Thanks!", "pic-2").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(r.outbox.dispatch_one().await.unwrap(), Dispatch::Sent);
+    let sent: Vec<_> = r.sim.received_messages().into_iter().filter(|m| m.to == phone).collect();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].media_urls, vec![format!("http://p2p.test/media/{image_id}")]);
+    assert!(sent[1].media_urls.is_empty());
+
+    // Removing it (while paused) turns the action back to SMS.
+    set_status(w, "paused").await;
+    let res = w.admin.delete(format!("{}/api/actions/{}/image", w.app.address, w.action)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (_, page) = w.app.call(&w.admin, "get_action", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(page["estimate"]["mms"], false, "{page}");
+    assert_eq!(page["action"]["script_image_id"], Value::Null);
+}
