@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { signUp, uniqueEmail } from './helpers';
+import { hydrated, signUp, uniqueEmail } from './helpers';
 
 async function orgWithList(page: Page, name: string) {
   await signUp(page, name, uniqueEmail('actions'));
@@ -73,4 +73,51 @@ test('texting settings keep the typed values and name the bad field', async ({ p
   await page.reload();
   await expect(page.getByLabel('Batch size')).toHaveValue('75');
   await expect(page.getByLabel('Contact\'s first name when unknown')).toHaveValue('neighbor');
+});
+
+// A 1×1 PNG: the smallest picture a carrier would take.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+test('an admin adds a script variant and a picture; the estimate turns to MMS and both survive a reload', async ({ page }) => {
+  await orgWithList(page, 'Max');
+  await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Actions' }).click();
+  await page.getByLabel('Title').fill('Rally with a picture');
+  await page.getByRole('button', { name: 'Create action' }).click();
+  await expect(page.getByRole('heading', { name: 'Rally with a picture' })).toBeVisible();
+  await hydrated(page);
+  await page.getByLabel('Contact list').selectOption({ label: 'precinct-12 (2 contacts)' });
+  await page.getByLabel('Initial script').fill('Hi {firstName}, rally Saturday! Text STOP to opt out');
+  await page.getByRole('button', { name: 'Add a variant' }).click();
+  const variant = page.getByLabel('Variant 2');
+  await expect(variant).toHaveValue('Hi {firstName}, rally Saturday! Text STOP to opt out');
+  await variant.fill('Hey {firstName}, see you at the rally Saturday? Text STOP to opt out');
+  // A bad variable in the variant is named, and the typed text stays.
+  await page.getByRole('button', { name: 'Add a variant' }).click();
+  await page.getByLabel('Variant 3').fill('Yo {nickname}');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByText(/Variant 3: .*nickname/)).toBeVisible();
+  await expect(page.getByLabel('Variant 3')).toHaveValue('Yo {nickname}');
+  await page.getByRole('button', { name: 'Remove variant 3' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  await expect(page.getByText('Segments per message (worst case)')).toBeVisible();
+
+  // A file that is not a picture is refused in the browser, before any upload.
+  await page.getByLabel('Add a picture').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  await expect(page.getByRole('alert').filter({ hasText: 'Only JPEG, PNG or GIF' })).toBeVisible();
+  await page.getByLabel('Add a picture').setInputFiles({ name: 'rally.png', mimeType: 'image/png', buffer: PNG });
+  await expect(page.getByTestId('image-name')).toHaveText('rally.png');
+  await expect(page.getByTestId('estimate-kind')).toHaveText('MMS (with the picture)');
+  await expect(page.getByText('Phone numbers (5)')).toBeVisible();
+
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Variant 2')).toHaveValue('Hey {firstName}, see you at the rally Saturday? Text STOP to opt out');
+  await expect(page.getByLabel('Variant 3')).toHaveCount(0);
+  await expect(page.getByRole('img', { name: 'Picture sent with the initial script' })).toBeVisible();
+  await page.getByRole('button', { name: 'Remove the picture' }).click();
+  await expect(page.getByText('Segments per message (worst case)')).toBeVisible();
 });

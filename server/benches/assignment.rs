@@ -4,8 +4,9 @@
 //! time and presses Text Again. Prints the claim latency (including waiting for a database
 //! connection) and checks that no contact went to two volunteers.
 //!
-//! `ASSIGNMENT_CONTACTS`, `ASSIGNMENT_VOLUNTEERS` and `ASSIGNMENT_THINK_MS` (the largest think
-//! time; 0 claims back to back) change the shape.
+//! `ASSIGNMENT_CONTACTS`, `ASSIGNMENT_VOLUNTEERS`, `ASSIGNMENT_THINK_MS` (the largest think
+//! time; 0 claims back to back) and `ASSIGNMENT_STAGGER=1` (first claims spread over one think
+//! time rather than all at once) change the shape.
 
 mod common;
 
@@ -22,6 +23,7 @@ fn main() {
     let contacts = env("ASSIGNMENT_CONTACTS", 1_000_000) as i64;
     let volunteers = env("ASSIGNMENT_VOLUNTEERS", 500) as usize;
     let think_ms = env("ASSIGNMENT_THINK_MS", 2_000);
+    let stagger = env("ASSIGNMENT_STAGGER", 0) == 1;
     const BATCH: i64 = 50;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
@@ -76,6 +78,11 @@ fn main() {
                     let mut claimed = Vec::new();
                     // A cheap per-volunteer random sequence, so runs repeat.
                     let mut seed = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                    // With ASSIGNMENT_STAGGER=1 volunteers arrive over the first think window,
+                    // as people opening the action do, instead of all in the same millisecond.
+                    if stagger && think_ms > 0 {
+                        tokio::time::sleep(Duration::from_millis(seed % think_ms)).await;
+                    }
                     loop {
                         let t = Instant::now();
                         let got = app::server::db::assignment::claim_rows(&pool, org, volunteer, action, BATCH)
@@ -120,7 +127,7 @@ fn main() {
             .await
             .unwrap();
         println!(
-            "BENCH assignment claims={} volunteers={volunteers} contacts_claimed={claimed_total} left={left} seconds={seconds:.1} think_ms_max={think_ms} p50_ms={:.2} p99_ms={:.2} double_assigned={double_assigned}",
+            "BENCH assignment claims={} volunteers={volunteers} contacts_claimed={claimed_total} left={left} seconds={seconds:.1} think_ms_max={think_ms} stagger={stagger} p50_ms={:.2} p99_ms={:.2} double_assigned={double_assigned}",
             latencies.len(),
             common::percentile(&latencies, 0.5),
             common::percentile(&latencies, 0.99),

@@ -164,8 +164,10 @@ fn ActionEditor(
     let script = RwSignal::new(a.initial_script.clone());
     // Each variant box keeps its own text; the list only changes when one is added or removed.
     let next_key = StoredValue::new(a.initial_variants.len());
+    let owner = Owner::current().expect("the editor runs inside the reactive tree");
     let variants: RwSignal<Vec<(usize, RwSignal<String>)>> =
         RwSignal::new(a.initial_variants.iter().cloned().enumerate().map(|(i, v)| (i, RwSignal::new(v))).collect());
+    let at_most = move || variants.with(Vec::len) + 1 >= MAX_VARIANTS;
     let variants_json = move || {
         serde_json::to_string(&variants.with(|list| list.iter().map(|(_, text)| text.get()).collect::<Vec<_>>()))
             .unwrap_or_default()
@@ -332,13 +334,14 @@ fn ActionEditor(
                         />
                     }).collect_view()}
                     <p class="field-error" role="alert">{field_error("initial_variants")}</p>
-                    {move || (variants.with(Vec::len) + 1 < MAX_VARIANTS).then(|| view! {
-                        <button type="button" class="secondary" on:click=move |_| {
+                    <button type="button" class="secondary" disabled=at_most
+                        on:click=move |_| {
                             let key = next_key.get_value();
                             next_key.set_value(key + 1);
-                            variants.update(|list| list.push((key, RwSignal::new(script.get_untracked()))));
+                            // Owned by the editor, so the box's text outlives any re-render of the list.
+                            let text = owner.with(|| RwSignal::new(script.get_untracked()));
+                            variants.update(|list| list.push((key, text)));
                         }>"Add a variant"</button>
-                    })}
                     <p class="hint">"Each contact gets one variant, spread evenly. Variants start as a copy of the initial script."</p>
                     <p class="hint">{format!("Variables: {{firstName}} {{lastName}} {{senderFirstName}} {{organizationName}}{}",
                         page.custom_fields.iter().map(|f| format!(" {{custom:{f}}}")).collect::<String>())}</p>
