@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 pub struct EmbeddedPostgres {
     data_dir: PathBuf,
@@ -13,6 +14,9 @@ pub struct EmbeddedPostgres {
     run_as: Option<String>,
     /// Stop on `stop()` only a server this process started, never one that was already up.
     started_here: bool,
+    /// The server's log, and the options it is started with (kept for `restart`).
+    log: PathBuf,
+    options: String,
 }
 
 const SUPERUSER: &str = "app";
@@ -34,32 +38,22 @@ impl EmbeddedPostgres {
                 run(Command::new("chown").arg("-R").arg(format!("{user}:")).arg(dir), "chown")?;
             }
         }
-        let mut pg = EmbeddedPostgres { data_dir, socket_dir, bin_dir, run_as, started_here: false };
+        let mut options = format!(
+            "-k {} -c listen_addresses='' -c max_connections=200 -c unix_socket_permissions=0700",
+            socket_dir.display()
+        );
+        if for_tests {
+            options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        }
+        let log = root.join("postgres.log");
+        let mut pg = EmbeddedPostgres { data_dir, socket_dir, bin_dir, run_as, started_here: false, log, options };
         if !pg.data_dir.join("PG_VERSION").exists() {
             let mut initdb = pg.command("initdb");
             initdb.arg("-D").arg(&pg.data_dir).args(["-A", "trust", "-U", SUPERUSER, "-E", "UTF8", "--locale=C"]);
             run(&mut initdb, "initdb")?;
         }
         if !pg.is_running() {
-            let log = root.join("postgres.log");
-            let mut options = format!(
-                "-k {} -c listen_addresses='' -c max_connections=200 -c unix_socket_permissions=0700",
-                pg.socket_dir.display()
-            );
-            if for_tests {
-                options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
-            }
-            let mut start = pg.command("pg_ctl");
-            start.arg("-D").arg(&pg.data_dir).arg("-l").arg(&log).args(["-w", "-t", "60", "-o", &options, "start"]);
-            run(&mut start, "pg_ctl start").map_err(|e| {
-                let tail = std::fs::read_to_string(&log).unwrap_or_default();
-                let tail: Vec<&str> = tail.lines().rev().take(10).collect();
-                format!(
-                    "{e}\nlast lines of {}:\n{}",
-                    log.display(),
-                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-                )
-            })?;
+            pg.launch()?;
             pg.started_here = true;
         }
         Ok(pg)
@@ -86,6 +80,41 @@ impl EmbeddedPostgres {
         if let Err(e) = run(&mut stop, "pg_ctl stop") {
             eprintln!("{e}");
         }
+    }
+
+    /// Stops the cluster at once, whoever started it (a fast shutdown: every connection is
+    /// cut, as when the database fails over), and starts it again after `down_for`. For fault
+    /// tests; a restarted cluster is this process's to stop.
+    pub fn restart(&mut self, down_for: Duration) -> Result<(), String> {
+        let mut stop = self.command("pg_ctl");
+        stop.arg("-D").arg(&self.data_dir).args(["-m", "fast", "-w", "stop"]);
+        run(&mut stop, "pg_ctl stop")?;
+        std::thread::sleep(down_for);
+        self.launch()?;
+        self.started_here = true;
+        Ok(())
+    }
+
+    /// Starts the server on the data folder and waits until it takes connections.
+    fn launch(&self) -> Result<(), String> {
+        let mut start = self.command("pg_ctl");
+        start.arg("-D").arg(&self.data_dir).arg("-l").arg(&self.log).args([
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            &self.options,
+            "start",
+        ]);
+        run(&mut start, "pg_ctl start").map_err(|e| {
+            let tail = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let tail: Vec<&str> = tail.lines().rev().take(10).collect();
+            format!(
+                "{e}\nlast lines of {}:\n{}",
+                self.log.display(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            )
+        })
     }
 
     fn command(&self, program: &str) -> Command {

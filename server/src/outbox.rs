@@ -3,7 +3,7 @@
 //! failures retry with backoff; a send whose outcome is unknown (the request went out but no
 //! answer came) is reconciled against the carrier, never blindly sent again.
 
-use crate::twilio::{MessageQuery, SendMessage, Sender, TwilioClient, TwilioError};
+use crate::twilio::{MessageQuery, SendMessage, Sender, SentMessage, TwilioClient, TwilioError};
 use app::domain::texting_window::{check, TextingWindow, WindowCheck};
 use app::domain::time_zones::ContactZones;
 use app::server::db;
@@ -126,8 +126,49 @@ impl Outbox {
 
     /// Claims and sends one queued message.
     pub async fn dispatch_one(&self) -> Result<Dispatch, sqlx::Error> {
+        let Some(mut message) = self.claim().await? else {
+            return Ok(Dispatch::Empty);
+        };
+        // Until the request goes out the carrier has not seen the message, so after a database
+        // error here (a restart, a failover) it is handed straight back: left claimed, it would
+        // wait out its lease (minutes) before anyone sent it.
+        let (request, from) = match self.prepare(&mut message).await {
+            Ok(Some(prepared)) => prepared,
+            Ok(None) => return Ok(Dispatch::Expired),
+            Err(error) => {
+                let hand_back = || {
+                    sqlx::query(
+                        r#"update messages set status = 'queued', attempts = attempts - 1, next_attempt_at = now()
+                           where id = $1 and status = 'sending' and attempts = $2"#,
+                    )
+                    .bind(message.id)
+                    .bind(message.attempts)
+                    .execute(&self.db)
+                };
+                if let Err(e) = self.until_written(message.id, hand_back).await {
+                    tracing::warn!(message_id = message.id, error = %e, "could not hand back a claimed message; its lease will");
+                }
+                return Err(error);
+            }
+        };
+        let result = self.client.send_message(&request).await;
+        if let Err(error) = &result {
+            if error.outcome_unknown() {
+                tracing::warn!(message_id = message.id, %error, "send outcome unknown; will reconcile");
+            }
+        }
+        // From here only this worker knows what became of the message (above all the SID of a
+        // text the carrier took), so a database error does not drop it: the write is retried
+        // until the database is back. Dropped, the message would sit claimed until its lease ran
+        // out and then be settled by matching its body at the carrier.
+        self.until_written(message.id, || self.record(&message, &from, &result)).await
+    }
+
+    /// Takes the next queued message that is due, under a lease.
+    async fn claim(&self) -> Result<Option<Claimed>, sqlx::Error> {
         #[allow(clippy::type_complexity)]
-        let claimed: Option<(i64, String, String, String, i32, Option<i64>, uuid::Uuid, Option<uuid::Uuid>)> = sqlx::query_as(
+        let claimed: Option<(i64, String, String, String, i32, Option<i64>, uuid::Uuid, Option<uuid::Uuid>)> =
+            sqlx::query_as(
             r#"with next as (
                    select id from messages
                    -- A SID means the carrier has it: Twilio answers a send with status "queued"
@@ -145,54 +186,51 @@ impl Outbox {
         .bind(LEASE_SECS as f64)
         .fetch_optional(&self.db)
         .await?;
-        let claimed = match claimed {
-            Some((id, to_phone, body, kind, attempts, conversation_id, organization_id, image_id)) => {
-                let (mut sender_phone, time_zones, pooled): (Option<String>, Option<Vec<String>>, bool) =
-                    match conversation_id {
-                        Some(c) => sqlx::query_as(
-                            r#"select c.sender_phone, k.time_zones,
-                                      exists (select 1 from action_numbers n where n.action_id = c.action_id and n.released_at is null)
-                               from conversations c join contacts k on k.id = c.contact_id where c.id = $1"#,
-                        )
-                        .bind(c)
-                        .fetch_optional(&self.db)
-                        .await?
-                        .unwrap_or((None, None, false)),
-                        None => (None, None, false),
-                    };
-                if let (None, Some(c), true) = (&sender_phone, conversation_id, pooled) {
-                    sender_phone = pool_sender(&self.db, c).await?;
-                }
-                Some(Claimed {
-                    id,
-                    to_phone,
-                    body,
-                    kind,
-                    attempts,
-                    conversation_id,
-                    sender_phone,
-                    time_zones,
-                    organization_id,
-                    image_id,
-                })
-            }
-            None => None,
-        };
-        let Some(message) = claimed else {
-            return Ok(Dispatch::Empty);
-        };
+        Ok(claimed.map(|(id, to_phone, body, kind, attempts, conversation_id, organization_id, image_id)| Claimed {
+            id,
+            to_phone,
+            body,
+            kind,
+            attempts,
+            conversation_id,
+            sender_phone: None,
+            time_zones: None,
+            organization_id,
+            image_id,
+        }))
+    }
+
+    /// Everything before the send: the sender, the rate slot, the validity. None when the
+    /// contact's window closed meanwhile (the message is failed).
+    async fn prepare(&self, message: &mut Claimed) -> Result<Option<(SendMessage, Sender)>, sqlx::Error> {
+        if let Some(c) = message.conversation_id {
+            let (sender_phone, time_zones, pooled): (Option<String>, Option<Vec<String>>, bool) = sqlx::query_as(
+                r#"select c.sender_phone, k.time_zones,
+                          exists (select 1 from action_numbers n where n.action_id = c.action_id and n.released_at is null)
+                   from conversations c join contacts k on k.id = c.contact_id where c.id = $1"#,
+            )
+            .bind(c)
+            .fetch_optional(&self.db)
+            .await?
+            .unwrap_or((None, None, false));
+            message.sender_phone = match (sender_phone, pooled) {
+                (None, true) => pool_sender(&self.db, c).await?,
+                (sender_phone, _) => sender_phone,
+            };
+            message.time_zones = time_zones;
+        }
         let from = match (&message.sender_phone, &self.sender) {
             (Some(number), _) => Sender::Number(number.clone()),
             (None, sender) => sender.clone(),
         };
-        self.wait_for_slot(&message, &from).await?;
+        self.wait_for_slot(message, &from).await?;
         let now = Utc::now();
-        let validity = match self.validity(&message, now).await? {
+        let validity = match self.validity(message, now).await? {
             Some(secs) => secs,
             None => {
                 self.fail(message.id, None, "The contact's texting window closed before the message could go out.")
                     .await?;
-                return Ok(Dispatch::Expired);
+                return Ok(None);
             }
         };
         let request = SendMessage {
@@ -203,9 +241,19 @@ impl Outbox {
             status_callback: Some(self.status_callback.clone()),
             validity_period_secs: Some(validity),
         };
-        match self.client.send_message(&request).await {
+        Ok(Some((request, from)))
+    }
+
+    /// Writes down what the carrier made of a claimed message.
+    async fn record(
+        &self,
+        message: &Claimed,
+        from: &Sender,
+        result: &Result<SentMessage, TwilioError>,
+    ) -> Result<Dispatch, sqlx::Error> {
+        match result {
             Ok(sent) => {
-                let from_phone = sent.from.clone().or(match &from {
+                let from_phone = sent.from.clone().or(match from {
                     Sender::Number(n) => Some(n.clone()),
                     Sender::MessagingService(_) => None,
                 });
@@ -222,27 +270,56 @@ impl Outbox {
                     .map_err(|_| sqlx::Error::Protocol("recording the message SID failed".into()))?;
                 Ok(Dispatch::Sent)
             }
+            // Retried writes touch the message only while this claim holds it: a first try
+            // that went through unseen may have let another worker claim it since.
             Err(error) if error.outcome_unknown() => {
-                tracing::warn!(message_id = message.id, %error, "send outcome unknown; will reconcile");
-                sqlx::query("update messages set status = 'unknown', next_attempt_at = now() + interval '5 seconds' where id = $1")
-                    .bind(message.id)
-                    .execute(&self.db)
-                    .await?;
+                sqlx::query(
+                    r#"update messages set status = 'unknown', next_attempt_at = now() + interval '5 seconds'
+                       where id = $1 and status = 'sending' and attempts = $2"#,
+                )
+                .bind(message.id)
+                .bind(message.attempts)
+                .execute(&self.db)
+                .await?;
                 Ok(Dispatch::Unknown)
             }
             Err(error) if error.is_retryable() && message.attempts < MAX_ATTEMPTS => {
-                let backoff = backoff_secs(message.attempts, &error);
-                sqlx::query("update messages set status = 'queued', next_attempt_at = now() + make_interval(secs => $2) where id = $1")
-                    .bind(message.id)
-                    .bind(backoff as f64)
-                    .execute(&self.db)
-                    .await?;
+                let backoff = backoff_secs(message.attempts, error);
+                sqlx::query(
+                    r#"update messages set status = 'queued', next_attempt_at = now() + make_interval(secs => $2)
+                       where id = $1 and status = 'sending' and attempts = $3"#,
+                )
+                .bind(message.id)
+                .bind(backoff as f64)
+                .bind(message.attempts)
+                .execute(&self.db)
+                .await?;
                 Ok(Dispatch::Retrying)
             }
             Err(error) => {
                 let code = error.code().and_then(|c| i32::try_from(c).ok());
                 self.fail(message.id, code, &error.to_string()).await?;
                 Ok(Dispatch::Failed)
+            }
+        }
+    }
+
+    /// Runs a write about a claimed message until it goes through, for at most half the lease
+    /// (so no other worker takes the message meanwhile); then returns the last error.
+    async fn until_written<T, F, Fut>(&self, message_id: i64, mut write: F) -> Result<T, sqlx::Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+    {
+        let deadline = std::time::Instant::now() + Duration::from_secs(LEASE_SECS as u64 / 2);
+        loop {
+            match write().await {
+                Ok(written) => return Ok(written),
+                Err(error) if std::time::Instant::now() < deadline => {
+                    tracing::warn!(message_id, %error, "outbox write failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(error) => return Err(error),
             }
         }
     }

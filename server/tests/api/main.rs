@@ -8,6 +8,7 @@ mod actions;
 mod auth;
 mod contacts;
 mod exports;
+mod faults;
 mod forms;
 mod inbox;
 mod members;
