@@ -112,6 +112,10 @@ test('an admin adds a script variant and a picture; the estimate turns to MMS an
   await expect(page.getByTestId('image-name')).toHaveText('rally.png');
   await expect(page.getByTestId('estimate-kind')).toHaveText('MMS (with the picture)');
   await expect(page.getByText('Phone numbers (5)')).toBeVisible();
+  // The card's image is shown to volunteers only; it changes nothing in the estimate.
+  await page.getByLabel('Add an image for volunteers').setInputFiles({ name: 'banner.png', mimeType: 'image/png', buffer: PNG });
+  await expect(page.getByTestId('card-image-name')).toHaveText('banner.png');
+  await expect(page.getByText('Phone numbers (5)')).toBeVisible();
 
   await page.reload();
   await hydrated(page);
@@ -120,4 +124,14 @@ test('an admin adds a script variant and a picture; the estimate turns to MMS an
   await expect(page.getByRole('img', { name: 'Picture sent with the initial script' })).toBeVisible();
   await page.getByRole('button', { name: 'Remove the picture' }).click();
   await expect(page.getByText('Segments per message (worst case)')).toBeVisible();
+  await expect(page.getByRole('img', { name: 'Image shown to volunteers' })).toBeVisible();
+
+  // Volunteers see the card's image on the action once it is live (admins see every action).
+  const total = (await page.getByTestId('estimate-total').textContent())!.trim();
+  await page.getByLabel(`I understand this action will cost about ${total}`).first().check();
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  await expect(page.getByTestId('action-status')).toHaveText('Published');
+  await page.getByRole('link', { name: 'Volunteer view' }).click();
+  await expect(page.getByRole('heading', { name: 'Rally with a picture' })).toBeVisible();
+  await expect(page.locator('.action-card-image')).toBeVisible();
 });

@@ -2,12 +2,12 @@
 //! upload, so the bytes need no re-encoding) and the public address the carrier fetches as the
 //! message's MediaUrl.
 
-use app::domain::script_image::{ScriptImage, MAX_BYTES};
+use app::domain::script_image::{ImageSlot, ScriptImage, MAX_BYTES};
 use app::error::AppError;
 use app::server::{auth, db, AppState};
 use axum::{
     body::Body,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Json,
@@ -23,6 +23,13 @@ fn error_response(error: AppError) -> Response {
     (status, Json(serde_json::json!({ "error": error.to_string() }))).into_response()
 }
 
+/// `?for=card` addresses the card's image; without it, the script's picture.
+#[derive(serde::Deserialize)]
+pub struct Target {
+    #[serde(rename = "for", default)]
+    slot: String,
+}
+
 async fn authorize(state: &AppState, session: &Session, action_id: Uuid) -> Result<auth::Caller, AppError> {
     let org_id = db::script_images::action_org(&state.db, action_id)
         .await?
@@ -35,12 +42,17 @@ pub async fn upload(
     State(state): State<AppState>,
     session: Session,
     Path(action_id): Path<Uuid>,
+    Query(target): Query<Target>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let caller = match authorize(&state, &session, action_id).await {
         Ok(caller) => caller,
         Err(e) => return error_response(e),
+    };
+    let slot = match ImageSlot::parse(&target.slot) {
+        Ok(slot) => slot,
+        Err(message) => return error_response(AppError::invalid("for", message)),
     };
     // Read one byte past the limit so an oversized file is named as such, not cut short.
     let bytes = match axum::body::to_bytes(body, MAX_BYTES + 1).await {
@@ -60,18 +72,27 @@ pub async fn upload(
         Err(message) => return error_response(AppError::invalid("image", message)),
     };
     let name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("").trim().to_string();
-    match db::script_images::attach(&state.db, &caller, action_id, &image, &name).await {
+    match db::script_images::attach(&state.db, &caller, action_id, slot, &image, &name).await {
         Ok(id) => Json(serde_json::json!({ "id": id })).into_response(),
         Err(e) => error_response(e),
     }
 }
 
-pub async fn remove(State(state): State<AppState>, session: Session, Path(action_id): Path<Uuid>) -> Response {
+pub async fn remove(
+    State(state): State<AppState>,
+    session: Session,
+    Path(action_id): Path<Uuid>,
+    Query(target): Query<Target>,
+) -> Response {
     let caller = match authorize(&state, &session, action_id).await {
         Ok(caller) => caller,
         Err(e) => return error_response(e),
     };
-    match db::script_images::detach(&state.db, &caller, action_id).await {
+    let slot = match ImageSlot::parse(&target.slot) {
+        Ok(slot) => slot,
+        Err(message) => return error_response(AppError::invalid("for", message)),
+    };
+    match db::script_images::detach(&state.db, &caller, action_id, slot).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => error_response(e),
     }

@@ -46,6 +46,9 @@ pub struct ActionDetail {
     /// The picture sent with the initial script (as MMS), served at `/media/{id}`.
     pub script_image_id: Option<Uuid>,
     pub script_image_name: Option<String>,
+    /// The image on the action's card in the volunteers' list (never texted).
+    pub card_image_id: Option<Uuid>,
+    pub card_image_name: Option<String>,
     pub status: ActionStatus,
     pub publish_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,

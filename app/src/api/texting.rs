@@ -16,6 +16,8 @@ pub struct VolunteerAction {
     pub disclaimer: String,
     pub start_label: String,
     pub status: ActionStatus,
+    /// The image on the action's card, served at `/media/{id}`.
+    pub card_image_id: Option<Uuid>,
     /// Initial texts this volunteer has sent in the action.
     pub sent_by_me: i64,
 }

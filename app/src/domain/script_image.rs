@@ -46,6 +46,32 @@ impl ImageType {
     }
 }
 
+/// Where an action uses a picture: texted with the initial script (MMS), or only shown to
+/// volunteers on the action's card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageSlot {
+    Script,
+    Card,
+}
+
+impl ImageSlot {
+    pub fn parse(raw: &str) -> Result<ImageSlot, String> {
+        match raw {
+            "" | "script" => Ok(ImageSlot::Script),
+            "card" => Ok(ImageSlot::Card),
+            other => Err(format!("\"{other}\" is not a place for a picture (script or card).")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageSlot::Script => "script",
+            ImageSlot::Card => "card",
+        }
+    }
+}
+
 /// An image that may be sent: its bytes and their type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptImage {

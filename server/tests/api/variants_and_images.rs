@@ -196,3 +196,25 @@ async fn a_picture_is_checked_served_charged_as_mms_and_sent_with_the_initial_te
     assert_eq!(page["estimate"]["mms"], false, "{page}");
     assert_eq!(page["action"]["script_image_id"], Value::Null);
 }
+
+#[tokio::test]
+async fn the_cards_image_changes_even_while_live_and_is_shown_but_never_texted() {
+    let w = World::new().await;
+    let url = format!("{}/api/actions/{}/image?for=card", w.app.address, w.action);
+    // Live: the card's image may change (the script's may not, see above).
+    let res = w.admin.post(&url).header("x-file-name", "banner.png").body(png(10_000)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let (_, list) = w.app.call(&w.volunteer, "list_volunteer_actions", &[("org_id", &w.org)]).await;
+    assert_eq!(list[0]["card_image_id"], id.as_str());
+    let (_, page) = w.app.call(&w.admin, "get_action", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(page["action"]["card_image_name"], "banner.png");
+    assert_eq!(page["action"]["script_image_id"], Value::Null);
+    assert_eq!(page["estimate"]["mms"], false, "a card image is not texted: {page}");
+    let res = w.admin.post(format!("{url}x")).body(png(10)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "an unknown place is refused");
+    let res = w.admin.delete(&url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (_, list) = w.app.call(&w.volunteer, "list_volunteer_actions", &[("org_id", &w.org)]).await;
+    assert_eq!(list[0]["card_image_id"], Value::Null);
+}

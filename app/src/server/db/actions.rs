@@ -13,6 +13,7 @@ const DETAIL: &str = r#"select id, title, description, disclaimer, start_label, 
        preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script,
        initial_variants, script_image_id,
        (select i.file_name from script_images i where i.id = actions.script_image_id) as script_image_name,
+       card_image_id, (select i.file_name from script_images i where i.id = actions.card_image_id) as card_image_name,
        status, publish_at, published_at, ends_at, cost_acknowledged_at
 from actions"#;
 
@@ -369,10 +370,10 @@ pub async fn duplicate(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<
     let copied = sqlx::query(
         r#"insert into actions (id, organization_id, title, description, disclaimer, start_label, folder,
                preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script,
-               initial_variants, script_image_id, script_tree, report_tag_ids, report_field_ids, created_by)
+               initial_variants, script_image_id, card_image_id, script_tree, report_tag_ids, report_field_ids, created_by)
            select $1, organization_id, left('Copy of ' || title, 120), description, disclaimer, start_label, folder,
                   preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script,
-                  initial_variants, script_image_id, script_tree, report_tag_ids, report_field_ids, $4
+                  initial_variants, script_image_id, card_image_id, script_tree, report_tag_ids, report_field_ids, $4
            from actions where id = $2 and organization_id = $3"#,
     )
     .bind(id)

@@ -111,7 +111,7 @@ pub async fn archive_idle(db: &PgPool) -> Result<u64, AppError> {
 /// their progress in each. Every path to an action's contacts goes through here.
 pub async fn volunteer_actions(db: &PgPool, caller: &Caller) -> Result<Vec<VolunteerAction>, AppError> {
     Ok(sqlx::query_as::<_, VolunteerAction>(
-        r#"select a.id, a.title, a.description, a.disclaimer, a.start_label, a.status,
+        r#"select a.id, a.title, a.description, a.disclaimer, a.start_label, a.status, a.card_image_id,
                   (select count(*) from conversations c where c.action_id = a.id and c.volunteer_id = $2
                      and c.initial_sent_at is not null) as sent_by_me
            from actions a join memberships m on m.organization_id = a.organization_id and m.user_id = $2

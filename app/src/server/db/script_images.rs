@@ -2,7 +2,7 @@
 //! change, so a message queued with one keeps it whatever the admin does next.
 
 use crate::domain::action_lifecycle::ActionStatus;
-use crate::domain::script_image::ScriptImage;
+use crate::domain::script_image::{ImageSlot, ScriptImage};
 use crate::error::AppError;
 use crate::server::auth::Caller;
 use sqlx::PgPool;
@@ -22,11 +22,12 @@ pub async fn attach(
     db: &PgPool,
     caller: &Caller,
     action_id: Uuid,
+    slot: ImageSlot,
     image: &ScriptImage,
     file_name: &str,
 ) -> Result<Uuid, AppError> {
     let mut tx = db.begin().await?;
-    lock_editable(&mut tx, caller, action_id).await?;
+    lock_editable(&mut tx, caller, action_id, slot).await?;
     let id = Uuid::new_v4();
     sqlx::query(
         r#"insert into script_images (id, organization_id, content_type, bytes, file_name, created_by)
@@ -40,15 +41,15 @@ pub async fn attach(
     .bind(caller.user.id)
     .execute(&mut *tx)
     .await?;
-    set(&mut tx, action_id, Some(id)).await?;
+    set(&mut tx, action_id, slot, Some(id)).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-pub async fn detach(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<(), AppError> {
+pub async fn detach(db: &PgPool, caller: &Caller, action_id: Uuid, slot: ImageSlot) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
-    lock_editable(&mut tx, caller, action_id).await?;
-    set(&mut tx, action_id, None).await?;
+    lock_editable(&mut tx, caller, action_id, slot).await?;
+    set(&mut tx, action_id, slot, None).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -65,6 +66,7 @@ async fn lock_editable(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     caller: &Caller,
     action_id: Uuid,
+    slot: ImageSlot,
 ) -> Result<(), AppError> {
     let status: Option<ActionStatus> =
         sqlx::query_scalar("select status from actions where id = $1 and organization_id = $2 for update")
@@ -77,7 +79,8 @@ async fn lock_editable(
         Some(ActionStatus::Closed) => {
             Err(AppError::Conflict("A closed action cannot be edited. Duplicate it instead.".into()))
         }
-        Some(status) if !status.editable() => Err(AppError::Conflict(
+        // The card's image is never texted, so it may change while the action is live.
+        Some(status) if !status.editable() && slot == ImageSlot::Script => Err(AppError::Conflict(
             "Pause the action before changing its picture, so volunteers never send from a changing script.".into(),
         )),
         Some(_) => Ok(()),
@@ -87,13 +90,14 @@ async fn lock_editable(
 async fn set(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     action_id: Uuid,
+    slot: ImageSlot,
     image_id: Option<Uuid>,
 ) -> Result<(), AppError> {
     // The estimate shown before publishing is computed afresh, so it turns to MMS by itself.
-    sqlx::query("update actions set script_image_id = $2 where id = $1")
-        .bind(action_id)
-        .bind(image_id)
-        .execute(&mut **tx)
-        .await?;
+    let sql = match slot {
+        ImageSlot::Script => "update actions set script_image_id = $2 where id = $1",
+        ImageSlot::Card => "update actions set card_image_id = $2 where id = $1",
+    };
+    sqlx::query(sql).bind(action_id).bind(image_id).execute(&mut **tx).await?;
     Ok(())
 }

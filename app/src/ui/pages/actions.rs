@@ -7,6 +7,7 @@ use crate::api::actions::{
 use crate::domain::action_lifecycle::{ActionStatus, Transition};
 use crate::domain::cost_estimate::format_dollars;
 use crate::domain::initial_scripts::MAX_VARIANTS;
+use crate::domain::script_image::ImageSlot;
 use crate::domain::segments::Segments;
 use crate::error::AppError;
 use crate::ui::common::{use_org, EmptyState, ErrorAlert, Field};
@@ -168,6 +169,8 @@ fn ActionEditor(
     let variants: RwSignal<Vec<(usize, RwSignal<String>)>> =
         RwSignal::new(a.initial_variants.iter().cloned().enumerate().map(|(i, v)| (i, RwSignal::new(v))).collect());
     let at_most = move || variants.with(Vec::len) + 1 >= MAX_VARIANTS;
+    // The card's image is never texted, so it can change until the action closes.
+    let card_editable = status != ActionStatus::Closed;
     let variants_json = move || {
         serde_json::to_string(&variants.with(|list| list.iter().map(|(_, text)| text.get()).collect::<Vec<_>>()))
             .unwrap_or_default()
@@ -350,7 +353,9 @@ fn ActionEditor(
                 </fieldset>
             </ActionForm>
         </section>
-        <ScriptImageCard action_id image_id=a.script_image_id image_name=a.script_image_name.clone() editable image_changed/>
+        <ImageCard action_id place=ImageSlot::Script image_id=a.script_image_id image_name=a.script_image_name.clone() editable image_changed/>
+        <ImageCard action_id place=ImageSlot::Card image_id=a.card_image_id image_name=a.card_image_name.clone()
+            editable=card_editable image_changed/>
     }
 }
 
@@ -404,49 +409,91 @@ fn ScriptBox(
     }
 }
 
-/// The picture sent with the initial script. Checked in the browser with the same rules as on
-/// the server, so a wrong file is refused before it is uploaded.
+/// Words for each place a picture can go.
+struct SlotText {
+    heading: &'static str,
+    hint: String,
+    input_id: &'static str,
+    add: &'static str,
+    replace: &'static str,
+    remove: &'static str,
+    alt: &'static str,
+    name_testid: &'static str,
+}
+
+fn slot_text(slot: ImageSlot) -> SlotText {
+    let max = crate::domain::script_image::describe_size(crate::domain::script_image::MAX_BYTES);
+    match slot {
+        ImageSlot::Script => SlotText {
+            heading: "Picture",
+            hint: format!("Optional. A JPEG, PNG or GIF of up to {max} sent with every initial text. It makes each text an MMS, which costs more and uses 5 sending numbers."),
+            input_id: "script-image",
+            add: "Add a picture",
+            replace: "Replace the picture",
+            remove: "Remove the picture",
+            alt: "Picture sent with the initial script",
+            name_testid: "image-name",
+        },
+        ImageSlot::Card => SlotText {
+            heading: "Image shown to volunteers",
+            hint: format!("Optional. A JPEG, PNG or GIF of up to {max} on the action's card in the volunteers' Actions list. It is never texted, and can change while the action is live."),
+            input_id: "card-image",
+            add: "Add an image for volunteers",
+            replace: "Replace the image for volunteers",
+            remove: "Remove the image for volunteers",
+            alt: "Image shown to volunteers",
+            name_testid: "card-image-name",
+        },
+    }
+}
+
+/// A picture of the action: the one texted with the initial script, or the card's. Checked in
+/// the browser with the same rules as on the server, so a wrong file is refused before upload.
 #[component]
-fn ScriptImageCard(
+fn ImageCard(
     action_id: Uuid,
+    // Not `slot`: the view macro reads that name as a Leptos slot.
+    place: ImageSlot,
     image_id: Option<Uuid>,
     image_name: Option<String>,
     editable: bool,
     image_changed: RwSignal<u32>,
 ) -> impl IntoView {
+    let slot = place;
+    let text = slot_text(slot);
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let input_id = text.input_id;
     let on_file = move |_ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(image_upload::upload(action_id, problem, busy, image_changed));
+        leptos::task::spawn_local(image_upload::upload(action_id, slot, input_id, problem, busy, image_changed));
         #[cfg(not(feature = "hydrate"))]
-        let _ = (action_id, problem, busy, image_changed);
+        let _ = (action_id, slot, input_id, problem, busy, image_changed);
     };
     let on_remove = move |_| {
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(image_upload::remove(action_id, problem, busy, image_changed));
+        leptos::task::spawn_local(image_upload::remove(action_id, slot, problem, busy, image_changed));
     };
+    let heading_id = format!("{}-heading", text.input_id);
+    let labelled_by = heading_id.clone();
     view! {
-        <section class="card" aria-labelledby="image-heading">
-            <h2 id="image-heading">"Picture"</h2>
-            <p class="hint">{format!(
-                "Optional. A JPEG, PNG or GIF of up to {} sent with every initial text. It makes each text an MMS, which costs more and uses 5 sending numbers.",
-                crate::domain::script_image::describe_size(crate::domain::script_image::MAX_BYTES)
-            )}</p>
+        <section class="card" aria-labelledby=labelled_by>
+            <h2 id=heading_id>{text.heading}</h2>
+            <p class="hint">{text.hint.clone()}</p>
             {image_id.map(|id| view! {
                 <figure class="mms-image">
-                    <img src=format!("/media/{id}") alt="Picture sent with the initial script"/>
-                    <figcaption class="hint" data-testid="image-name">{image_name.clone().unwrap_or_default()}</figcaption>
+                    <img src=format!("/media/{id}") alt=text.alt/>
+                    <figcaption class="hint" data-testid=text.name_testid>{image_name.clone().unwrap_or_default()}</figcaption>
                 </figure>
             })}
             {move || problem.get().map(|p| view! { <p class="alert error" role="alert">{p}</p> })}
             {editable.then(|| view! {
                 <div class="field">
-                    <label for="script-image">{if image_id.is_some() { "Replace the picture" } else { "Add a picture" }}</label>
-                    <input id="script-image" type="file" accept="image/jpeg,image/png,image/gif" disabled=move || busy.get() on:change=on_file/>
+                    <label for=text.input_id>{if image_id.is_some() { text.replace } else { text.add }}</label>
+                    <input id=text.input_id type="file" accept="image/jpeg,image/png,image/gif" disabled=move || busy.get() on:change=on_file/>
                 </div>
                 {image_id.is_some().then(|| view! {
-                    <button type="button" class="link-button danger" disabled=move || busy.get() on:click=on_remove>"Remove the picture"</button>
+                    <button type="button" class="link-button danger" disabled=move || busy.get() on:click=on_remove>{text.remove}</button>
                 })}
             })}
         </section>
@@ -460,8 +507,8 @@ mod image_upload {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
-    fn selected_file() -> Option<web_sys::File> {
-        let input = document().get_element_by_id("script-image")?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+    fn selected_file(input_id: &str) -> Option<web_sys::File> {
+        let input = document().get_element_by_id(input_id)?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
         input.files()?.get(0)
     }
 
@@ -499,11 +546,13 @@ mod image_upload {
 
     pub async fn upload(
         action_id: Uuid,
+        slot: ImageSlot,
+        input_id: &'static str,
         problem: RwSignal<Option<String>>,
         busy: RwSignal<bool>,
         changed: RwSignal<u32>,
     ) {
-        let Some(file) = selected_file() else { return };
+        let Some(file) = selected_file(input_id) else { return };
         problem.set(None);
         let Ok(buffer) = JsFuture::from(file.array_buffer()).await else {
             problem.set(Some("The file could not be read.".into()));
@@ -514,7 +563,8 @@ mod image_upload {
             return;
         }
         busy.set(true);
-        let result = request("POST", &format!("/api/actions/{action_id}/image"), Some(&file)).await;
+        let url = format!("/api/actions/{action_id}/image?for={}", slot.as_str());
+        let result = request("POST", &url, Some(&file)).await;
         busy.set(false);
         match result {
             Ok(()) => changed.update(|v| *v += 1),
@@ -524,12 +574,14 @@ mod image_upload {
 
     pub async fn remove(
         action_id: Uuid,
+        slot: ImageSlot,
         problem: RwSignal<Option<String>>,
         busy: RwSignal<bool>,
         changed: RwSignal<u32>,
     ) {
         busy.set(true);
-        let result = request("DELETE", &format!("/api/actions/{action_id}/image"), None).await;
+        let url = format!("/api/actions/{action_id}/image?for={}", slot.as_str());
+        let result = request("DELETE", &url, None).await;
         busy.set(false);
         match result {
             Ok(()) => changed.update(|v| *v += 1),
