@@ -89,6 +89,12 @@ test('an admin adds a script variant and a picture; the estimate turns to MMS an
   await expect(page.getByRole('heading', { name: 'Rally with a picture' })).toBeVisible();
   await hydrated(page);
   await page.getByLabel('Contact list').selectOption({ label: 'precinct-12 (2 contacts)' });
+  await page.getByLabel('Initial script').fill('Hi ');
+  // Variables go in by button, custom fields of the list included.
+  // The first box's buttons are the initial script's.
+  const insert = page.getByRole('group', { name: 'Insert a variable' }).first();
+  await insert.getByRole('button', { name: "Contact's first name" }).click();
+  await expect(page.getByLabel('Initial script')).toHaveValue('Hi {firstName}');
   await page.getByLabel('Initial script').fill('Hi {firstName}, rally Saturday! Text STOP to opt out');
   await page.getByRole('button', { name: 'Add a variant' }).click();
   const variant = page.getByLabel('Variant 2');
@@ -121,6 +127,8 @@ test('an admin adds a script variant and a picture; the estimate turns to MMS an
   await hydrated(page);
   await expect(page.getByLabel('Variant 2')).toHaveValue('Hey {firstName}, see you at the rally Saturday? Text STOP to opt out');
   await expect(page.getByLabel('Variant 3')).toHaveCount(0);
+  // With the list saved, its custom fields are offered as variables too.
+  await expect(page.getByRole('group', { name: 'Insert a variable' }).first().getByRole('button', { name: "Contact's ward" })).toBeVisible();
   await expect(page.getByRole('img', { name: 'Picture sent with the initial script' })).toBeVisible();
   await page.getByRole('button', { name: 'Remove the picture' }).click();
   await expect(page.getByText('Segments per message (worst case)')).toBeVisible();

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated } from './helpers';
+import { hydrated, signUp, uniqueEmail } from './helpers';
 
 test('the app is installable: manifest, icons and a service worker', async ({ page, request }) => {
   const manifest = await (await request.get('/manifest.json')).json();
@@ -50,4 +50,25 @@ test('server functions are never served from the cache', async ({ page }) => {
     return urls;
   });
   expect(cached.filter((u) => u.startsWith('/api/'))).toEqual([]);
+});
+
+test('signing out drops the pages kept for offline use', async ({ page }) => {
+  await signUp(page, 'Sol Shared', uniqueEmail('pwa'));
+  await page.evaluate(async () => navigator.serviceWorker.ready);
+  await page.reload();
+  await hydrated(page);
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  const signedInPath = new URL(page.url()).pathname;
+  const cachedPages = () =>
+    page.evaluate(async () => {
+      const urls: string[] = [];
+      for (const name of await caches.keys()) {
+        for (const req of await (await caches.open(name)).keys()) urls.push(new URL(req.url).pathname);
+      }
+      return urls;
+    });
+  await expect.poll(cachedPages).toContain(signedInPath);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect.poll(cachedPages).not.toContain(signedInPath);
 });

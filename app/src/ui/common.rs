@@ -157,8 +157,31 @@ pub fn SignOutButton() -> impl IntoView {
     let session = use_session();
     view! {
         <ActionForm action=session.sign_out>
-            <button type="submit" class="link-button">"Sign out"</button>
+            <button type="submit" class="link-button" on:click=move |_| clear_offline_cache()>"Sign out"</button>
         </ActionForm>
+    }
+}
+
+/// Asks the service worker to drop the pages it kept for offline use, so the next person on a
+/// shared phone cannot open the last one's inbox from the cache. Through `Reflect` because
+/// web-sys would need three more features for one call.
+fn clear_offline_cache() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::{JsCast, JsValue};
+        let Some(window) = web_sys::window() else { return };
+        let navigator: JsValue = window.navigator().into();
+        let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).ok();
+        let Some(controller) = get(&navigator, "serviceWorker").and_then(|sw| get(&sw, "controller")) else { return };
+        if controller.is_null() || controller.is_undefined() {
+            return;
+        }
+        let Some(post) = get(&controller, "postMessage").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else {
+            return;
+        };
+        let message = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&message, &JsValue::from_str("type"), &JsValue::from_str("clear-cache"));
+        let _ = post.call1(&controller, &message);
     }
 }
 

@@ -8,6 +8,7 @@ use crate::domain::action_lifecycle::{ActionStatus, Transition};
 use crate::domain::cost_estimate::format_dollars;
 use crate::domain::initial_scripts::MAX_VARIANTS;
 use crate::domain::script_image::ImageSlot;
+use crate::domain::script_template::Variable;
 use crate::domain::segments::Segments;
 use crate::error::AppError;
 use crate::ui::common::{use_org, EmptyState, ErrorAlert, Field};
@@ -169,6 +170,7 @@ fn ActionEditor(
     let variants: RwSignal<Vec<(usize, RwSignal<String>)>> =
         RwSignal::new(a.initial_variants.iter().cloned().enumerate().map(|(i, v)| (i, RwSignal::new(v))).collect());
     let at_most = move || variants.with(Vec::len) + 1 >= MAX_VARIANTS;
+    let custom_fields = StoredValue::new(page.custom_fields.clone());
     // The card's image is never texted, so it can change until the action closes.
     let card_editable = status != ActionStatus::Closed;
     let variants_json = move || {
@@ -324,7 +326,8 @@ fn ActionEditor(
                         </select>
                     </div>
                     <TextField label="Districts (comma-separated; empty for all)" name="districts" value=districts_text error=field_error("districts")/>
-                    <ScriptBox id="initial-script".to_string() label="Initial script".to_string() name="initial_script" text=script remove=None/>
+                    <ScriptBox id="initial-script".to_string() label="Initial script".to_string() name="initial_script" text=script remove=None
+                        fields=page.custom_fields.clone()/>
                     <p class="field-error" role="alert">{field_error("initial_script")}</p>
                     <input type="hidden" name="initial_variants" prop:value=variants_json value=variants_json()/>
                     {move || variants.get().into_iter().enumerate().map(|(i, (key, text))| view! {
@@ -334,6 +337,7 @@ fn ActionEditor(
                             name=""
                             text
                             remove=Some(Callback::new(move |_| variants.update(|list| list.retain(|(k, _)| *k != key))))
+                            fields=custom_fields.get_value()
                         />
                     }).collect_view()}
                     <p class="field-error" role="alert">{field_error("initial_variants")}</p>
@@ -346,8 +350,6 @@ fn ActionEditor(
                             variants.update(|list| list.push((key, text)));
                         }>"Add a variant"</button>
                     <p class="hint">"Each contact gets one variant, spread evenly. Variants start as a copy of the initial script."</p>
-                    <p class="hint">{format!("Variables: {{firstName}} {{lastName}} {{senderFirstName}} {{organizationName}}{}",
-                        page.custom_fields.iter().map(|f| format!(" {{custom:{f}}}")).collect::<String>())}</p>
                     <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
                     {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="alert success" role="status">"Saved."</p> })}
                 </fieldset>
@@ -369,8 +371,14 @@ fn ScriptBox(
     name: &'static str,
     text: RwSignal<String>,
     remove: Option<Callback<()>>,
+    /// The list's custom fields, offered as variables beside the built-in ones.
+    fields: Vec<String>,
 ) -> impl IntoView {
     let counter_id = format!("{id}-counter");
+    let variables: Vec<Variable> = Variable::BUILT_IN
+        .into_iter()
+        .chain(fields.iter().filter_map(|f| Variable::from_name(&format!("custom:{f}"))))
+        .collect();
     let counter = move || {
         let info = Segments::count(&text.get());
         let offending: String = info.ucs2_chars.iter().map(|(_, c)| *c).collect();
@@ -386,6 +394,14 @@ fn ScriptBox(
             <label for=id.clone()>{label.clone()}</label>
             <textarea id=id.clone() name=(!name.is_empty()).then_some(name) rows="5" aria-describedby=counter_id.clone()
                 prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))>{initial}</textarea>
+            <div class="variable-buttons" role="group" aria-label="Insert a variable">
+                {variables.into_iter().map(|v| {
+                    let placeholder = v.placeholder();
+                    view! {
+                        <button type="button" class="chip" on:click=move |_| text.update(|t| t.push_str(&placeholder))>{v.label()}</button>
+                    }
+                }).collect_view()}
+            </div>
             <p class="hint" id=counter_id aria-live="polite">{move || {
                 let (info, _) = counter();
                 format!("{} · {} segment(s) · {} left in this segment", info.encoding.label(), info.segments, info.remaining_in_segment)
