@@ -607,3 +607,20 @@ async fn volunteers_and_other_organizations_are_refused() {
     assert_eq!(options["tags"], json!([[o.tag, "Follow up"]]));
     assert_eq!(holders(app, &[o.a]).await[0].0, Some(uuid::Uuid::parse_str(&o.val).unwrap()));
 }
+
+#[tokio::test]
+async fn a_reported_thread_stops_needing_attention_here_as_in_the_inbox() {
+    let o = Org::new().await;
+    assert_eq!(o.ids(&[("status", "needs-attention")]).await, vec![o.a]);
+    // The volunteer files a report without replying: the inbox drops it from Needs Attention,
+    // and so does the admins' view.
+    sqlx::query("update conversations set last_report_at = last_inbound_at + interval '1 minute' where id = $1")
+        .bind(o.a)
+        .execute(&o.w.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(o.ids(&[("status", "needs-attention")]).await, Vec::<i64>::new());
+    let (_, page) = o.list(&o.w.admin, &[]).await;
+    let row = page["rows"].as_array().unwrap().iter().find(|r| r["conversation_id"] == o.a).unwrap().clone();
+    assert_eq!(row["status"], "Active");
+}

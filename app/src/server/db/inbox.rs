@@ -23,8 +23,8 @@ pub(crate) const OPTED_OUT: &str =
 const UNREAD: &str = "(c.last_inbound_at > coalesce(c.read_at, '-infinity'))";
 
 /// The contact wrote last and has had neither a reply nor a report since; opted-out numbers
-/// never need attention.
-fn needs_attention() -> String {
+/// never need attention. The one definition for the inbox and the admins' Conversations page.
+pub(crate) fn needs_attention() -> String {
     format!(
         "(c.last_inbound_at > coalesce(c.last_outbound_at, '-infinity') and c.last_inbound_at > coalesce(c.last_report_at, '-infinity') and not {OPTED_OUT})"
     )

@@ -17,12 +17,10 @@ use uuid::Uuid;
 
 /// SQL over `conversations c`.
 const ACTIVITY: &str = "greatest(c.last_inbound_at, c.last_outbound_at)";
-/// The contact wrote last (an automatic HELP answer does not count as an answer) and the
-/// thread is open; opted-out numbers never need attention.
+/// The volunteer's Needs Attention (the contact wrote last, with neither a reply nor a report
+/// since, and the number did not opt out), for threads that are not archived.
 fn needs_attention() -> String {
-    format!(
-        "(c.archived_at is null and c.last_inbound_at > coalesce(c.last_outbound_at, '-infinity') and not {OPTED_OUT})"
-    )
+    format!("(c.archived_at is null and {})", crate::server::db::inbox::needs_attention())
 }
 /// Over the lateral `lo` (the conversation's last outbound message).
 const FAILED: &str = "coalesce(lo.status in ('failed', 'undelivered'), false)";
