@@ -143,3 +143,31 @@ test('an admin adds a script variant and a picture; the estimate turns to MMS an
   await expect(page.getByRole('heading', { name: 'Rally with a picture' })).toBeVisible();
   await expect(page.locator('.action-card-image')).toBeVisible();
 });
+
+test('a draft saves itself a moment after the admin stops typing, and the estimate follows', async ({ page }) => {
+  await orgWithList(page, 'Ava');
+  await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Actions' }).click();
+  await page.getByLabel('Title').fill('Autosaved canvass');
+  await page.getByRole('button', { name: 'Create action' }).click();
+  await expect(page.getByRole('heading', { name: 'Autosaved canvass' })).toBeVisible();
+  await hydrated(page);
+  await page.getByLabel('Contact list').selectOption({ label: 'precinct-12 (2 contacts)' });
+  await page.getByLabel('Initial script').fill('Hi {firstName}, canvass Sunday? Text STOP to opt out');
+  await expect(page.getByText('Draft saved automatically.')).toBeVisible();
+  // The estimate updated in place; the form was not replaced, so typing goes on where it was.
+  await expect(page.getByTestId('estimate-total')).toHaveText('$10.00');
+  await page.getByLabel('Initial script').press('End');
+  await page.getByLabel('Initial script').pressSequentially(' now');
+  await expect(page.getByLabel('Initial script')).toHaveValue('Hi {firstName}, canvass Sunday? Text STOP to opt out now');
+  // A bad edit is refused by the same checks as Save, and stays on screen as typed.
+  await page.getByLabel('Initial script').fill('Hi {nickname}');
+  await expect(page.getByText(/nickname/).first()).toBeVisible();
+  await expect(page.getByLabel('Initial script')).toHaveValue('Hi {nickname}');
+  await page.getByLabel('Initial script').fill('Hi {firstName}, canvass Sunday at 10? Text STOP to opt out');
+  await expect(page.getByText('Draft saved automatically.')).toBeVisible();
+
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Initial script')).toHaveValue('Hi {firstName}, canvass Sunday at 10? Text STOP to opt out');
+  await expect(page.getByLabel('Contact list')).toHaveValue(/.+/);
+});

@@ -56,3 +56,21 @@ export async function reply(request: APIRequestContext, from: string, body: stri
     expect(response.ok(), await response.text()).toBeTruthy();
   }).toPass({ timeout: 10_000 });
 }
+
+/** Imports a CSV as a contact list through the Contacts page. */
+export async function importCsv(page: Page, fileName: string, csv: string, rows: number) {
+  await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Contacts' }).click();
+  await page.getByLabel('CSV file').setInputFiles({ name: fileName, mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: 'Import' }).click();
+  await expect(page.getByText(`Imported ${rows} of ${rows} rows.`)).toBeVisible();
+}
+
+/** On a saved action's page: reads the estimate, acknowledges it and publishes now. */
+export async function publishAcknowledgingCost(page: Page) {
+  await page.reload();
+  await hydrated(page);
+  const total = (await page.getByTestId('estimate-total').textContent())!.trim();
+  await page.getByLabel(`I understand this action will cost about ${total}`).first().check();
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  await expect(page.getByTestId('action-status')).toHaveText('Published');
+}

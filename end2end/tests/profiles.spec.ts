@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, phones, signUp, uniqueEmail } from './helpers';
+import { hydrated, importCsv, phones, publishAcknowledgingCost, signUp, uniqueEmail } from './helpers';
 
 // An action limited to Spanish speakers in one district reaches a volunteer only once their
 // texting profile says they qualify.
@@ -11,10 +11,7 @@ test('a volunteer sees a district and language limited action after setting thei
   const code = (await admin.getByTestId('join-code').textContent())!.trim();
 
   const [phone] = phones(1);
-  await admin.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Contacts' }).click();
-  await admin.getByLabel('CSV file').setInputFiles({ name: 'ward.csv', mimeType: 'text/csv', buffer: Buffer.from(`first_name,cell\nRosa,${phone}\n`) });
-  await admin.getByRole('button', { name: 'Import' }).click();
-  await expect(admin.getByText('Imported 1 of 1 rows.')).toBeVisible();
+  await importCsv(admin, 'ward.csv', `first_name,cell\nRosa,${phone}\n`, 1);
 
   await admin.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Actions' }).click();
   await admin.getByLabel('Title').fill('Ward 7 en español');
@@ -27,12 +24,7 @@ test('a volunteer sees a district and language limited action after setting thei
   await admin.getByLabel('Initial script').fill('Hola {firstName}, ¿votará? Responda STOP para salir');
   await admin.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(admin.getByText('Saved.')).toBeVisible();
-  await admin.reload();
-  await hydrated(admin);
-  const total = (await admin.getByTestId('estimate-total').textContent())!.trim();
-  await admin.getByLabel(`I understand this action will cost about ${total}`).first().check();
-  await admin.getByRole('button', { name: 'Publish now' }).click();
-  await expect(admin.getByTestId('action-status')).toHaveText('Published');
+  await publishAcknowledgingCost(admin);
 
   const page = await (await browser.newContext()).newPage();
   await signUp(page, 'Paz Volunteer', uniqueEmail('pvol'));

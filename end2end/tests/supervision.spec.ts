@@ -1,6 +1,6 @@
 import { Browser, expect, Page, test } from '@playwright/test';
 import { readFileSync } from 'fs';
-import { call, hydrated, phones, reply, signUp, uniqueEmail } from './helpers';
+import { call, hydrated, phones, publishAcknowledgingCost, reply, signUp, uniqueEmail } from './helpers';
 
 /** RFC 4180 CSV (quoted fields, doubled quotes, CRLF) into rows of cells. */
 function parseCsv(text: string): string[][] {
@@ -59,12 +59,7 @@ async function campaign(admin: Page): Promise<Campaign> {
   await admin.getByLabel('Initial script').fill('Hi {firstName}, come to our watch party? Text STOP to opt out');
   await admin.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(admin.getByText('Saved.')).toBeVisible();
-  await admin.reload();
-  await hydrated(admin);
-  const total = (await admin.getByTestId('estimate-total').textContent())!.trim();
-  await admin.getByLabel(`I understand this action will cost about ${total}`).first().check();
-  await admin.getByRole('button', { name: 'Publish now' }).click();
-  await expect(admin.getByTestId('action-status')).toHaveText('Published');
+  await publishAcknowledgingCost(admin);
   return { orgId, actionId, code, contacts };
 }
 

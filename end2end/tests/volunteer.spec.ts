@@ -1,5 +1,5 @@
 import { Browser, expect, Page, test } from '@playwright/test';
-import { call, hydrated, phones, reply, signUp, uniqueEmail } from './helpers';
+import { call, hydrated, phones, publishAcknowledgingCost, reply, signUp, uniqueEmail } from './helpers';
 
 interface Campaign {
   orgId: string;
@@ -54,12 +54,7 @@ async function campaign(admin: Page): Promise<Campaign> {
   await call(request, 'save_script', { org_id: orgId, action_id: actionId, tree: JSON.stringify(tree) });
   await call(request, 'save_report_settings', { org_id: orgId, action_id: actionId, tag_ids: String(lead), field_ids: '' });
 
-  await admin.reload();
-  await hydrated(admin);
-  const total = (await admin.getByTestId('estimate-total').textContent())!.trim();
-  await admin.getByLabel(`I understand this action will cost about ${total}`).first().check();
-  await admin.getByRole('button', { name: 'Publish now' }).click();
-  await expect(admin.getByTestId('action-status')).toHaveText('Published');
+  await publishAcknowledgingCost(admin);
   return { orgId, actionId, code, contacts };
 }
 

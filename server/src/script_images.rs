@@ -30,11 +30,19 @@ pub struct Target {
     slot: String,
 }
 
-async fn authorize(state: &AppState, session: &Session, action_id: Uuid) -> Result<auth::Caller, AppError> {
+/// The admin acting on the action, and which of its pictures the request is about.
+async fn authorize(
+    state: &AppState,
+    session: &Session,
+    action_id: Uuid,
+    target: &Target,
+) -> Result<(auth::Caller, ImageSlot), AppError> {
     let org_id = db::script_images::action_org(&state.db, action_id)
         .await?
         .ok_or_else(|| AppError::NotFound("That action does not exist.".into()))?;
-    auth::admin_in_session(state, session, org_id).await
+    let caller = auth::admin_in_session(state, session, org_id).await?;
+    let slot = ImageSlot::parse(&target.slot).map_err(|message| AppError::invalid("for", message))?;
+    Ok((caller, slot))
 }
 
 /// Stores the body as the action's picture; the file's name comes in `x-file-name`.
@@ -46,13 +54,9 @@ pub async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let caller = match authorize(&state, &session, action_id).await {
-        Ok(caller) => caller,
+    let (caller, slot) = match authorize(&state, &session, action_id, &target).await {
+        Ok(found) => found,
         Err(e) => return error_response(e),
-    };
-    let slot = match ImageSlot::parse(&target.slot) {
-        Ok(slot) => slot,
-        Err(message) => return error_response(AppError::invalid("for", message)),
     };
     // Read one byte past the limit so an oversized file is named as such, not cut short.
     let bytes = match axum::body::to_bytes(body, MAX_BYTES + 1).await {
@@ -84,13 +88,9 @@ pub async fn remove(
     Path(action_id): Path<Uuid>,
     Query(target): Query<Target>,
 ) -> Response {
-    let caller = match authorize(&state, &session, action_id).await {
-        Ok(caller) => caller,
+    let (caller, slot) = match authorize(&state, &session, action_id, &target).await {
+        Ok(found) => found,
         Err(e) => return error_response(e),
-    };
-    let slot = match ImageSlot::parse(&target.slot) {
-        Ok(slot) => slot,
-        Err(message) => return error_response(AppError::invalid("for", message)),
     };
     match db::script_images::detach(&state.db, &caller, action_id, slot).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),

@@ -7,6 +7,10 @@ use crate::api::actions::{
 use crate::domain::action_lifecycle::{ActionStatus, Transition};
 use crate::domain::cost_estimate::format_dollars;
 use crate::domain::initial_scripts::MAX_VARIANTS;
+
+/// How long after the last edit a draft saves itself (as the branched script does).
+#[cfg(feature = "hydrate")]
+const AUTOSAVE_MS: u32 = 1_500;
 use crate::domain::script_image::ImageSlot;
 use crate::domain::script_template::Variable;
 use crate::domain::segments::Segments;
@@ -103,9 +107,12 @@ pub fn ActionEditorPage() -> impl IntoView {
     let set_end = ServerAction::<SetActionEnd>::new();
     // Bumped when the picture is uploaded or removed (outside the form's save).
     let image_changed = RwSignal::new(0u32);
+    // Set when autosave submits the form, cleared by a press of Save. An autosave must not
+    // refetch the page: that would replace the form under the fingers of someone still typing.
+    let autosaving = RwSignal::new(false);
     // Refetched after a status change or a successful save; a failed save keeps the form as typed.
     let saved_ok = Memo::new(move |prev: Option<&usize>| {
-        let ok = matches!(save.value().get(), Some(Ok(_)));
+        let ok = matches!(save.value().get(), Some(Ok(_))) && !autosaving.get_untracked();
         prev.copied().unwrap_or(0) + usize::from(ok)
     });
     let page = Resource::new(
@@ -133,7 +140,7 @@ pub fn ActionEditorPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(p) => view! {
-                        <ActionEditor page=p save change duplicate set_end image_changed/>
+                        <ActionEditor page=p save change duplicate set_end image_changed autosaving/>
                     }.into_any(),
                     Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
@@ -158,6 +165,7 @@ fn ActionEditor(
     duplicate: ServerAction<DuplicateAction>,
     set_end: ServerAction<SetActionEnd>,
     image_changed: RwSignal<u32>,
+    autosaving: RwSignal<bool>,
 ) -> impl IntoView {
     let org = use_org();
     let a = page.action.clone();
@@ -173,6 +181,49 @@ fn ActionEditor(
     let custom_fields = StoredValue::new(page.custom_fields.clone());
     // The card's image is never texted, so it can change until the action closes.
     let card_editable = status != ActionStatus::Closed;
+    // The estimate follows autosaves without re-rendering the form.
+    let estimate = RwSignal::new((page.estimate.clone(), page.estimate_missing.clone()));
+    let estimate_total = move || estimate.with(|(e, _)| e.as_ref().map(|e| e.total_micros));
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    // Drafts save themselves a moment after the last keystroke, through the form's own submit,
+    // so an autosave is exactly a press of Save (same validation, same errors, edits kept).
+    #[cfg(feature = "hydrate")]
+    let autosave_timer = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    #[cfg(not(feature = "hydrate"))]
+    let autosave_timer = StoredValue::new_local(None::<()>);
+    let on_edit = move |_: leptos::ev::Event| {
+        if status != ActionStatus::Draft {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        autosave_timer.update_value(|timer| {
+            *timer = Some(gloo_timers::callback::Timeout::new(AUTOSAVE_MS, move || {
+                if let Some(form) = form_ref.get_untracked() {
+                    autosaving.set(true);
+                    let _ = form.request_submit();
+                }
+            }));
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (autosave_timer, form_ref);
+    };
+    let on_save_click = move |_: leptos::ev::MouseEvent| {
+        // Dropping a pending timeout cancels it: this press saves now.
+        autosave_timer.update_value(|timer| {
+            let _ = timer.take();
+        });
+        autosaving.set(false);
+    };
+    let ids = (org.org_id(), a.id);
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(()))) && autosaving.get_untracked() {
+            leptos::task::spawn_local(async move {
+                if let Ok(fresh) = get_action(ids.0, ids.1).await {
+                    estimate.set((fresh.estimate, fresh.estimate_missing));
+                }
+            });
+        }
+    });
     let variants_json = move || {
         serde_json::to_string(&variants.with(|list| list.iter().map(|(_, text)| text.get()).collect::<Vec<_>>()))
             .unwrap_or_default()
@@ -211,7 +262,7 @@ fn ActionEditor(
         <section class="card" aria-labelledby="lifecycle-heading">
             <h2 id="lifecycle-heading">"Status"</h2>
             <ErrorAlert error=change_error/>
-            {match (&page.estimate, &page.estimate_missing) {
+            {move || match estimate.get() {
                 (Some(e), _) => view! {
                     <dl class="facts estimate" aria-label="Cost estimate">
                         <dt>"Contacts"</dt><dd>{e.contacts.to_string()}</dd>
@@ -227,7 +278,7 @@ fn ActionEditor(
                     </dl>
                     {e.minimum_applied.then(|| view! { <p class="hint">"The minimum charge of $10.00 applies."</p> })}
                 }.into_any(),
-                (None, Some(reason)) => view! { <p class="hint">{reason.clone()}</p> }.into_any(),
+                (None, Some(reason)) => view! { <p class="hint">{reason}</p> }.into_any(),
                 _ => ().into_any(),
             }}
             {matches!(status, ActionStatus::Scheduled | ActionStatus::Published | ActionStatus::Paused).then(|| view! {
@@ -246,7 +297,7 @@ fn ActionEditor(
             <div class="button-row">
                 {status.choices().into_iter().map(|t| {
                     let needs_ack = matches!(t, Transition::Publish | Transition::Schedule) && page.action.cost_acknowledged_at.is_none();
-                    let total = page.estimate.as_ref().map(|e| e.total_micros);
+
                     let label = match t {
                         Transition::Publish => "Publish now",
                         Transition::Schedule => "Schedule",
@@ -266,12 +317,12 @@ fn ActionEditor(
                                     <input id="publish-at" name="publish_at" type="text" placeholder="2026-12-01T15:00:00Z"/>
                                 </div>
                             })}
-                            {(needs_ack && total.is_some()).then(|| view! {
+                            {move || estimate_total().filter(|_| needs_ack).map(|total| view! {
                                 <div class="field checkbox">
                                     <input id=format!("ack-{}", t.as_str()) type="checkbox" name="acknowledged_micros"
-                                        value=total.unwrap_or_default().to_string() required=true/>
+                                        value=total.to_string() required=true/>
                                     <label for=format!("ack-{}", t.as_str())>
-                                        {format!("I understand this action will cost about {}", format_dollars(total.unwrap_or_default()))}
+                                        {format!("I understand this action will cost about {}", format_dollars(total))}
                                     </label>
                                 </div>
                             })}
@@ -289,7 +340,7 @@ fn ActionEditor(
         </section>
         <section class="card" aria-labelledby="basics-heading">
             <h2 id="basics-heading">"Basic information and script"</h2>
-            <ActionForm action=save>
+            <ActionForm action=save node_ref=form_ref on:input=on_edit on:change=on_edit>
                 <ErrorAlert error=save_error/>
                 <input type="hidden" name="org_id" value=org_id.to_string()/>
                 <input type="hidden" name="action_id" value=action_id.to_string()/>
@@ -350,8 +401,11 @@ fn ActionEditor(
                             variants.update(|list| list.push((key, text)));
                         }>"Add a variant"</button>
                     <p class="hint">"Each contact gets one variant, spread evenly. Variants start as a copy of the initial script."</p>
-                    <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
-                    {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="alert success" role="status">"Saved."</p> })}
+                    <button type="submit" class="primary" disabled=move || save.pending().get() on:click=on_save_click>"Save"</button>
+                    {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! {
+                        <p class="alert success" role="status">{if autosaving.get() { "Draft saved automatically." } else { "Saved." }}</p>
+                    })}
+                    {(status == ActionStatus::Draft).then(|| view! { <p class="hint">"Drafts save themselves a moment after you stop typing."</p> })}
                 </fieldset>
             </ActionForm>
         </section>
