@@ -33,6 +33,8 @@ pub struct Facts {
     pub fields: Vec<(i64, String)>,
     pub opt_out_tag: Option<i64>,
     pub hourly: Vec<HourPoint>,
+    /// The initial script and its variants as they read now (variant 1 first).
+    pub variant_texts: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +47,20 @@ pub struct ActionResults {
     pub questions: Vec<QuestionResults>,
     pub scripts: Vec<Frequency>,
     pub hourly: Vec<HourPoint>,
+    /// Per variant of the initial script; empty until a text has gone out.
+    pub variants: Vec<VariantResults>,
+}
+
+/// How one variant of the initial script did: who got it and who replied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantResults {
+    /// 1 is the main script.
+    pub variant: i32,
+    /// The variant's text as it reads now (it may have been edited since).
+    pub text: String,
+    pub sent: i64,
+    pub replied: i64,
+    pub response_rate: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -301,7 +317,42 @@ pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResult
         .collect();
     scripts.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.label.cmp(&b.label)));
 
-    ActionResults { overview, messages, volunteers, tags, fields, questions, scripts, hourly: facts.hourly.clone() }
+    // Variants: every variant that texted someone, and any the script has now.
+    let mut numbers: Vec<i32> = keyed("variant_sent").filter_map(|(k, _)| k.parse().ok()).collect();
+    numbers.extend(1..=facts.variant_texts.len() as i32);
+    numbers.sort();
+    numbers.dedup();
+    let variant_total =
+        |metric: &str, number: i32| totals.get(&(metric, number.to_string().as_str())).copied().unwrap_or(0);
+    let variants = numbers
+        .into_iter()
+        .map(|number| {
+            let (sent, replied) = (variant_total("variant_sent", number), variant_total("variant_replied", number));
+            VariantResults {
+                variant: number,
+                text: facts
+                    .variant_texts
+                    .get(number as usize - 1)
+                    .cloned()
+                    .unwrap_or_else(|| "(a removed variant)".into()),
+                sent,
+                replied,
+                response_rate: percent(replied, sent),
+            }
+        })
+        .collect();
+
+    ActionResults {
+        overview,
+        messages,
+        volunteers,
+        tags,
+        fields,
+        questions,
+        scripts,
+        hourly: facts.hourly.clone(),
+        variants,
+    }
 }
 
 fn collect_questions<'a>(nodes: &'a [ScriptNode], out: &mut Vec<(String, String, &'a Vec<ScriptNode>)>) {
@@ -398,8 +449,26 @@ mod tests {
             fields: vec![],
             opt_out_tag: Some(11),
             hourly: vec![HourPoint { hour: t(13), sent: 10, received: 6 }],
+            variant_texts: vec!["Hi A".into(), "Hi B".into()],
         };
+        let mut counts = counts;
+        counts.extend([
+            count(Some(ana), "variant_sent", "1", 4),
+            count(Some(bo), "variant_sent", "1", 2),
+            count(Some(bo), "variant_sent", "2", 4),
+            count(Some(ana), "variant_replied", "1", 3),
+            count(Some(bo), "variant_replied", "2", 1),
+            // A variant since removed still shows what it did.
+            count(Some(bo), "variant_sent", "3", 1),
+        ]);
         let r = build(&counts, &facts, &tree);
+        assert_eq!(
+            r.variants
+                .iter()
+                .map(|v| (v.variant, v.text.as_str(), v.sent, v.replied, v.response_rate))
+                .collect::<Vec<_>>(),
+            vec![(1, "Hi A", 6, 3, 50.0), (2, "Hi B", 4, 1, 25.0), (3, "(a removed variant)", 1, 0, 0.0)]
+        );
 
         assert_eq!(r.overview, Overview { sent_to: 5, seen: 3, started: 2, completed: 1, performs: 3, reports: 3 });
         let m = &r.messages;

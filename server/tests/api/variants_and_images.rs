@@ -117,6 +117,44 @@ async fn each_contact_gets_one_variant_and_the_server_checks_that_one() {
     let (status, body) = w.send(&b, &text_b, "k-b").await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
+    // Results per variant: the contact who got the main script replies.
+    let main = if text_a.starts_with("Hi ") { &a } else { &b };
+    // Texted from our number (the outbox would have recorded it), so the reply finds its thread.
+    let phone: String = sqlx::query_scalar(
+        "update conversations set sender_phone = '+13122000001' where id = $1::bigint returning contact_phone",
+    )
+    .bind(main)
+    .fetch_one(&w.app.pool)
+    .await
+    .unwrap();
+    app::server::db::webhooks::record_inbound(&w.app.pool, "SMvariantreply", &phone, "+13122000001", "Yes!")
+        .await
+        .unwrap();
+    let (status, results) =
+        w.app.call(&w.admin, "get_action_results", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(status, StatusCode::OK, "{results}");
+    let rows: Vec<(i64, i64, i64)> = results["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["variant"].as_i64().unwrap(), v["sent"].as_i64().unwrap(), v["replied"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(rows, vec![(1, 1, 1), (2, 1, 0)]);
+    assert_eq!(results["variants"][1]["text"], VARIANT);
+    // The triggers' counts equal a recount from the rows.
+    let totals = || async {
+        sqlx::query_as::<_, (String, String, i64)>(
+            "select metric, key, sum(n)::bigint from action_counts where action_id = $1::uuid and metric like 'variant%' group by 1, 2 order by 1, 2",
+        )
+        .bind(&w.action)
+        .fetch_all(&w.app.pool)
+        .await
+        .unwrap()
+    };
+    let running = totals().await;
+    sqlx::query("select recount_action($1::uuid)").bind(&w.action).execute(&w.app.pool).await.unwrap();
+    assert_eq!(running, totals().await);
+
     // The estimate charges the longest variant; at most five scripts in all.
     let six: Vec<&str> = vec![VARIANT; 5];
     set_status(&w, "paused").await;

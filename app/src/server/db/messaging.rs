@@ -141,6 +141,8 @@ pub async fn send(
         })?),
         None => None,
     };
+    // Which variant of the initial script this text is (1 = the main script), for the results.
+    let mut variant: Option<i16> = None;
     let kind = match (&placement, initial) {
         (Some(_), true) => {
             return Err(AppError::Conflict("Send the initial message before a response script.".into()));
@@ -158,11 +160,11 @@ pub async fn send(
         }
         (None, true) => {
             // The variant this contact was shown (chosen by the conversation, as on the screen).
-            let rendered =
+            let scripts =
                 InitialScripts::parse(&target.initial_script, &target.initial_variants, &target.custom_fields)
-                    .map_err(|e| AppError::Conflict(format!("The initial script has a problem: {e}")))?
-                    .for_conversation(conversation_id)
-                    .render(&context);
+                    .map_err(|e| AppError::Conflict(format!("The initial script has a problem: {e}")))?;
+            variant = Some(scripts.variant_index(conversation_id) as i16 + 1);
+            let rendered = scripts.for_conversation(conversation_id).render(&context);
             if body.trim() != rendered.trim() && settings.disable_custom_responses {
                 return Err(AppError::forbidden(
                     "Custom text is turned off in this organization: send the script as written.",
@@ -214,8 +216,8 @@ pub async fn send(
     }
 
     let inserted = sqlx::query_as::<_, SentMessage>(
-        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, idempotency_key, sent_by, script_node, image_id)
-           values ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9)
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, idempotency_key, sent_by, script_node, image_id, variant)
+           values ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10)
            on conflict (organization_id, idempotency_key) do nothing
            returning id, status, body"#,
     )
@@ -229,6 +231,7 @@ pub async fn send(
     .bind(response)
     // The action's picture goes with the initial text only.
     .bind(if kind == "initial" { target.script_image_id } else { None })
+    .bind(variant)
     .fetch_optional(&mut *tx)
     .await
     .map_err(|e| {
@@ -244,11 +247,14 @@ pub async fn send(
         return existing(db, caller, key).await?.ok_or(AppError::Internal);
     };
     sqlx::query(
-        "update conversations set last_outbound_at = $2, initial_sent_at = coalesce(initial_sent_at, case when $3 then $2 end) where id = $1",
+        r#"update conversations set last_outbound_at = $2, initial_sent_at = coalesce(initial_sent_at, case when $3 then $2 end),
+               initial_variant = coalesce(initial_variant, $4)
+           where id = $1"#,
     )
     .bind(conversation_id)
     .bind(now)
     .bind(initial)
+    .bind(variant)
     .execute(&mut *tx)
     .await?;
     if let Some(placement) = placement {

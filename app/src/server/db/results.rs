@@ -19,15 +19,17 @@ const PENDING: &str = r#"c.archived_at is null
 
 /// The action's results; the queries run side by side on the pool.
 pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ActionResults, AppError> {
-    let tree: Option<serde_json::Value> =
-        sqlx::query_scalar("select script_tree from actions where id = $1 and organization_id = $2")
-            .bind(action_id)
-            .bind(org_id)
-            .fetch_optional(db)
-            .await?;
-    let Some(tree) = tree else {
+    let action: Option<(serde_json::Value, String, Vec<String>)> = sqlx::query_as(
+        "select script_tree, initial_script, initial_variants from actions where id = $1 and organization_id = $2",
+    )
+    .bind(action_id)
+    .bind(org_id)
+    .fetch_optional(db)
+    .await?;
+    let Some((tree, initial_script, initial_variants)) = action else {
         return Err(AppError::NotFound("There is no such action in this organization.".into()));
     };
+    let variant_texts: Vec<String> = std::iter::once(initial_script).chain(initial_variants).collect();
     let tree = ScriptTree::from_json(&tree);
 
     let counts = async {
@@ -104,6 +106,7 @@ pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<Actio
         fields: data.iter().filter(|d| !d.0).map(|d| (d.1, d.2.clone())).collect(),
         opt_out_tag: data.iter().find(|d| d.3).map(|d| d.1),
         hourly: points.into_values().collect(),
+        variant_texts,
     };
     Ok(action_results::build(&counts, &facts, &tree))
 }

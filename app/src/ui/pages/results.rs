@@ -182,6 +182,28 @@ fn ResultsView(initial: ActionResults, action_id: Uuid, members: Vec<Member>) ->
         <FrequencyCard title="Tags applied" base="of contacts texted" rows=Signal::derive(move || data.with(|d| d.tags.clone()))/>
         <FrequencyCard title="Custom fields filled" base="of contacts texted" rows=Signal::derive(move || data.with(|d| d.fields.clone()))/>
         <FrequencyCard title="Response scripts sent" base="of follow-ups" rows=Signal::derive(move || data.with(|d| d.scripts.clone()))/>
+        // Only worth a table when there is more than one script to compare.
+        {move || data.with(|d| (d.variants.len() > 1).then(|| {
+            let rows = d.variants.clone();
+            view! {
+                <section class="card" aria-labelledby="variants-heading">
+                    <h2 id="variants-heading">"Initial script variants"</h2>
+                    <table class="data-table" aria-label="Initial script variants">
+                        <thead><tr><th>"Variant"</th><th class="num">"Texted"</th><th class="num">"Replied"</th><th class="num">"Response rate"</th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|v| view! {
+                                <tr data-testid=format!("variant-{}", v.variant)>
+                                    <td><strong>{format!("{}. ", v.variant)}</strong>{v.text}</td>
+                                    <td class="num">{v.sent}</td>
+                                    <td class="num">{v.replied}</td>
+                                    <td class="num">{format!("{}%", v.response_rate)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </section>
+            }
+        }))}
     }
 }
 
