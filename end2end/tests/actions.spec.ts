@@ -139,6 +139,12 @@ test('an admin adds a script variant and a picture; the estimate turns to MMS an
   await page.getByLabel(`I understand this action will cost about ${total}`).first().check();
   await page.getByRole('button', { name: 'Publish now' }).click();
   await expect(page.getByTestId('action-status')).toHaveText('Published');
+  // The results page lists both scripts to compare (nothing texted yet).
+  await page.getByRole('link', { name: 'View Results' }).click();
+  const variants = page.getByRole('table', { name: 'Initial script variants' });
+  await expect(variants.getByRole('row')).toHaveCount(3);
+  await expect(page.getByTestId('variant-2')).toContainText('Hey {firstName}, see you at the rally Saturday?');
+  await page.goBack();
   await page.getByRole('link', { name: 'Volunteer view' }).click();
   await expect(page.getByRole('heading', { name: 'Rally with a picture' })).toBeVisible();
   await expect(page.locator('.action-card-image')).toBeVisible();
