@@ -3,7 +3,15 @@
 alter table messages add column variant smallint check (variant between 1 and 5);
 alter table conversations add column initial_variant smallint check (initial_variant between 1 and 5);
 
--- As in 0009, plus `variant_sent` and `variant_replied` (keyed by variant number).
+-- Every event of an action bumped the same row of texts and replies per hour, so webhooks
+-- arriving together queued on its lock. Each connection now writes its own shard of the hour
+-- (by backend pid) and the results page sums the shards.
+alter table action_hourly add column shard smallint not null default 0;
+alter table action_hourly drop constraint action_hourly_pkey;
+alter table action_hourly add primary key (action_id, hour, direction, shard);
+
+-- As in 0009, plus `variant_sent` and `variant_replied` (keyed by variant number) and the
+-- sharded hourly row.
 create or replace function count_message() returns trigger
 language plpgsql as $$
 declare
@@ -54,8 +62,9 @@ begin
                 end if;
             end if;
         end if;
-        insert into action_hourly (action_id, hour, direction, n) values (a, date_trunc('hour', new.created_at), new.direction, 1)
-        on conflict (action_id, hour, direction) do update set n = action_hourly.n + 1;
+        insert into action_hourly (action_id, hour, direction, shard, n)
+        values (a, date_trunc('hour', new.created_at), new.direction, pg_backend_pid() % 8, 1)
+        on conflict (action_id, hour, direction, shard) do update set n = action_hourly.n + 1;
     else
         v := coalesce(new.sent_by, v);
         perform count_status(a, v, new.kind, message_status_bucket(old.status, old.error_code), -1);

@@ -17,6 +17,24 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let bench = common::setup(1_000).await;
+        // As a live action has them: the conversations in batches of 50, each batch with its own
+        // volunteer (20 of them), not all a single volunteer's.
+        sqlx::query(
+            r#"with vols as (
+                   insert into users (id, email, display_name, password_hash)
+                   select gen_random_uuid(), 'bench' || g || '@example.org', 'V', 'x' from generate_series(1, 20) g
+                   returning id
+               ), joined as (
+                   insert into memberships (organization_id, user_id, role) select $1, id, 'volunteer' from vols
+                   returning user_id
+               ), numbered as (select user_id, row_number() over () - 1 as i from joined)
+               update conversations c set volunteer_id = n.user_id
+               from numbered n where (c.id / 50) % 20 = n.i"#,
+        )
+        .bind(bench.org)
+        .execute(&bench.pool)
+        .await
+        .unwrap();
         // Messages with SIDs for the status callbacks to find.
         sqlx::query(
             "insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, status, twilio_sid)

@@ -70,7 +70,8 @@ pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<Actio
     };
     let hourly = async {
         sqlx::query_as::<_, (DateTime<Utc>, bool, i64)>(
-            "select hour, direction = 'outbound', n from action_hourly where action_id = $1 order by hour",
+            // One row per shard (see migration 0014): summed here.
+            "select hour, direction = 'outbound', sum(n)::bigint from action_hourly where action_id = $1 group by 1, 2 order by 1",
         )
         .bind(action_id)
         .fetch_all(db)
