@@ -207,6 +207,8 @@ fn ActionEditor(
         #[cfg(not(feature = "hydrate"))]
         let _ = (autosave_timer, form_ref);
     };
+    // Save stays pressable while an autosave is on its way, so a press is never swallowed.
+    let save_blocked = move || save.pending().get() && !autosaving.get();
     let on_save_click = move |_: leptos::ev::MouseEvent| {
         // Dropping a pending timeout cancels it: this press saves now.
         autosave_timer.update_value(|timer| {
@@ -401,7 +403,7 @@ fn ActionEditor(
                             variants.update(|list| list.push((key, text)));
                         }>"Add a variant"</button>
                     <p class="hint">"Each contact gets one variant, spread evenly. Variants start as a copy of the initial script."</p>
-                    <button type="submit" class="primary" disabled=move || save.pending().get() on:click=on_save_click>"Save"</button>
+                    <button type="submit" class="primary" disabled=save_blocked on:click=on_save_click>"Save"</button>
                     {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! {
                         <p class="alert success" role="status">{if autosaving.get() { "Draft saved automatically." } else { "Saved." }}</p>
                     })}
