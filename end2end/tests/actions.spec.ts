@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { hydrated, signUp, uniqueEmail } from './helpers';
+import { createAction, hydrated, signUp, uniqueEmail } from './helpers';
 
 async function orgWithList(page: Page, name: string) {
   await signUp(page, name, uniqueEmail('actions'));
@@ -83,12 +83,7 @@ const PNG = Buffer.from(
 
 test('an admin adds a script variant and a picture; the estimate turns to MMS and both survive a reload', async ({ page }) => {
   await orgWithList(page, 'Max');
-  await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Actions' }).click();
-  await page.getByLabel('Title').fill('Rally with a picture');
-  await page.getByRole('button', { name: 'Create action' }).click();
-  await expect(page.getByRole('heading', { name: 'Rally with a picture' })).toBeVisible();
-  await hydrated(page);
-  await page.getByLabel('Contact list').selectOption({ label: 'precinct-12 (2 contacts)' });
+  await createAction(page, 'Rally with a picture', 'precinct-12 (2 contacts)');
   await page.getByLabel('Initial script').fill('Hi ');
   // Variables go in by button, custom fields of the list included.
   // The first box's buttons are the initial script's.
@@ -152,12 +147,7 @@ test('an admin adds a script variant and a picture; the estimate turns to MMS an
 
 test('a draft saves itself a moment after the admin stops typing, and the estimate follows', async ({ page }) => {
   await orgWithList(page, 'Ava');
-  await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Actions' }).click();
-  await page.getByLabel('Title').fill('Autosaved canvass');
-  await page.getByRole('button', { name: 'Create action' }).click();
-  await expect(page.getByRole('heading', { name: 'Autosaved canvass' })).toBeVisible();
-  await hydrated(page);
-  await page.getByLabel('Contact list').selectOption({ label: 'precinct-12 (2 contacts)' });
+  await createAction(page, 'Autosaved canvass', 'precinct-12 (2 contacts)');
   await page.getByLabel('Initial script').fill('Hi {firstName}, canvass Sunday? Text STOP to opt out');
   await expect(page.getByText('Draft saved automatically.')).toBeVisible();
   // The estimate updated in place; the form was not replaced, so typing goes on where it was.

@@ -74,3 +74,13 @@ export async function publishAcknowledgingCost(page: Page) {
   await page.getByRole('button', { name: 'Publish now' }).click();
   await expect(page.getByTestId('action-status')).toHaveText('Published');
 }
+
+/** Creates an action from the Actions page and waits on its (hydrated) page for the list. */
+export async function createAction(page: Page, title: string, listLabel: string) {
+  await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Actions' }).click();
+  await page.getByLabel('Title').fill(title);
+  await page.getByRole('button', { name: 'Create action' }).click();
+  await expect(page.getByRole('heading', { name: title })).toBeVisible();
+  await hydrated(page);
+  await page.getByLabel('Contact list').selectOption({ label: listLabel });
+}

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, importCsv, phones, publishAcknowledgingCost, signUp, uniqueEmail } from './helpers';
+import { createAction, hydrated, importCsv, phones, publishAcknowledgingCost, signUp, uniqueEmail } from './helpers';
 
 // An action limited to Spanish speakers in one district reaches a volunteer only once their
 // texting profile says they qualify.
@@ -13,12 +13,7 @@ test('a volunteer sees a district and language limited action after setting thei
   const [phone] = phones(1);
   await importCsv(admin, 'ward.csv', `first_name,cell\nRosa,${phone}\n`, 1);
 
-  await admin.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Actions' }).click();
-  await admin.getByLabel('Title').fill('Ward 7 en español');
-  await admin.getByRole('button', { name: 'Create action' }).click();
-  await expect(admin.getByRole('heading', { name: 'Ward 7 en español' })).toBeVisible();
-  await hydrated(admin);
-  await admin.getByLabel('Contact list').selectOption({ label: 'ward (1 contacts)' });
+  await createAction(admin, 'Ward 7 en español', 'ward (1 contacts)');
   await admin.getByLabel('Language').selectOption({ label: 'Spanish speakers' });
   await admin.getByLabel('Districts (comma-separated; empty for all)').fill('Ward 7, Ward 8');
   await admin.getByLabel('Initial script').fill('Hola {firstName}, ¿votará? Responda STOP para salir');
