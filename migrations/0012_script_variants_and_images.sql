@@ -19,6 +19,9 @@ create index script_images_org_idx on script_images (organization_id);
 
 alter table actions add column script_image_id uuid references script_images (id) on delete set null;
 alter table messages add column image_id uuid references script_images (id) on delete set null;
+-- Few messages carry a picture; the index lets "is this picture still used?" (and the foreign
+-- key) look only at those.
+create index messages_image_idx on messages (image_id) where image_id is not null;
 
 -- Numbers an action's pool needs: one per 200 contacts, or a fixed 5 when it sends pictures
 -- (MMS goes through a small dedicated set of numbers).

@@ -107,6 +107,9 @@ async fn action_clock(db: PgPool) {
             if let Err(error) = db::assignment::archive_idle(&db).await {
                 tracing::warn!(?error, "archiving idle conversations");
             }
+            if let Err(error) = db::script_images::sweep_unused(&db).await {
+                tracing::warn!(?error, "removing unused pictures");
+            }
         }
         tokio::time::sleep(Duration::from_secs(5)).await;
     }

@@ -256,3 +256,50 @@ async fn the_cards_image_changes_even_while_live_and_is_shown_but_never_texted()
     let (_, list) = w.app.call(&w.volunteer, "list_volunteer_actions", &[("org_id", &w.org)]).await;
     assert_eq!(list[0]["card_image_id"], Value::Null);
 }
+
+/// A stored picture `age_days` old.
+async fn picture(w: &World, age_days: i32) -> uuid::Uuid {
+    let id = uuid::Uuid::new_v4();
+    sqlx::query(
+        "insert into script_images (id, organization_id, content_type, bytes, created_at) values ($1, $2::uuid, 'image/png', '\\x89'::bytea, now() - make_interval(days => $3))",
+    )
+    .bind(id)
+    .bind(&w.org)
+    .bind(age_days)
+    .execute(&w.app.pool)
+    .await
+    .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn pictures_nothing_uses_are_swept_but_sent_and_fresh_ones_stay() {
+    let w = World::new().await;
+    let pool = &w.app.pool;
+    let (unused, fresh, on_action, on_card, sent) =
+        (picture(&w, 3).await, picture(&w, 0).await, picture(&w, 3).await, picture(&w, 3).await, picture(&w, 3).await);
+    sqlx::query("update actions set script_image_id = $2, card_image_id = $3 where id = $1::uuid")
+        .bind(&w.action)
+        .bind(on_action)
+        .bind(on_card)
+        .execute(pool)
+        .await
+        .unwrap();
+    let c = w.conversation("+13125550701", true, true).await;
+    sqlx::query(
+        "insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, status, image_id) values ($1::uuid, $2::bigint, 'outbound', 'initial', 'Hi', '+13125550701', 'delivered', $3)",
+    )
+    .bind(&w.org)
+    .bind(&c)
+    .bind(sent)
+    .execute(pool)
+    .await
+    .unwrap();
+
+    assert_eq!(app::server::db::script_images::sweep_unused(pool).await.unwrap(), 1);
+    let left: Vec<uuid::Uuid> = sqlx::query_scalar("select id from script_images").fetch_all(pool).await.unwrap();
+    assert!(!left.contains(&unused));
+    for kept in [fresh, on_action, on_card, sent] {
+        assert!(left.contains(&kept));
+    }
+}

@@ -54,6 +54,21 @@ pub async fn detach(db: &PgPool, caller: &Caller, action_id: Uuid, slot: ImageSl
     Ok(())
 }
 
+/// Deletes pictures nothing uses any more: replaced or removed from every action and never
+/// sent. A picture a message went out with stays, so the thread keeps what the contact saw; a
+/// fresh one is left a day, so an upload is never swept between its insert and its use.
+pub async fn sweep_unused(db: &PgPool) -> Result<u64, AppError> {
+    Ok(sqlx::query(
+        r#"delete from script_images i
+           where i.created_at < now() - interval '1 day'
+             and not exists (select 1 from actions a where a.script_image_id = i.id or a.card_image_id = i.id)
+             and not exists (select 1 from messages m where m.image_id = i.id)"#,
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
 /// A picture and its type, for the carrier (and the admin's preview) to fetch.
 pub async fn fetch(db: &PgPool, image_id: Uuid) -> Result<Option<(String, Vec<u8>)>, AppError> {
     Ok(sqlx::query_as("select content_type, bytes from script_images where id = $1")
