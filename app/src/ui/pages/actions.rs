@@ -112,7 +112,7 @@ pub fn ActionEditorPage() -> impl IntoView {
     let autosaving = RwSignal::new(false);
     // Refetched after a status change or a successful save; a failed save keeps the form as typed.
     let saved_ok = Memo::new(move |prev: Option<&usize>| {
-        let ok = matches!(save.value().get(), Some(Ok(_))) && !autosaving.get_untracked();
+        let ok = matches!(save.value().get(), Some(Ok(_))) && !autosaving.try_get_untracked().unwrap_or(false);
         prev.copied().unwrap_or(0) + usize::from(ok)
     });
     let page = Resource::new(
@@ -198,7 +198,8 @@ fn ActionEditor(
         #[cfg(feature = "hydrate")]
         autosave_timer.update_value(|timer| {
             *timer = Some(gloo_timers::callback::Timeout::new(AUTOSAVE_MS, move || {
-                if let Some(form) = form_ref.get_untracked() {
+                // The editor may be gone by now (a save replaced it): then there is nothing to submit.
+                if let Some(form) = form_ref.try_get_untracked().flatten() {
                     autosaving.set(true);
                     let _ = form.request_submit();
                 }
@@ -218,10 +219,11 @@ fn ActionEditor(
     };
     let ids = (org.org_id(), a.id);
     Effect::new(move |_| {
-        if matches!(save.value().get(), Some(Ok(()))) && autosaving.get_untracked() {
+        if matches!(save.value().get(), Some(Ok(()))) && autosaving.try_get_untracked().unwrap_or(false) {
             leptos::task::spawn_local(async move {
                 if let Ok(fresh) = get_action(ids.0, ids.1).await {
-                    estimate.set((fresh.estimate, fresh.estimate_missing));
+                    // The editor may have been replaced meanwhile; then there is nothing to update.
+                    let _ = estimate.try_set((fresh.estimate, fresh.estimate_missing));
                 }
             });
         }
@@ -399,7 +401,7 @@ fn ActionEditor(
                             let key = next_key.get_value();
                             next_key.set_value(key + 1);
                             // Owned by the editor, so the box's text outlives any re-render of the list.
-                            let text = owner.with(|| RwSignal::new(script.get_untracked()));
+                            let text = owner.with(|| RwSignal::new(script.try_get_untracked().unwrap_or_default()));
                             variants.update(|list| list.push((key, text)));
                         }>"Add a variant"</button>
                     <p class="hint">"Each contact gets one variant, spread evenly. Variants start as a copy of the initial script."</p>
@@ -444,7 +446,7 @@ fn ScriptBox(
         let lower = text.get().to_lowercase();
         lower.contains("stop") || lower.contains("alto")
     };
-    let initial = text.get_untracked();
+    let initial = text.try_get_untracked().unwrap_or_default();
     view! {
         <div class="field script-box">
             <label for=id.clone()>{label.clone()}</label>
