@@ -22,7 +22,7 @@ fn error_response(error: AppError) -> Response {
 
 /// The action's organization, when the session's user is an admin of it.
 async fn authorize(state: &AppState, session: &Session, action_id: Uuid) -> Result<Uuid, AppError> {
-    let org_id = db::exports::action_org(&state.db, action_id)
+    let org_id = db::actions::action_org(&state.db, action_id)
         .await?
         .ok_or_else(|| AppError::NotFound("That action does not exist.".into()))?;
     auth::admin_in_session(state, session, org_id).await.map(|caller| caller.org_id)

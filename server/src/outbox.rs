@@ -121,7 +121,7 @@ impl Outbox {
     /// callback already carries (so every way of building an outbox agrees on it).
     fn media_url(&self, image_id: uuid::Uuid) -> String {
         let base = self.status_callback.strip_suffix(crate::webhooks::STATUS_PATH).unwrap_or(&self.status_callback);
-        format!("{base}/media/{image_id}")
+        format!("{base}{}", app::domain::script_image::media_path(image_id))
     }
 
     /// Claims and sends one queued message.

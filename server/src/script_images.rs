@@ -37,7 +37,7 @@ async fn authorize(
     action_id: Uuid,
     target: &Target,
 ) -> Result<(auth::Caller, ImageSlot), AppError> {
-    let org_id = db::script_images::action_org(&state.db, action_id)
+    let org_id = db::actions::action_org(&state.db, action_id)
         .await?
         .ok_or_else(|| AppError::NotFound("That action does not exist.".into()))?;
     let caller = auth::admin_in_session(state, session, org_id).await?;

@@ -4,6 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Where a stored picture is served (to the carrier, the admin and volunteers), relative to
+/// our public address.
+pub fn media_path(image_id: uuid::Uuid) -> String {
+    format!("/media/{image_id}")
+}
+
 /// Carriers deliver MMS reliably up to about this size; Twilio's own limit is higher.
 pub const MAX_BYTES: usize = 600 * 1024;
 

@@ -21,6 +21,15 @@ fn not_found() -> AppError {
     AppError::NotFound("That action does not exist.".into())
 }
 
+/// The organization an action belongs to, if the action exists: how the raw routes (uploads,
+/// exports) find whom to authorize before they touch the request body.
+pub async fn action_org(db: &PgPool, action_id: Uuid) -> Result<Option<Uuid>, AppError> {
+    Ok(sqlx::query_scalar("select organization_id from actions where id = $1")
+        .bind(action_id)
+        .fetch_optional(db)
+        .await?)
+}
+
 pub async fn list(
     db: impl PgExecutor<'_>,
     org_id: Uuid,

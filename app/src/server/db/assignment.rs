@@ -201,7 +201,7 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
         more_available: remaining,
         custom_allowed: !settings.disable_custom_responses,
         batch_size: settings.batch_size,
-        image_url: image.map(|id| format!("/media/{id}")),
+        image_url: image.map(crate::domain::script_image::media_path),
     })
 }
 

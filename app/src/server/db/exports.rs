@@ -7,6 +7,7 @@
 
 use crate::domain::script_tree::ScriptTree;
 use crate::error::AppError;
+use crate::server::db::actions::action_org;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::{stream, Stream, StreamExt};
 use sqlx::PgPool;
@@ -16,14 +17,6 @@ use uuid::Uuid;
 /// Rows per database page: large enough that a page is one quick round trip, small enough
 /// that a page of CSV stays a few megabytes at most.
 pub const PAGE_ROWS: i64 = 5_000;
-
-/// The organization an action belongs to, if the action exists.
-pub async fn action_org(db: &PgPool, action_id: Uuid) -> Result<Option<Uuid>, AppError> {
-    Ok(sqlx::query_scalar("select organization_id from actions where id = $1")
-        .bind(action_id)
-        .fetch_optional(db)
-        .await?)
-}
 
 /// A file name for the action's exports: its title in lowercase ASCII words.
 pub fn file_stem(title: &str) -> String {

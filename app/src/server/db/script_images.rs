@@ -8,14 +8,6 @@ use crate::server::auth::Caller;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// The organization an action belongs to (for authorizing an upload before reading it).
-pub async fn action_org(db: &PgPool, action_id: Uuid) -> Result<Option<Uuid>, AppError> {
-    Ok(sqlx::query_scalar("select organization_id from actions where id = $1")
-        .bind(action_id)
-        .fetch_optional(db)
-        .await?)
-}
-
 /// Stores the picture and makes it the action's, in one transaction with the action locked, as
 /// any other edit: only while volunteers cannot be sending from it.
 pub async fn attach(

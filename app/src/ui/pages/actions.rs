@@ -556,7 +556,7 @@ fn ImageCard(
             <p class="hint">{text.hint.clone()}</p>
             {image_id.map(|id| view! {
                 <figure class="mms-image">
-                    <img src=format!("/media/{id}") alt=text.alt/>
+                    <img src=crate::domain::script_image::media_path(id) alt=text.alt/>
                     <figcaption class="hint" data-testid=text.name_testid>{image_name.clone().unwrap_or_default()}</figcaption>
                 </figure>
             })}

@@ -93,7 +93,7 @@ pub fn ActionsPage() -> impl IntoView {
                                 let href = format!("/o/{}/text/{}", org.org_id(), a.id);
                                 view! {
                                     <li class="card action-card">
-                                        {a.card_image_id.map(|id| view! { <img class="action-card-image" src=format!("/media/{id}") alt=""/> })}
+                                        {a.card_image_id.map(|id| view! { <img class="action-card-image" src=crate::domain::script_image::media_path(id) alt=""/> })}
                                         <h2>{a.title.clone()}</h2>
                                         {(!a.description.is_empty()).then(|| view! { <p>{a.description.clone()}</p> })}
                                         {(!a.disclaimer.is_empty()).then(|| view! { <p class="disclaimer">{a.disclaimer.clone()}</p> })}
