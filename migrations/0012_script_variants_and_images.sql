@@ -18,6 +18,8 @@ create table script_images (
 create index script_images_org_idx on script_images (organization_id);
 
 alter table actions add column script_image_id uuid references script_images (id) on delete set null;
+-- The image volunteers see on the action's card in their Actions list (never texted).
+alter table actions add column card_image_id uuid references script_images (id) on delete set null;
 alter table messages add column image_id uuid references script_images (id) on delete set null;
 -- Few messages carry a picture; the index lets "is this picture still used?" (and the foreign
 -- key) look only at those.

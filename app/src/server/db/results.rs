@@ -70,7 +70,7 @@ pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<Actio
     };
     let hourly = async {
         sqlx::query_as::<_, (DateTime<Utc>, bool, i64)>(
-            // One row per shard (see migration 0014): summed here.
+            // One row per shard (see migration 0013): summed here.
             "select hour, direction = 'outbound', sum(n)::bigint from action_hourly where action_id = $1 group by 1, 2 order by 1",
         )
         .bind(action_id)

@@ -7,10 +7,6 @@ use crate::api::actions::{
 use crate::domain::action_lifecycle::{ActionStatus, Transition};
 use crate::domain::cost_estimate::format_dollars;
 use crate::domain::initial_scripts::MAX_VARIANTS;
-
-/// How long after the last edit a draft saves itself (as the branched script does).
-#[cfg(feature = "hydrate")]
-const AUTOSAVE_MS: u32 = 1_500;
 use crate::domain::script_image::ImageSlot;
 use crate::domain::script_template::Variable;
 use crate::domain::segments::Segments;
@@ -24,6 +20,10 @@ use leptos_router::{
     hooks::{use_params_map, use_query_map},
 };
 use uuid::Uuid;
+
+/// How long after the last edit a draft saves itself (as the branched script does).
+#[cfg(feature = "hydrate")]
+const AUTOSAVE_MS: u32 = 1_500;
 
 #[component]
 pub fn ActionsPage() -> impl IntoView {
@@ -169,6 +169,9 @@ fn ActionEditor(
 ) -> impl IntoView {
     let org = use_org();
     let a = page.action.clone();
+    // Uuids are Copy, so every form and task below can take its own.
+    let org_id = org.org_id();
+    let action_id = a.id;
     let status = a.status;
     let editable = status.editable();
     let script = RwSignal::new(a.initial_script.clone());
@@ -217,11 +220,10 @@ fn ActionEditor(
         });
         autosaving.set(false);
     };
-    let ids = (org.org_id(), a.id);
     Effect::new(move |_| {
         if matches!(save.value().get(), Some(Ok(()))) && autosaving.try_get_untracked().unwrap_or(false) {
             leptos::task::spawn_local(async move {
-                if let Ok(fresh) = get_action(ids.0, ids.1).await {
+                if let Ok(fresh) = get_action(org_id, action_id).await {
                     // The editor may have been replaced meanwhile; then there is nothing to update.
                     let _ = estimate.try_set((fresh.estimate, fresh.estimate_missing));
                 }
@@ -241,9 +243,6 @@ fn ActionEditor(
     let change_error = Signal::derive(move || change.value().get().and_then(Result::err));
     let end_error = Signal::derive(move || set_end.value().get().and_then(Result::err));
     let ends_text = a.ends_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default();
-    // Uuids are Copy, so every form below can take its own.
-    let org_id = org.org_id();
-    let action_id = a.id;
     let area_codes_text = a.preferred_area_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
     let alternate_text = a.alternate_area_code.map(|c| c.to_string()).unwrap_or_default();
     let districts_text = a.districts.join(", ");
