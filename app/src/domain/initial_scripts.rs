@@ -78,10 +78,6 @@ impl InitialScripts {
         &self.0[self.variant_index(conversation_id)]
     }
 
-    pub fn templates(&self) -> &[ScriptTemplate] {
-        &self.0
-    }
-
     /// The longest any contact's text can be, over every variant: what the estimate charges.
     pub fn worst_case_segments(&self, longest: &LongestValues, fallbacks: &RenderContext) -> SegmentInfo {
         self.0

@@ -12,8 +12,6 @@ pub enum Language {
 }
 
 impl Language {
-    pub const ALL: [Language; 2] = [Language::En, Language::Es];
-
     pub fn parse(raw: &str) -> Result<Language, String> {
         match raw.trim().to_lowercase().as_str() {
             "en" | "english" => Ok(Language::En),
@@ -60,10 +58,6 @@ impl Languages {
 
     pub fn codes(&self) -> Vec<String> {
         self.0.iter().map(|l| l.code().to_string()).collect()
-    }
-
-    pub fn contains(&self, language: Language) -> bool {
-        self.0.contains(&language)
     }
 
     /// "English and Spanish".
