@@ -114,7 +114,9 @@ pub async fn send(
         return Err(AppError::Conflict("This person opted out of texts from your organization.".into()));
     }
 
-    let settings = crate::server::db::settings::get(db, caller.org_id).await?;
+    // On this transaction's own connection: it holds the conversation's lock, and the presses
+    // queued behind that lock may hold every other connection of the pool.
+    let settings = crate::server::db::settings::get_in(&mut tx, caller.org_id).await?;
     let window = TextingWindow::parse(&settings.window_start, &settings.window_end).unwrap_or_default();
     let zones = ContactZones::from_names(target.time_zones.iter()).unwrap_or_else(|_| ContactZones::unknown());
     match check(&window, &zones, now) {

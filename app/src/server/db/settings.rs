@@ -34,11 +34,18 @@ where s.organization_id = $1"#;
 
 /// The organization's settings; the defaults until an admin saves them.
 pub async fn get(db: &PgPool, org_id: Uuid) -> Result<TextingSettings, AppError> {
+    get_in(&mut *db.acquire().await?, org_id).await
+}
+
+/// The same on a connection already in hand, e.g. inside a transaction that holds row locks:
+/// asking the pool for a second connection there can wait on the very requests queued behind
+/// those locks.
+pub async fn get_in(conn: &mut sqlx::PgConnection, org_id: Uuid) -> Result<TextingSettings, AppError> {
     sqlx::query("insert into texting_settings (organization_id) values ($1) on conflict do nothing")
         .bind(org_id)
-        .execute(db)
+        .execute(&mut *conn)
         .await?;
-    Ok(from_row(sqlx::query_as::<_, Row>(SELECT).bind(org_id).fetch_one(db).await?))
+    Ok(from_row(sqlx::query_as::<_, Row>(SELECT).bind(org_id).fetch_one(&mut *conn).await?))
 }
 
 pub async fn save(db: &PgPool, org_id: Uuid, s: &TextingSettings) -> Result<TextingSettings, AppError> {
