@@ -59,6 +59,8 @@ test('texting settings keep the typed values and name the bad field', async ({ p
   await signUp(page, 'Sol Settings', uniqueEmail('settings'));
   await page.getByLabel('Organization name').fill('Settings Campaign');
   await page.getByRole('button', { name: 'Create organization' }).click();
+  // The new organization lands on its Volunteers page; a click before that navigation ends is lost.
+  await expect(page.getByTestId('join-code')).toBeVisible();
   await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Settings' }).click();
   await expect(page.getByLabel('Batch size')).toHaveValue('50');
   await page.getByLabel('Batch size').fill('9000');
