@@ -20,9 +20,11 @@ pub mod segments;
 pub mod texting_window;
 pub mod time_zones;
 pub mod volunteer_profile;
+pub mod wording;
 
 pub use email::Email;
 pub use join_code::JoinCode;
 pub use names::{DisplayName, ListName, OrgName};
 pub use password::NewPassword;
 pub use role::Role;
+pub use wording::plural;

@@ -38,8 +38,11 @@ pub struct Batch {
     /// False while the action is paused.
     pub can_send: bool,
     pub contacts: Vec<BatchContact>,
-    /// Whether "Text Again" would find more contacts.
+    /// Whether "Text Again" would find more contacts for this volunteer.
     pub more_available: bool,
+    /// Contacts not texted yet that this volunteer cannot take now: claimed by others, or
+    /// skipped by this volunteer (waiting for someone else). Opted-out numbers are not counted.
+    pub waiting_for_others: i64,
     pub custom_allowed: bool,
     pub batch_size: i32,
     /// The picture sent with every initial text of this action, if any.

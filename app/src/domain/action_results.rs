@@ -92,6 +92,8 @@ pub struct MessagePerformance {
     /// Contacts who replied, of those texted, in percent.
     pub response_rate: f64,
     pub opt_outs: i64,
+    /// Times a volunteer skipped a contact (it went back to the pool).
+    pub skipped: i64,
     pub delivered: i64,
     pub failed: i64,
     /// Delivered, of the texts whose fate is known, in percent.
@@ -254,6 +256,7 @@ pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResult
         replies: total("replies"),
         response_rate: percent(replied, initial_sent),
         opt_outs,
+        skipped: total("skipped"),
         delivered,
         failed,
         delivery_rate: percent(delivered, delivered + failed),

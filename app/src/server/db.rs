@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod assignment;
 pub mod contacts;
+pub mod conversation_state;
 pub mod data;
 pub mod exports;
 pub mod inbox;

@@ -23,5 +23,6 @@ mod sessions;
 mod settings;
 mod supervision;
 mod texting;
+mod texting_day;
 mod twilio;
 mod variants_and_images;

@@ -10,6 +10,7 @@ use crate::domain::texting_window::{check, describe_wait, TextingWindow, WindowC
 use crate::domain::time_zones::ContactZones;
 use crate::error::AppError;
 use crate::server::auth::Caller;
+use crate::server::db::conversation_state::OPTED_OUT;
 use crate::server::db::messaging::render_context;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -17,6 +18,16 @@ use uuid::Uuid;
 
 /// How long a claimed, untexted contact stays with its volunteer.
 pub const CLAIM_MINUTES: i64 = 30;
+
+/// Untexted contacts volunteer `$2` may claim (SQL over `conversations c`): with Keep
+/// Assignments their own unclaimed ones, otherwise the pool's, less the ones they skipped.
+const KEPT_FOR: &str = "c.volunteer_id = $2 and c.claimed_at is null";
+const POOL_FOR: &str = "c.volunteer_id is null and c.skipped_by is distinct from $2";
+
+/// The same over `conversations c` and `actions a`, and never an opted-out number.
+fn claimable() -> String {
+    format!("(case when a.keep_assignments then {KEPT_FOR} else {POOL_FOR} end and not {OPTED_OUT})")
+}
 
 /// Copies the action's contacts into conversations, once. Safe to call from several requests
 /// and processes at once: the first takes the action's row lock and the others find the work
@@ -112,8 +123,10 @@ pub async fn archive_idle(db: &PgPool) -> Result<u64, AppError> {
 pub async fn volunteer_actions(db: &PgPool, caller: &Caller) -> Result<Vec<VolunteerAction>, AppError> {
     Ok(sqlx::query_as::<_, VolunteerAction>(
         r#"select a.id, a.title, a.description, a.disclaimer, a.start_label, a.status, a.card_image_id,
-                  (select count(*) from conversations c where c.action_id = a.id and c.volunteer_id = $2
-                     and c.initial_sent_at is not null) as sent_by_me
+                  -- The first texts this volunteer sent, not the conversations they hold now (some
+                  -- may have been reassigned to them): the running count the results use.
+                  coalesce((select n from action_counts k where k.action_id = a.id and k.volunteer_id = $2
+                              and k.metric = 'initial_sent' and k.key = ''), 0) as sent_by_me
            from actions a join memberships m on m.organization_id = a.organization_id and m.user_id = $2
            where a.organization_id = $1 and a.status in ('published', 'paused') and member_may_text(a, m)
            order by a.published_at desc nulls last, a.id"#,
@@ -146,14 +159,13 @@ struct Row {
 pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batch, AppError> {
     let action = action(db, caller, action_id).await?;
     crate::server::db::results::record_view(db, action_id, caller.user.id).await?;
-    let rows = sqlx::query_as::<_, Row>(
+    let rows = sqlx::query_as::<_, Row>(&format!(
         r#"select c.id as conversation_id, k.first_name, k.last_name, k.custom, k.time_zones
            from conversations c join contacts k on k.id = c.contact_id
            where c.action_id = $1 and c.volunteer_id = $2 and c.initial_sent_at is null
-             and c.claimed_at is not null and c.skipped_at is null
-             and not exists (select 1 from opt_outs o where o.organization_id = c.organization_id and o.phone = c.contact_phone)
-           order by c.id"#,
-    )
+             and c.claimed_at is not null and c.skipped_at is null and not {OPTED_OUT}
+           order by c.id"#
+    ))
     .bind(action_id)
     .bind(caller.user.id)
     .fetch_all(db)
@@ -186,19 +198,27 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
         })
         .collect();
     // Contacts are copied into the pool at the first claim (or by the clock within seconds of
-    // going live): until then everyone on the list is still to be texted.
-    let remaining: bool = sqlx::query_scalar(
+    // going live): until then everyone on the list is still to be texted. Opted-out numbers are
+    // never to be texted, so they are neither "more" nor "waiting".
+    let claimable = claimable();
+    let (more, waiting): (bool, i64) = sqlx::query_as(&format!(
         r#"select exists (select 1 from actions where id = $1 and contacts_loaded_at is null and contact_list_id is not null)
-               or exists (select 1 from conversations where action_id = $1 and volunteer_id is null and initial_sent_at is null)"#,
-    )
+                  or exists (select 1 from conversations c join actions a on a.id = c.action_id
+                             where c.action_id = $1 and c.initial_sent_at is null and {claimable}),
+                  (select count(*) from conversations c join actions a on a.id = c.action_id
+                   where c.action_id = $1 and c.initial_sent_at is null and not {OPTED_OUT}
+                     and not ({claimable}) and not (c.volunteer_id = $2 and c.claimed_at is not null))"#
+    ))
     .bind(action_id)
+    .bind(caller.user.id)
     .fetch_one(db)
     .await?;
     Ok(Batch {
         can_send: action.status == ActionStatus::Published,
         action,
         contacts,
-        more_available: remaining,
+        more_available: more,
+        waiting_for_others: waiting,
         custom_allowed: !settings.disable_custom_responses,
         batch_size: settings.batch_size,
         image_url: image.map(crate::domain::script_image::media_path),
@@ -246,14 +266,13 @@ pub async fn claim_rows(
         .bind(action_id)
         .execute(&mut *tx)
         .await?;
-    let (pending, keep, first, last): (bool, bool, Option<i64>, Option<i64>) = sqlx::query_as(
+    let (pending, keep, first, last): (bool, bool, Option<i64>, Option<i64>) = sqlx::query_as(&format!(
         r#"select exists (select 1 from conversations c where c.action_id = $1 and c.volunteer_id = $2
                             and c.initial_sent_at is null and c.claimed_at is not null and c.skipped_at is null
-                            and not exists (select 1 from opt_outs o where o.organization_id = c.organization_id
-                                            and o.phone = c.contact_phone)),
+                            and not {OPTED_OUT}),
                   a.keep_assignments, a.pool_first_id, a.pool_last_id
-           from actions a where a.id = $1"#,
-    )
+           from actions a where a.id = $1"#
+    ))
     .bind(action_id)
     .bind(volunteer)
     .fetch_one(&mut *tx)
@@ -262,12 +281,7 @@ pub async fn claim_rows(
         tx.commit().await?;
         return Ok(Vec::new());
     }
-    let pool_filter = if keep {
-        // Keep Assignments: only the contacts pre-assigned to this volunteer.
-        "c.volunteer_id = $2 and c.claimed_at is null"
-    } else {
-        "c.volunteer_id is null"
-    };
+    let pool_filter = if keep { KEPT_FOR } else { POOL_FOR };
     // Claimed rows leave the pool index only when vacuum gets to them, so every claim starting
     // at the lowest id would wade through all the claims before it. Each claim starts at a random
     // point of the action's id range instead (wrapping around), and reads only its neighbours.
@@ -321,11 +335,22 @@ fn rand_u64() -> u64 {
     hasher.finish()
 }
 
-/// Skips one contact of the caller's batch; it returns to the pool when the claim lapses.
+/// Skips one contact of the caller's batch. It goes back to the pool at once for the other
+/// volunteers (with Keep Assignments it stays the caller's, for a later batch); the caller is
+/// not handed it again. Every skip is recorded, and counted for the results.
 pub async fn skip(db: &PgPool, caller: &Caller, conversation_id: i64) -> Result<(), AppError> {
     let skipped = sqlx::query(
-        r#"update conversations set skipped_at = now()
-           where id = $1 and organization_id = $2 and volunteer_id = $3 and initial_sent_at is null"#,
+        r#"with skipped as (
+               update conversations c
+               set skipped_at = now(), skipped_by = $3, claimed_at = null,
+                   volunteer_id = case when a.keep_assignments then c.volunteer_id end
+               from actions a
+               where a.id = c.action_id and c.id = $1 and c.organization_id = $2 and c.volunteer_id = $3
+                 and c.initial_sent_at is null and c.claimed_at is not null
+               returning c.id, c.action_id
+           )
+           insert into conversation_skips (conversation_id, action_id, volunteer_id)
+           select id, action_id, $3 from skipped"#,
     )
     .bind(conversation_id)
     .bind(caller.org_id)

@@ -12,23 +12,10 @@ use crate::domain::texting_window::{check, describe_wait, TextingWindow, WindowC
 use crate::domain::time_zones::ContactZones;
 use crate::error::AppError;
 use crate::server::auth::Caller;
+use crate::server::db::conversation_state::{needs_attention, OPTED_OUT, UNREAD};
 use crate::server::db::messaging::render_context;
 use sqlx::PgPool;
 use uuid::Uuid;
-
-/// The three states of a thread, as SQL over `conversations c`.
-/// The conversation's number opted out of the organization (SQL over `conversations c`).
-pub(crate) const OPTED_OUT: &str =
-    "exists (select 1 from opt_outs o where o.organization_id = c.organization_id and o.phone = c.contact_phone)";
-const UNREAD: &str = "(c.last_inbound_at > coalesce(c.read_at, '-infinity'))";
-
-/// The contact wrote last and has had neither a reply nor a report since; opted-out numbers
-/// never need attention. The one definition for the inbox and the admins' Conversations page.
-pub(crate) fn needs_attention() -> String {
-    format!(
-        "(c.last_inbound_at > coalesce(c.last_outbound_at, '-infinity') and c.last_inbound_at > coalesce(c.last_report_at, '-infinity') and not {OPTED_OUT})"
-    )
-}
 
 fn filter_sql(filter: InboxFilter) -> String {
     match filter {
@@ -59,7 +46,7 @@ pub async fn inbox(db: &PgPool, caller: &Caller, filter: InboxFilter) -> Result<
                   a.title as action_title, coalesce(m.body, '') as last_body,
                   coalesce(m.direction = 'inbound', false) as last_inbound,
                   greatest(c.last_inbound_at, c.last_outbound_at) as last_at,
-                  coalesce({UNREAD}, false) as unread, coalesce({attention}, false) as needs_attention,
+                  {UNREAD} as unread, {attention} as needs_attention,
                   {OPTED_OUT} as opted_out
            from conversations c
            join contacts k on k.id = c.contact_id
@@ -442,7 +429,7 @@ pub async fn reassign(db: &PgPool, caller: &Caller, which: Which) -> Result<u64,
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    let what = if moved == 1 { "1 conversation".to_string() } else { format!("{moved} conversations") };
+    let what = crate::domain::plural(moved as i64, "conversation", "conversations");
     sqlx::query("insert into notifications (organization_id, user_id, body, link) values ($1, $2, $3, $4)")
         .bind(caller.org_id)
         .bind(owner)

@@ -197,13 +197,16 @@ pub async fn send(
         return Err(AppError::invalid("body", "The message is empty."));
     }
 
-    // A reply to someone who wrote in is always allowed; otherwise the number rests 6 hours.
+    // A reply to someone who wrote in is always allowed; otherwise the number rests 6 hours
+    // after a text that may have reached it. One the carrier failed (a body it refused, a bad
+    // number) reached nobody, so a corrected text may follow at once.
     let replying = matches!((target.last_inbound_at, target.last_outbound_at), (Some(inbound), Some(out)) if inbound > out)
         || (target.last_inbound_at.is_some() && target.last_outbound_at.is_none());
     if settings.outbound_lock && !replying {
         let recent: bool = sqlx::query_scalar(
             r#"select exists (select 1 from messages where organization_id = $1 and to_phone = $2
-                              and direction = 'outbound' and created_at > $3)"#,
+                              and direction = 'outbound' and created_at > $3
+                              and status not in ('failed', 'undelivered', 'canceled'))"#,
         )
         .bind(caller.org_id)
         .bind(&target.contact_phone)
@@ -211,9 +214,9 @@ pub async fn send(
         .fetch_one(&mut *tx)
         .await?;
         if recent {
-            return Err(AppError::Conflict(
-                "This number was texted less than 6 hours ago (Outbound Message Lock Protection).".into(),
-            ));
+            return Err(AppError::Conflict(format!(
+                "This number was texted less than {OUTBOUND_LOCK_HOURS} hours ago (Outbound Message Lock Protection)."
+            )));
         }
     }
 

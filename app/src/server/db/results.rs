@@ -5,17 +5,11 @@ use crate::domain::action_results::{self, ActionResults, Count, Facts, HourPoint
 use crate::domain::script_tree::ScriptTree;
 use crate::error::AppError;
 use crate::server::auth::Caller;
-use crate::server::db::inbox::OPTED_OUT;
+use crate::server::db::conversation_state::needs_attention;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::collections::BTreeMap;
 use uuid::Uuid;
-
-/// Replies waiting for an answer: the same predicate as `conversations_pending_idx`, so the
-/// planner reads only that index.
-const PENDING: &str = r#"c.archived_at is null
-    and c.last_inbound_at > coalesce(c.last_outbound_at, '-infinity'::timestamptz)
-    and c.last_inbound_at > coalesce(c.last_report_at, '-infinity'::timestamptz)"#;
 
 /// The action's results; the queries run side by side on the pool.
 pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ActionResults, AppError> {
@@ -162,7 +156,7 @@ pub async fn reassign(
     }
     let which = match what {
         Move::Unsent => "c.initial_sent_at is null".to_string(),
-        Move::NeedsAttention => format!("{PENDING} and not {OPTED_OUT}"),
+        Move::NeedsAttention => format!("c.archived_at is null and {}", needs_attention()),
     };
     let ids: Vec<i64> = sqlx::query_scalar(&format!(
         r#"select c.id from conversations c

@@ -10,7 +10,7 @@ use crate::api::supervision::{
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::server::auth::Caller;
-use crate::server::db::inbox::OPTED_OUT;
+use crate::server::db::conversation_state::OPTED_OUT;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -20,7 +20,7 @@ const ACTIVITY: &str = "greatest(c.last_inbound_at, c.last_outbound_at)";
 /// The volunteer's Needs Attention (the contact wrote last, with neither a reply nor a report
 /// since, and the number did not opt out), for threads that are not archived.
 fn needs_attention() -> String {
-    format!("(c.archived_at is null and {})", crate::server::db::inbox::needs_attention())
+    format!("(c.archived_at is null and {})", crate::server::db::conversation_state::needs_attention())
 }
 /// Over the lateral `lo` (the conversation's last outbound message).
 const FAILED: &str = "coalesce(lo.status in ('failed', 'undelivered'), false)";
@@ -273,7 +273,7 @@ pub async fn reassign(db: &PgPool, caller: &Caller, ids: &[i64], to_user: Uuid) 
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    let what = if moved == 1 { "1 conversation".to_string() } else { format!("{moved} conversations") };
+    let what = crate::domain::plural(moved as i64, "conversation", "conversations");
     let title = &moving[0].2;
     let place = if moving.iter().all(|r| &r.2 == title) { format!(" in \"{title}\"") } else { String::new() };
     sqlx::query("insert into notifications (organization_id, user_id, body, link) values ($1, $2, $3, $4)")

@@ -141,7 +141,9 @@ fn ResultsView(initial: ActionResults, action_id: Uuid, members: Vec<Member>) ->
             <dl class="stats">
                 <Stat label="Initial messages" value=Signal::derive(move || m.with(|m| m.initial_sent.to_string())) hint="sent"/>
                 <Stat label="Phones reached" value=Signal::derive(move || m.with(|m| m.phones_reached.to_string())) hint="first text delivered"/>
-                <Stat label="Followed up" value=Signal::derive(move || m.with(|m| m.followed_up.to_string())) hint=""/>
+                <Stat label="Followed up" value=Signal::derive(move || m.with(|m| m.followed_up.to_string())) hint="contacts who got a follow-up"/>
+                <Stat label="Follow-up texts" value=Signal::derive(move || m.with(|m| m.followups.to_string())) hint="the response scripts below are shares of these"/>
+                <Stat label="Skipped" value=Signal::derive(move || m.with(|m| m.skipped.to_string())) hint="times a volunteer passed a contact back"/>
                 <Stat label="Replies" value=Signal::derive(move || m.with(|m| m.replies.to_string())) hint=""/>
                 <Stat label="Response rate" value=Signal::derive(move || m.with(|m| format!("{}%", m.response_rate))) hint=""/>
                 <Stat label="Opt-outs" value=Signal::derive(move || m.with(|m| m.opt_outs.to_string())) hint=""/>
@@ -181,7 +183,7 @@ fn ResultsView(initial: ActionResults, action_id: Uuid, members: Vec<Member>) ->
         </section>
         <FrequencyCard title="Tags applied" base="of contacts texted" rows=Signal::derive(move || data.with(|d| d.tags.clone()))/>
         <FrequencyCard title="Custom fields filled" base="of contacts texted" rows=Signal::derive(move || data.with(|d| d.fields.clone()))/>
-        <FrequencyCard title="Response scripts sent" base="of follow-ups" rows=Signal::derive(move || data.with(|d| d.scripts.clone()))/>
+        <FrequencyCard title="Response scripts sent" base="of follow-up texts" rows=Signal::derive(move || data.with(|d| d.scripts.clone()))/>
         // Only worth a table when there is more than one script to compare.
         {move || data.with(|d| (d.variants.len() > 1).then(|| {
             let rows = d.variants.clone();

@@ -122,7 +122,7 @@ pub fn SupervisionPage() -> impl IntoView {
         spawn_local(async move {
             match reassign_conversations(org_id, list, to).await {
                 Ok(moved) => {
-                    let what = if moved == 1 { "1 conversation".to_string() } else { format!("{moved} conversations") };
+                    let what = crate::domain::plural(moved as i64, "conversation", "conversations");
                     notice.set(Some(Ok(format!("Reassigned {what} to {name}."))));
                     selected.set(Vec::new());
                     extra.set(Vec::new());

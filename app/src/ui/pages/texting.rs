@@ -58,6 +58,12 @@ pub fn TextingPage() -> impl IntoView {
     }
 }
 
+/// Said when Text Again would find nobody for this volunteer but the action is not done.
+fn no_more_for_you(waiting: i64) -> String {
+    let people = crate::domain::plural(waiting, "contact", "contacts");
+    format!("No more contacts for you right now: {people} not texted yet are with other volunteers or were skipped by you. Replies will arrive in your inbox.")
+}
+
 #[component]
 fn Texter(batch: Batch) -> impl IntoView {
     let org = use_org();
@@ -70,6 +76,7 @@ fn Texter(batch: Batch) -> impl IntoView {
     let draft = RwSignal::new(batch.contacts.first().map(|c| c.message.clone()).unwrap_or_default());
     let contacts = RwSignal::new(batch.contacts);
     let more = RwSignal::new(batch.more_available);
+    let waiting = RwSignal::new(batch.waiting_for_others);
     let outcomes = RwSignal::new(Vec::<Outcome>::new());
     let claiming = RwSignal::new(false);
     let claim_error = RwSignal::new(None::<String>);
@@ -90,6 +97,7 @@ fn Texter(batch: Batch) -> impl IntoView {
             spawn_local(async move {
                 if let Ok(batch) = get_batch(org_id, action_id).await {
                     more.set(batch.more_available);
+                    waiting.set(batch.waiting_for_others);
                 }
             });
         }
@@ -156,6 +164,7 @@ fn Texter(batch: Batch) -> impl IntoView {
                 Ok(batch) => {
                     draft.set(batch.contacts.first().map(|c| c.message.clone()).unwrap_or_default());
                     more.set(batch.more_available);
+                    waiting.set(batch.waiting_for_others);
                     contacts.set(batch.contacts);
                 }
                 Err(e) => claim_error.set(Some(e.to_string())),
@@ -202,6 +211,8 @@ fn Texter(batch: Batch) -> impl IntoView {
                             view! {
                                 <button class="primary big" disabled=move || claiming.get() on:click=move |_| text_again()>{label}</button>
                             }.into_any()
+                        } else if waiting.get() > 0 {
+                            view! { <p>{no_more_for_you(waiting.get())}</p> }.into_any()
                         } else {
                             view! { <p>"Everyone in this action has been texted. Replies will arrive in your inbox."</p> }.into_any()
                         }}

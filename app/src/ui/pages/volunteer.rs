@@ -97,7 +97,7 @@ pub fn ActionsPage() -> impl IntoView {
                                         <h2>{a.title.clone()}</h2>
                                         {(!a.description.is_empty()).then(|| view! { <p>{a.description.clone()}</p> })}
                                         {(!a.disclaimer.is_empty()).then(|| view! { <p class="disclaimer">{a.disclaimer.clone()}</p> })}
-                                        <p class="muted">{format!("You have texted {} people in this action.", a.sent_by_me)}</p>
+                                        <p class="muted">{format!("You have texted {} in this action.", crate::domain::plural(a.sent_by_me, "person", "people"))}</p>
                                         {if a.status == ActionStatus::Paused {
                                             view! { <p class="alert warning">"Paused while an admin edits it."</p> }.into_any()
                                         } else {
