@@ -111,6 +111,16 @@ create trigger messages_count_insert after insert on messages
     referencing new table as new_rows
     for each statement execute function count_messages_inserted();
 
+-- Never null: a conversation nobody answered yet has no last_inbound_at, and "null" is neither
+-- waiting nor not waiting to the set-based triggers below (the defect the inbox had too).
+create or replace function conversation_waits(c conversations) returns boolean
+language sql stable as $$
+    select c.archived_at is null
+       and c.last_inbound_at is not null
+       and c.last_inbound_at > coalesce(c.last_outbound_at, '-infinity'::timestamptz)
+       and c.last_inbound_at > coalesce(c.last_report_at, '-infinity'::timestamptz)
+$$;
+
 -- Batches, skips and replies waiting for an answer, per statement: a reassignment of thousands of
 -- conversations bumps each volunteer's rows once.
 create or replace function count_batch() returns trigger

@@ -170,3 +170,48 @@ async fn the_volunteer_card_counts_the_texts_they_sent_not_the_threads_they_hold
     let (_, theirs) = w.app.call(&second, "list_volunteer_actions", &[("org_id", &w.org)]).await;
     assert_eq!(theirs[0]["sent_by_me"], 0, "{theirs}");
 }
+
+#[tokio::test]
+async fn one_statement_of_many_messages_counts_like_a_recount() {
+    let w = World::new().await;
+    let mut conversations = Vec::new();
+    for i in 0..3 {
+        conversations.push(w.conversation(&format!("+131255508{i:02}"), true, true).await.parse::<i64>().unwrap());
+    }
+    // History in one statement: an initial text each, two follow-ups and two replies in the first
+    // conversation, one reply in the second.
+    sqlx::query(
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, status, sent_by)
+           select $1::uuid, c.id, d.direction::message_direction, d.kind, 'x', c.contact_phone, d.status, c.volunteer_id
+           from conversations c
+           join (values (0, 'outbound', 'initial', 'delivered'), (1, 'outbound', 'initial', 'delivered'),
+                        (2, 'outbound', 'initial', 'failed'), (0, 'outbound', 'custom', 'sent'),
+                        (0, 'outbound', 'custom', 'sent'), (0, 'inbound', 'inbound', 'received'),
+                        (0, 'inbound', 'inbound', 'received'), (1, 'inbound', 'inbound', 'received'))
+                as d(i, direction, kind, status) on c.id = ($2::bigint[])[d.i + 1]"#,
+    )
+    .bind(&w.org)
+    .bind(&conversations)
+    .execute(&w.app.pool)
+    .await
+    .unwrap();
+    let counts = || async {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "select metric, key, sum(n)::bigint from action_counts where action_id = $1::uuid group by 1, 2 having sum(n) <> 0 order by 1, 2",
+        )
+        .bind(&w.action)
+        .fetch_all(&w.app.pool)
+        .await
+        .unwrap();
+        rows
+    };
+    let running = counts().await;
+    let get = |metric: &str| running.iter().filter(|(m, _, _)| m == metric).map(|(_, _, n)| *n).sum::<i64>();
+    assert_eq!(
+        (get("initial_sent"), get("followups"), get("followed_up"), get("replies"), get("replied"), get("delivered")),
+        (3, 2, 1, 3, 2, 2),
+        "{running:?}"
+    );
+    sqlx::query("select recount_action($1::uuid)").bind(&w.action).execute(&w.app.pool).await.unwrap();
+    assert_eq!(counts().await, running);
+}
