@@ -36,6 +36,7 @@ fn main() {
         .await
         .unwrap();
         // Messages with SIDs for the status callbacks to find.
+        let setup = Instant::now();
         sqlx::query(
             "insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, status, twilio_sid)
              select c.organization_id, c.id, 'outbound', 'initial', 'Hi', c.contact_phone, c.sender_phone, 'queued', 'SM' || lpad(c.id::text, 32, '0')
@@ -44,6 +45,7 @@ fn main() {
         .execute(&bench.pool)
         .await
         .unwrap();
+        let setup_seconds = setup.elapsed().as_secs_f64();
         let mut config = app::server::Config::from_env().unwrap();
         config.bind = "127.0.0.1:0".parse().unwrap();
         config.public_base_url = "http://bench.test".into();
@@ -101,11 +103,13 @@ fn main() {
         }
         let seconds = started.elapsed().as_secs_f64();
         latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let baseline = common::baseline_commits_per_sec(&bench.url).await;
+        let rate = REQUESTS as f64 / seconds;
         println!(
-            "BENCH webhooks requests={REQUESTS} clients={CLIENTS} seconds={seconds:.2} req_per_sec={:.0} p50_ms={:.2} p99_ms={:.2}",
-            REQUESTS as f64 / seconds,
+            "BENCH webhooks requests={REQUESTS} clients={CLIENTS} seconds={seconds:.2} req_per_sec={rate:.0} p50_ms={:.2} p99_ms={:.2} setup_seconds={setup_seconds:.2} baseline_commits_per_sec={baseline:.0} ratio={:.3}",
             common::percentile(&latencies, 0.5),
-            common::percentile(&latencies, 0.99)
+            common::percentile(&latencies, 0.99),
+            rate / baseline
         );
         bench.pool.close().await;
         bench.pg.stop();
