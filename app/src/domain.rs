@@ -17,6 +17,7 @@ pub mod script_image;
 pub mod script_template;
 pub mod script_tree;
 pub mod segments;
+pub mod text_limits;
 pub mod texting_window;
 pub mod time_zones;
 pub mod volunteer_profile;

@@ -7,6 +7,11 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
+/// The most a server function's request body may hold. Every text field's own limit
+/// (`domain::text_limits`) keeps a real form far below it; the server sets its body limit from
+/// this, so the message above says the same number.
+pub const REQUEST_BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     #[error("Please sign in to continue.")]
@@ -22,6 +27,9 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("{0}")]
     Conflict(String),
+    /// The request body was over the server's limit (`REQUEST_BODY_LIMIT_BYTES`).
+    #[error("This is too large to send: at most {} MB at once. Shorten the longest text and try again.", limit_bytes / (1024 * 1024))]
+    TooLarge { limit_bytes: usize },
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never got a proper answer (offline, timeout, undecodable reply).
@@ -47,6 +55,7 @@ impl AppError {
             AppError::Invalid { .. } => 422,
             AppError::RateLimited { .. } => 429,
             AppError::Conflict(_) => 409,
+            AppError::TooLarge { .. } => 413,
             AppError::Internal => 500,
             AppError::Transport(_) => 400,
         }
@@ -69,6 +78,10 @@ impl FromServerFnError for AppError {
             // Arguments that could not be decoded are the client's fault; say which.
             ServerFnErrorErr::Args(detail) | ServerFnErrorErr::MissingArg(detail) => {
                 AppError::invalid("", format!("Invalid request: {detail}"))
+            }
+            // The body was cut off at the server's limit (axum's `Limited` body says so).
+            ServerFnErrorErr::Deserialization(detail) if detail.contains("length limit exceeded") => {
+                AppError::TooLarge { limit_bytes: REQUEST_BODY_LIMIT_BYTES }
             }
             other => AppError::Transport(other.to_string()),
         }

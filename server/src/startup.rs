@@ -147,6 +147,9 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
             shell,
         ))
         .layer(middleware::from_fn(server_fn_status))
+        // Said in the error a too-large request gets (AppError::TooLarge); the uploads stream
+        // their bodies and keep their own limits.
+        .layer(axum::extract::DefaultBodyLimit::max(app::error::REQUEST_BODY_LIMIT_BYTES))
         .with_state(state)
 }
 

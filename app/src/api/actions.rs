@@ -126,6 +126,9 @@ pub async fn save_action(
     // The variants as a JSON array of strings: one form field however many there are.
     #[server(default)] initial_variants: String,
 ) -> Result<(), AppError> {
+    use crate::domain::text_limits::{
+        ACTION_DESCRIPTION, ACTION_DISCLAIMER, ACTION_FOLDER, ACTION_START_LABEL, INITIAL_SCRIPT,
+    };
     use crate::domain::volunteer_profile::{District, Language};
     use crate::domain::Role;
     use crate::server::{auth, db, state};
@@ -133,16 +136,13 @@ pub async fn save_action(
     auth::require_member(&state, org_id, Role::Admin).await?;
     let edit = ActionEdit {
         title: parse_title(&title)?,
-        description: description.trim().to_string(),
-        disclaimer: disclaimer.trim().to_string(),
+        description: limited(ACTION_DESCRIPTION, description.trim())?,
+        disclaimer: limited(ACTION_DISCLAIMER, disclaimer.trim())?,
         start_label: match start_label.trim() {
             "" => "Start Texting".to_string(),
-            label if label.chars().count() > 40 => {
-                return Err(AppError::invalid("start_label", "Keep the button label to 40 characters."))
-            }
-            label => label.to_string(),
+            label => limited(ACTION_START_LABEL, label)?,
         },
-        folder: folder.trim().to_string(),
+        folder: limited(ACTION_FOLDER, folder.trim())?,
         contact_list_id: match contact_list_id.trim() {
             "" => None,
             raw => {
@@ -161,7 +161,7 @@ pub async fn save_action(
             .into_iter()
             .map(District::into_string)
             .collect(),
-        initial_script: initial_script.trim().to_string(),
+        initial_script: limited(INITIAL_SCRIPT, initial_script.trim())?,
         initial_variants: match initial_variants.trim() {
             "" => Vec::new(),
             raw => serde_json::from_str::<Vec<String>>(raw)
@@ -169,6 +169,11 @@ pub async fn save_action(
                 .map_err(|_| AppError::invalid("initial_variants", "The script variants could not be read."))?,
         },
     };
+    for (i, variant) in edit.initial_variants.iter().enumerate() {
+        INITIAL_SCRIPT
+            .check(variant)
+            .map_err(|m| AppError::invalid("initial_variants", format!("Variant {}: {m}", i + 2)))?;
+    }
     db::actions::save(&state.db, org_id, action_id, &edit).await
 }
 
@@ -245,11 +250,20 @@ pub struct ActionEdit {
 }
 
 pub fn parse_title(raw: &str) -> Result<String, AppError> {
+    use crate::domain::text_limits::ACTION_TITLE;
     let title = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    if title.is_empty() || title.chars().count() > 120 {
-        return Err(AppError::invalid("title", "Give the action a title of up to 120 characters."));
+    if title.is_empty() {
+        return Err(AppError::invalid(
+            ACTION_TITLE.field,
+            format!("Give the action a title of up to {} characters.", ACTION_TITLE.max),
+        ));
     }
-    Ok(title)
+    limited(ACTION_TITLE, &title)
+}
+
+/// The text, owned, when it fits its field's limit; otherwise that field's error.
+pub fn limited(limit: crate::domain::text_limits::TextLimit, text: &str) -> Result<String, AppError> {
+    limit.check(text).map(str::to_string).map_err(|m| AppError::invalid(limit.field, m))
 }
 
 pub fn parse_area_codes(raw: &str, field: &str) -> Result<Vec<i32>, AppError> {

@@ -99,8 +99,9 @@ pub async fn delete_data_item(org_id: Uuid, kind: String, id: i64) -> Result<(),
 /// Spaces collapsed, 1–60 characters (the column's own limit).
 pub fn parse_name(raw: &str, kind: DataKind) -> Result<String, AppError> {
     let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() || name.chars().count() > 60 {
-        return Err(AppError::invalid("name", format!("Give the {} a name of up to 60 characters.", kind.noun())));
+    let max = crate::domain::text_limits::TAG_NAME.max;
+    if name.is_empty() || name.chars().count() > max {
+        return Err(AppError::invalid("name", format!("Give the {} a name of up to {max} characters.", kind.noun())));
     }
     Ok(name)
 }

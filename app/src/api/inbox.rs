@@ -211,11 +211,8 @@ pub async fn file_report(org_id: Uuid, conversation_id: i64, report: String) -> 
     let caller = auth::require_member(&state, org_id, Role::Volunteer).await?;
     let report: ReportInput =
         serde_json::from_str(&report).map_err(|_| AppError::invalid("report", "The report could not be read."))?;
-    if let Some((_, value)) = report.fields.iter().find(|(_, v)| v.chars().count() > 500) {
-        return Err(AppError::invalid(
-            "report",
-            format!("Keep answers to 500 characters (one has {}).", value.chars().count()),
-        ));
+    for (_, value) in &report.fields {
+        crate::domain::text_limits::FIELD_VALUE.check(value).map_err(|m| AppError::invalid("report", m))?;
     }
     db::inbox::file_report(&state.db, &caller, conversation_id, &report).await
 }

@@ -124,8 +124,9 @@ pub fn parse(
     let area_codes = crate::api::actions::parse_area_codes(preferred_area_codes, "preferred_area_codes")?;
     let name = |raw: &str, field: &str, what: &str| -> Result<String, AppError> {
         let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-        if name.is_empty() || name.chars().count() > 40 {
-            return Err(AppError::invalid(field, format!("The {what} is 1 to 40 characters.")));
+        let max = crate::domain::text_limits::FALLBACK_NAME.max;
+        if name.is_empty() || name.chars().count() > max {
+            return Err(AppError::invalid(field, format!("The {what} is 1 to {max} characters.")));
         }
         Ok(name)
     };
@@ -163,9 +164,7 @@ pub fn parse_help_reply(raw: &str) -> Result<String, AppError> {
     if text.is_empty() {
         return Ok(DEFAULT_HELP_REPLY.to_string());
     }
-    if text.chars().count() > 320 {
-        return Err(AppError::invalid("help_reply", "The HELP reply is at most 320 characters."));
-    }
+    crate::domain::text_limits::HELP_REPLY.check(text).map_err(|m| AppError::invalid("help_reply", m))?;
     if text.replace("{organizationName}", "").contains(['{', '}']) {
         return Err(AppError::invalid("help_reply", "The HELP reply can only use {organizationName} in braces."));
     }

@@ -3,7 +3,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
 /// An organization with a 3-contact list; returns the admin, org id and list id.
-async fn setup(app: &TestApp) -> (Client, String, String) {
+pub(crate) async fn setup(app: &TestApp) -> (Client, String, String) {
     let (admin, _) = app.user("Admin").await;
     let org = app.org(&admin, "Campaign").await;
     let list = uuid::Uuid::new_v4();
@@ -28,13 +28,13 @@ async fn setup(app: &TestApp) -> (Client, String, String) {
     (admin, org, list.to_string())
 }
 
-async fn create(app: &TestApp, admin: &Client, org: &str) -> String {
+pub(crate) async fn create(app: &TestApp, admin: &Client, org: &str) -> String {
     let (status, id) = app.call(admin, "create_action", &[("org_id", org), ("title", "  GOTV   week ")]).await;
     assert_eq!(status, StatusCode::OK, "{id}");
     id.as_str().unwrap().to_string()
 }
 
-async fn save(app: &TestApp, admin: &Client, org: &str, id: &str, list: &str, script: &str) -> (StatusCode, Value) {
+pub(crate) async fn save(app: &TestApp, admin: &Client, org: &str, id: &str, list: &str, script: &str) -> (StatusCode, Value) {
     app.call(
         admin,
         "save_action",
@@ -50,7 +50,7 @@ async fn save(app: &TestApp, admin: &Client, org: &str, id: &str, list: &str, sc
     .await
 }
 
-async fn change(
+pub(crate) async fn change(
     app: &TestApp,
     admin: &Client,
     org: &str,

@@ -11,6 +11,7 @@ mod exports;
 mod faults;
 mod forms;
 mod inbox;
+mod limits;
 mod members;
 mod messaging;
 mod orgs;

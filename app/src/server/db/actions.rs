@@ -3,10 +3,11 @@ use crate::domain::action_lifecycle::{end_time, ActionStatus, Transition};
 use crate::domain::cost_estimate::{estimate, format_dollars, Estimate, Prices};
 use crate::domain::initial_scripts::{InitialScripts, VariantError};
 use crate::domain::script_template::{LongestValues, RenderContext, Variable};
+use crate::domain::text_limits::{thousands, ACTION_TITLE, MESSAGE_BODY};
 use crate::error::AppError;
 use crate::server::auth::Caller;
 use chrono::{DateTime, Utc};
-use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 const DETAIL: &str = r#"select id, title, description, disclaimer, start_label, folder, contact_list_id,
@@ -76,7 +77,7 @@ pub async fn page(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ActionPa
         Some(list) => list_custom_fields(db, list).await?,
         None => Vec::new(),
     };
-    let (estimate, estimate_missing) = match estimate_for(db, org_id, &action).await? {
+    let (estimate, estimate_missing) = match estimate_for(&mut *db.acquire().await?, org_id, &action).await? {
         Ok(e) => (Some(e), None),
         Err(reason) => (None, Some(reason)),
     };
@@ -94,7 +95,7 @@ async fn list_custom_fields(db: impl PgExecutor<'_>, list_id: Uuid) -> Result<Ve
 /// The cost of sending the initial script to every contact of the list, with the longest
 /// names and field values the list actually holds; `Err` says what is missing for one.
 pub async fn estimate_for(
-    db: &PgPool,
+    conn: &mut PgConnection,
     org_id: Uuid,
     action: &ActionDetail,
 ) -> Result<Result<Estimate, String>, AppError> {
@@ -104,13 +105,13 @@ pub async fn estimate_for(
     if action.initial_script.trim().is_empty() {
         return Ok(Err("Write the initial script to see what this action will cost.".into()));
     }
-    let custom_fields = list_custom_fields(db, list_id).await?;
+    let custom_fields = list_custom_fields(&mut *conn, list_id).await?;
     let scripts = match InitialScripts::parse(&action.initial_script, &action.initial_variants, &custom_fields) {
         Ok(s) => s,
         Err(e) if e.variant == 1 => return Ok(Err(format!("The initial script has a problem: {}", e.error))),
         Err(e) => return Ok(Err(format!("The initial script has a problem: {e}"))),
     };
-    let settings = crate::server::db::settings::get(db, org_id).await?;
+    let settings = crate::server::db::settings::get_in(&mut *conn, org_id).await?;
     let (contacts, first, last): (i32, Option<String>, Option<String>) = sqlx::query_as(
         r#"select l.contact_count,
                   (select first_name from contacts where list_id = l.id order by length(first_name) desc limit 1),
@@ -118,14 +119,14 @@ pub async fn estimate_for(
            from contact_lists l where l.id = $1"#,
     )
     .bind(list_id)
-    .fetch_one(db)
+    .fetch_one(&mut *conn)
     .await?;
     let customs: Vec<(String, String)> = sqlx::query_as(
         r#"select distinct on (f.key) f.key, f.value from contacts c, jsonb_each_text(c.custom) f
            where c.list_id = $1 order by f.key, length(f.value) desc"#,
     )
     .bind(list_id)
-    .fetch_all(db)
+    .fetch_all(&mut *conn)
     .await?;
     let (org_name, sender): (String, Option<String>) = sqlx::query_as(
         r#"select o.name, (select split_part(u.display_name, ' ', 1) from memberships m join users u on u.id = m.user_id
@@ -133,7 +134,7 @@ pub async fn estimate_for(
            from organizations o where o.id = $1"#,
     )
     .bind(org_id)
-    .fetch_one(db)
+    .fetch_one(&mut *conn)
     .await?;
     let mut longest = LongestValues::new();
     if let Some(first) = first {
@@ -158,7 +159,15 @@ pub async fn estimate_for(
         ..RenderContext::default()
     };
     // Every variant goes to some contacts: charge the longest.
-    let segments = scripts.worst_case_segments(&longest, &fallbacks).segments.max(1) as u32;
+    let worst = scripts.worst_case_segments(&longest, &fallbacks);
+    if worst.units > MESSAGE_BODY.max {
+        return Ok(Err(format!(
+            "For the contact with this list's longest names and fields the initial script is {} characters long; a text can be at most {} (the carrier refuses longer ones). Shorten the script.",
+            thousands(worst.units),
+            thousands(MESSAGE_BODY.max)
+        )));
+    }
+    let segments = worst.segments.max(1) as u32;
     let prices = Prices {
         sms_segment_micros: settings.sms_segment_price_micros,
         mms_micros: settings.mms_price_micros,
@@ -255,9 +264,13 @@ pub async fn transition(
                 "Choose a contact list and write the initial script before publishing.",
             ));
         }
-        // The estimate is recomputed here: what was acknowledged must be what it costs now.
+        // The estimate is recomputed here, on this transaction's connection (it holds the
+        // action's row lock; asking the pool for more could wait on the clicks queued behind
+        // it): what was acknowledged must be what it costs now, and no contact's text may be
+        // longer than the carrier takes.
+        let estimate =
+            estimate_for(&mut *tx, org_id, &action).await?.map_err(|m| AppError::invalid("transition", m))?;
         if action.cost_acknowledged_at.is_none() {
-            let estimate = estimate_for(db, org_id, &action).await?.map_err(|m| AppError::invalid("transition", m))?;
             if acknowledged_micros != Some(estimate.total_micros) {
                 return Err(AppError::invalid(
                     "acknowledged_micros",
@@ -380,7 +393,7 @@ pub async fn duplicate(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<
         r#"insert into actions (id, organization_id, title, description, disclaimer, start_label, folder,
                preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script,
                initial_variants, script_image_id, card_image_id, script_tree, report_tag_ids, report_field_ids, created_by)
-           select $1, organization_id, left('Copy of ' || title, 120), description, disclaimer, start_label, folder,
+           select $1, organization_id, left('Copy of ' || title, $5), description, disclaimer, start_label, folder,
                   preferred_area_codes, alternate_area_code, keep_assignments, language, districts, initial_script,
                   initial_variants, script_image_id, card_image_id, script_tree, report_tag_ids, report_field_ids, $4
            from actions where id = $2 and organization_id = $3"#,
@@ -389,6 +402,7 @@ pub async fn duplicate(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<
     .bind(action_id)
     .bind(caller.org_id)
     .bind(caller.user.id)
+    .bind(ACTION_TITLE.max as i32)
     .execute(db)
     .await?;
     if copied.rows_affected() == 0 {

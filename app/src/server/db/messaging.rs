@@ -7,6 +7,7 @@ use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::initial_scripts::InitialScripts;
 use crate::domain::script_template::{RenderContext, ScriptTemplate};
 use crate::domain::script_tree::{Placement, ScriptTree};
+use crate::domain::text_limits::MESSAGE_BODY;
 use crate::domain::texting_window::{check, describe_wait, TextingWindow, WindowCheck};
 use crate::domain::time_zones::ContactZones;
 use crate::error::AppError;
@@ -196,6 +197,7 @@ pub async fn send(
     if body.trim().is_empty() {
         return Err(AppError::invalid("body", "The message is empty."));
     }
+    MESSAGE_BODY.check(body.trim()).map_err(|m| AppError::invalid(MESSAGE_BODY.field, m))?;
 
     // A reply to someone who wrote in is always allowed; otherwise the number rests 6 hours
     // after a text that may have reached it. One the carrier failed (a body it refused, a bad
