@@ -20,7 +20,8 @@ use super::script_template::ScriptTemplate;
 pub const MAX_DEPTH: usize = 8;
 pub const MAX_NODES: usize = 300;
 pub const MAX_LABEL: usize = 60;
-pub const MAX_BODY: usize = 1600;
+/// A response is one text: the carrier's limit.
+pub const MAX_BODY: usize = crate::domain::text_limits::MESSAGE_BODY.max;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ScriptTree {

@@ -31,6 +31,13 @@ pub const FIELD_VALUE: TextLimit = TextLimit { field: "value", label: "An answer
 pub const HELP_REPLY: TextLimit = TextLimit { field: "help_reply", label: "The answer to HELP", max: 320 };
 pub const FALLBACK_NAME: TextLimit = TextLimit { field: "fallback", label: "A fallback name", max: 40 };
 
+/// The limit of the action editor's field `name`, if it is a free-text one.
+pub fn action_field(name: &str) -> Option<TextLimit> {
+    [ACTION_TITLE, ACTION_DESCRIPTION, ACTION_DISCLAIMER, ACTION_START_LABEL, ACTION_FOLDER, INITIAL_SCRIPT]
+        .into_iter()
+        .find(|l| l.field == name)
+}
+
 impl TextLimit {
     /// The text when it is within the limit; otherwise what is wrong, with the limit and the
     /// length found.

@@ -450,6 +450,7 @@ fn ScriptBox(
         <div class="field script-box">
             <label for=id.clone()>{label.clone()}</label>
             <textarea id=id.clone() name=(!name.is_empty()).then_some(name) rows="5" aria-describedby=counter_id.clone()
+                maxlength=crate::domain::text_limits::INITIAL_SCRIPT.max
                 prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))>{initial}</textarea>
             <div class="variable-buttons" role="group" aria-label="Insert a variable">
                 {variables.into_iter().map(|v| {
@@ -674,7 +675,8 @@ fn TextField(
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            <input id=id name=name type="text" value=value aria-invalid=move || error().map(|_| "true")/>
+            <input id=id name=name type="text" value=value aria-invalid=move || error().map(|_| "true")
+                maxlength=crate::domain::text_limits::action_field(name).map(|l| l.max)/>
             <p class="field-error" role="alert">{error}</p>
         </div>
     }

@@ -296,7 +296,7 @@ fn Composer(live: RwSignal<Thread>, refresh: Callback<()>) -> impl IntoView {
             {move || live.with(|t| t.blocked.clone()).map(|b| view! { <p class="alert warning" role="status">{b}</p> })}
             {move || error.get().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
             <label for="reply" class="visually-hidden">"Reply"</label>
-            <textarea id="reply" rows="4"
+            <textarea id="reply" rows="4" maxlength=crate::domain::text_limits::MESSAGE_BODY.max
                 readonly=move || !custom_allowed && chosen.get().is_none()
                 placeholder=if custom_allowed { "Choose a response above or write your own" } else { "Choose a response above" }
                 prop:value=move || draft.get()
@@ -355,7 +355,7 @@ fn ReportForm(thread: Thread, refresh: Callback<()>) -> impl IntoView {
                 {fields.into_iter().map(|(id, name, value)| view! {
                     <div class="field">
                         <label for=format!("field-{id}")>{name}</label>
-                        <input id=format!("field-{id}") type="text" maxlength="500" prop:value=move || value.get()
+                        <input id=format!("field-{id}") type="text" maxlength=crate::domain::text_limits::FIELD_VALUE.max prop:value=move || value.get()
                             on:input=move |ev| value.set(event_target_value(&ev))/>
                     </div>
                 }).collect_view()}

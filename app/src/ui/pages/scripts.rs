@@ -319,7 +319,7 @@ fn node_view(ed: Editor, id: String, in_tree: bool, depth: usize) -> AnyView {
             <div class="node-content" hidden=collapsed>
                 <div class="field">
                     <label for=body_id.clone()>"Response script"</label>
-                    <textarea id=body_id rows="3" prop:value=move || body.get()
+                    <textarea id=body_id rows="3" maxlength=crate::domain::script_tree::MAX_BODY prop:value=move || body.get()
                         on:input=move |ev| set_body(event_target_value(&ev))>{node.body.clone()}</textarea>
                     <div class="variable-buttons" aria-label="Insert a variable">
                         {variables.into_iter().map(|v| {

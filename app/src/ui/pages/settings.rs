@@ -96,7 +96,7 @@ fn SettingsForm(settings: TextingSettings, save: ServerAction<SaveTextingSetting
                 <legend>"Automatic replies"</legend>
                 <div class="field">
                     <label for="setting-help_reply">"Answer to HELP"</label>
-                    <textarea id="setting-help_reply" name="help_reply" rows="3" maxlength="320"
+                    <textarea id="setting-help_reply" name="help_reply" rows="3" maxlength=crate::domain::text_limits::HELP_REPLY.max
                         aria-invalid=move || error("help_reply")().is_some().then_some("true")
                         aria-describedby="setting-help_reply-error">{settings.help_reply.clone()}</textarea>
                     <p class="hint">"Sent once to a contact who texts HELP, INFO or AYUDA. {organizationName} becomes your organization's name; leave empty for the default."</p>

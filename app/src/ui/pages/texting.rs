@@ -276,6 +276,7 @@ fn ContactCard(
             <label for="message" class="visually-hidden">"Message"</label>
             <textarea
                 id="message"
+                maxlength=crate::domain::text_limits::MESSAGE_BODY.max
                 node_ref=area
                 class="message"
                 rows="5"
