@@ -34,7 +34,14 @@ pub(crate) async fn create(app: &TestApp, admin: &Client, org: &str) -> String {
     id.as_str().unwrap().to_string()
 }
 
-pub(crate) async fn save(app: &TestApp, admin: &Client, org: &str, id: &str, list: &str, script: &str) -> (StatusCode, Value) {
+pub(crate) async fn save(
+    app: &TestApp,
+    admin: &Client,
+    org: &str,
+    id: &str,
+    list: &str,
+    script: &str,
+) -> (StatusCode, Value) {
     app.call(
         admin,
         "save_action",

@@ -114,6 +114,15 @@ async fn exported() -> Exported {
         ],
     )
     .await;
+    sqlx::query("update contacts set zip = '60601', time_zones = '{America/Chicago}', email = 'ana@example.org' where phone = '+13125550601'")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("update conversations set initial_sent_at = '2026-03-01T11:30:00Z' where id = $1")
+        .bind(a)
+        .execute(pool)
+        .await
+        .unwrap();
     sqlx::query(
         r#"insert into survey_answers (conversation_id, question_node, question, answer_node, answer)
            values ($1, '', 'Can we count on your vote?', 'yes', 'Yes'), ($1, 'yes', 'Need a ride?', 'ride', 'Needs a ride')"#,
@@ -176,9 +185,14 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
             "first_name",
             "last_name",
             "phone",
+            "zip",
+            "time_zones",
+            "email",
+            "external_id",
             "ward",
             "note",
             "volunteer",
+            "first_texted_at",
             "opted_out",
             "tags",
             "Top issue",
@@ -198,9 +212,14 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
                 "Ana",
                 "Alvarez",
                 "+13125550601",
+                "60601",
+                "America/Chicago",
+                "ana@example.org",
+                "",
                 "7",
                 "'=HYPERLINK(\"http://x\")",
                 "Val Volunteer",
+                "2026-03-01T11:30:00Z",
                 "no",
                 "Alpha;Supporter",
                 "Housing, rent",
@@ -216,9 +235,14 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
                 "Bo",
                 "Brown",
                 "+13125550602",
+                "",
+                "",
+                "",
+                "",
                 "8",
                 "",
                 "Wen Second",
+                "2026-03-01T12:02:00Z",
                 "yes",
                 "",
                 "",
@@ -230,16 +254,38 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
                 "outbound",
                 "failed",
             ]),
-            strings(&["Cy", "", "+13125550603", "", "", "", "no", "", "", "", "", "", "", "", "", ""]),
+            strings(&[
+                "Cy",
+                "",
+                "+13125550603",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "no",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                ""
+            ]),
         ]
     );
     // RFC 4180 on the wire: CRLF, quotes only where needed.
     let text = String::from_utf8(body).unwrap();
     assert!(
-        text.starts_with("first_name,last_name,phone,ward,note,volunteer,opted_out,tags,Top issue,Pledge,"),
+        text.starts_with("first_name,last_name,phone,zip,time_zones,email,external_id,ward,note,volunteer,first_texted_at,opted_out,tags,Top issue,Pledge,"),
         "{text}"
     );
-    assert!(text.contains("\r\nAna,Alvarez,+13125550601,7,\"'=HYPERLINK(\"\"http://x\"\")\",Val Volunteer,no,Alpha;Supporter,\"Housing, rent\",'@home,"), "{text}");
+    assert!(text.contains("\r\nAna,Alvarez,+13125550601,60601,America/Chicago,ana@example.org,,7,\"'=HYPERLINK(\"\"http://x\"\")\",Val Volunteer,2026-03-01T11:30:00Z,no,Alpha;Supporter,\"Housing, rent\",'@home,"), "{text}");
 
     // The library writer gives the same bytes.
     let org = uuid::Uuid::parse_str(&w.org).unwrap();
@@ -253,6 +299,13 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
 async fn the_messages_export_lists_every_message_thread_by_thread() {
     let e = exported().await;
     let w = &e.w;
+    // Ana's thread was handed to Wen after her reply: the reply stays Val's, who held it then.
+    let wen = member_id(&w.app, &w.org, "Wen Second").await;
+    sqlx::query("update conversations set volunteer_id = $1::uuid where contact_phone = '+13125550601'")
+        .bind(&wen)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
     let (status, headers, body) = download(&w.app, &w.admin, &w.action, "messages").await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     assert_eq!(headers["content-disposition"], "attachment; filename=\"gotv-messages.csv\"");
@@ -389,8 +442,8 @@ async fn large_exports_page_through_every_row_once() {
     let mut contacts_csv = Vec::new();
     assert_eq!(exports::write_contacts(pool, org, action, &mut contacts_csv).await.unwrap(), n as u64);
     let (header, rows) = parse(&contacts_csv);
-    assert_eq!(header[3], "ward");
-    assert_eq!(header[7], "last_message");
+    assert_eq!(header[7], "ward");
+    assert_eq!(header[12], "last_message");
     assert_eq!(rows.len() as i64, n);
     let in_order: Vec<String> =
         sqlx::query_scalar("select contact_phone from conversations where action_id = $1::uuid order by id")
@@ -399,10 +452,10 @@ async fn large_exports_page_through_every_row_once() {
             .await
             .unwrap();
     assert_eq!(rows.iter().map(|r| r[2].clone()).collect::<Vec<_>>(), in_order, "every contact once, in order");
-    let mut wards: Vec<i64> = rows.iter().map(|r| r[3].parse().unwrap()).collect();
+    let mut wards: Vec<i64> = rows.iter().map(|r| r[7].parse().unwrap()).collect();
     wards.sort();
     assert_eq!(wards, (1..=n).collect::<Vec<_>>());
-    assert!(rows.iter().all(|r| r[7] == "m3"));
+    assert!(rows.iter().all(|r| r[12] == "m3"));
 
     let mut messages_csv = Vec::new();
     assert_eq!(exports::write_messages(pool, org, action, &mut messages_csv).await.unwrap(), 3 * n as u64);

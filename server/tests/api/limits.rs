@@ -20,7 +20,9 @@ async fn oversized_action_fields_are_refused_by_name_and_nothing_is_stored() {
     let (admin, org, list) = setup(&app).await;
     let id = create(&app, &admin, &org).await;
     let megabyte = "x".repeat(1 << 20);
-    for (field, max) in [("description", "2,000"), ("disclaimer", "1,000"), ("folder", "80"), ("initial_script", "1,600")] {
+    for (field, max) in
+        [("description", "2,000"), ("disclaimer", "1,000"), ("folder", "80"), ("initial_script", "1,600")]
+    {
         let mut form = vec![
             ("org_id", org.as_str()),
             ("action_id", id.as_str()),
@@ -50,10 +52,12 @@ async fn a_script_whose_worst_case_is_over_the_carrier_limit_cannot_go_live() {
     let app = spawn_app().await;
     let (admin, org, list) = setup(&app).await;
     // One contact's ward is 1,500 characters long: the rendered text would be over 1,600.
-    sqlx::query("update contacts set custom = jsonb_build_object('ward', repeat('7', 1500)) where phone = '+13125550201'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "update contacts set custom = jsonb_build_object('ward', repeat('7', 1500)) where phone = '+13125550201'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let id = create(&app, &admin, &org).await;
     let script = format!("Hi {{firstName}}, ward {{custom:ward}}. {}STOP to opt out", "Please vote. ".repeat(10));
     let (status, body) = save(&app, &admin, &org, &id, &list, &script).await;
@@ -93,5 +97,8 @@ async fn a_request_body_over_the_server_limit_gets_a_readable_error() {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     // The page decodes the error and shows its message.
     let error: app::error::AppError = serde_json::from_value(body.clone()).expect("an error the page can decode");
-    assert_eq!(error.to_string(), "This is too large to send: at most 2 MB at once. Shorten the longest text and try again.");
+    assert_eq!(
+        error.to_string(),
+        "This is too large to send: at most 2 MB at once. Shorten the longest text and try again."
+    );
 }

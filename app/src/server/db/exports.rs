@@ -155,9 +155,10 @@ pub fn questions(tree: &ScriptTree) -> Vec<(String, String)> {
 }
 
 pub fn contacts_header(layout: &ContactsLayout) -> Vec<String> {
-    let mut header: Vec<String> = ["first_name", "last_name", "phone"].map(String::from).to_vec();
+    let mut header: Vec<String> =
+        ["first_name", "last_name", "phone", "zip", "time_zones", "email", "external_id"].map(String::from).to_vec();
     header.extend(layout.custom_fields.iter().cloned());
-    header.extend(["volunteer", "opted_out", "tags"].map(String::from));
+    header.extend(["volunteer", "first_texted_at", "opted_out", "tags"].map(String::from));
     header.extend(layout.report_fields.iter().map(|(_, name)| name.clone()));
     header.extend(layout.questions.iter().map(|(_, q)| q.clone()));
     header
@@ -172,9 +173,16 @@ pub struct ContactRow {
     pub first_name: String,
     pub last_name: String,
     pub phone: String,
+    pub zip: Option<String>,
+    /// The IANA zones the contact may be in, as imported.
+    pub time_zones: Vec<String>,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
     /// The list's custom values, by field name.
     pub custom: serde_json::Value,
+    /// Who holds the conversation now (nobody for a contact not yet texted or given back).
     pub volunteer: Option<String>,
+    pub initial_sent_at: Option<DateTime<Utc>>,
     pub opted_out: bool,
     /// Tag names, sorted, separated by semicolons.
     pub tags: String,
@@ -197,8 +205,8 @@ pub async fn contacts_page(
     limit: i64,
 ) -> Result<Vec<ContactRow>, AppError> {
     Ok(sqlx::query_as::<_, ContactRow>(
-        r#"select c.id as conversation_id, k.first_name, k.last_name, c.contact_phone as phone, k.custom,
-                  u.display_name as volunteer,
+        r#"select c.id as conversation_id, k.first_name, k.last_name, c.contact_phone as phone, k.zip, k.time_zones,
+                  k.email, k.external_id, k.custom, u.display_name as volunteer, c.initial_sent_at,
                   exists (select 1 from opt_outs o where o.organization_id = c.organization_id and o.phone = c.contact_phone) as opted_out,
                   coalesce((select string_agg(t.name, ';' order by lower(t.name), t.id)
                             from conversation_tags ct join tags t on t.id = ct.tag_id where ct.conversation_id = c.id), '') as tags,
@@ -226,9 +234,18 @@ pub async fn contacts_page(
 
 /// One record per row, in `contacts_header`'s columns.
 pub fn contact_record(layout: &ContactsLayout, row: &ContactRow) -> Vec<String> {
-    let mut record = vec![row.first_name.clone(), row.last_name.clone(), row.phone.clone()];
+    let mut record = vec![
+        row.first_name.clone(),
+        row.last_name.clone(),
+        row.phone.clone(),
+        row.zip.clone().unwrap_or_default(),
+        row.time_zones.join(";"),
+        row.email.clone().unwrap_or_default(),
+        row.external_id.clone().unwrap_or_default(),
+    ];
     record.extend(layout.custom_fields.iter().map(|name| json_text(row.custom.get(name))));
     record.push(row.volunteer.clone().unwrap_or_default());
+    record.push(iso(row.initial_sent_at));
     record.push(if row.opted_out { "yes" } else { "no" }.to_string());
     record.push(row.tags.clone());
     record.extend(layout.report_fields.iter().map(|(id, _)| json_text(row.fields.get(id.to_string()))));
@@ -314,8 +331,8 @@ pub struct MessageRow {
     pub created_at: DateTime<Utc>,
     pub direction: String,
     pub contact_phone: String,
-    /// Who sent it (outbound; empty for the automatic HELP answer), or the conversation's
-    /// volunteer (inbound).
+    /// Who sent it (outbound; empty for the automatic HELP answer), or who held the
+    /// conversation when it arrived (inbound).
     pub volunteer: Option<String>,
     pub body: String,
     pub status: String,
@@ -340,12 +357,12 @@ pub async fn messages_page(
     Ok(sqlx::query_as::<_, MessageRow>(
         r#"select m.id as message_id, c.id as conversation_id, m.created_at, m.direction::text as direction,
                   c.contact_phone,
-                  case when m.direction = 'outbound' then su.display_name else cu.display_name end as volunteer,
+                  case when m.direction = 'outbound' then su.display_name else hu.display_name end as volunteer,
                   m.body, m.status, m.error_code, m.twilio_sid
            from conversations c
            join messages m on m.conversation_id = c.id
            left join users su on su.id = m.sent_by
-           left join users cu on cu.id = c.volunteer_id
+           left join users hu on hu.id = m.held_by
            where c.action_id = $1 and c.organization_id = $2 and c.id >= $3 and (c.id > $3 or m.id > $4)
              -- Said of m as well, so the messages index scan starts at the cursor, not at the top.
              and m.conversation_id >= $3
