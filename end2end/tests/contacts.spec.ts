@@ -51,7 +51,7 @@ test('an admin uploads a CSV, maps a renamed column, follows the progress and do
   const lines = text.trim().split(/\r?\n/);
   expect(lines[0]).toBe('row,reason,cell,first_name,last_name,zip,email,external_id,assigned_user,ward');
   expect(lines).toHaveLength(3);
-  expect(lines[1]).toContain('not a valid cell phone number,12345,Broken');
+  expect(lines[1]).toContain('missing its area code,12345,Broken');
   expect(lines[2]).toContain('no cell phone number,,No');
 
   // The list is listed with its count, and opens.

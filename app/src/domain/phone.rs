@@ -108,6 +108,66 @@ pub enum PhoneError {
     Fictional,
 }
 
+impl PhoneError {
+    const ALL: [PhoneError; 13] = [
+        PhoneError::Empty,
+        PhoneError::NotANumber,
+        PhoneError::TooShort,
+        PhoneError::TooLong,
+        PhoneError::MissingAreaCode,
+        PhoneError::UnknownCountryCode,
+        PhoneError::Invalid,
+        PhoneError::HasExtension,
+        PhoneError::TollFree,
+        PhoneError::PremiumRate,
+        PhoneError::Landline,
+        PhoneError::NotTextable,
+        PhoneError::Fictional,
+    ];
+
+    /// A stable name, for storing why an import left a row out.
+    pub fn code(self) -> &'static str {
+        match self {
+            PhoneError::Empty => "empty",
+            PhoneError::NotANumber => "not_a_number",
+            PhoneError::TooShort => "too_short",
+            PhoneError::TooLong => "too_long",
+            PhoneError::MissingAreaCode => "missing_area_code",
+            PhoneError::UnknownCountryCode => "unknown_country_code",
+            PhoneError::Invalid => "invalid",
+            PhoneError::HasExtension => "extension",
+            PhoneError::TollFree => "toll_free",
+            PhoneError::PremiumRate => "premium_rate",
+            PhoneError::Landline => "landline",
+            PhoneError::NotTextable => "service_number",
+            PhoneError::Fictional => "fictional",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<PhoneError> {
+        PhoneError::ALL.into_iter().find(|e| e.code() == code)
+    }
+
+    /// The reason in a few words, for a column of a rejects file.
+    pub fn short_reason(self) -> &'static str {
+        match self {
+            PhoneError::Empty => "no cell phone number",
+            PhoneError::NotANumber => "not a phone number (letters or symbols)",
+            PhoneError::TooShort => "too few digits for a phone number",
+            PhoneError::TooLong => "too many digits for a phone number",
+            PhoneError::MissingAreaCode => "missing its area code",
+            PhoneError::UnknownCountryCode => "no country uses that country code",
+            PhoneError::Invalid => "not a valid number for its country (check the area code and digits)",
+            PhoneError::HasExtension => "has an extension: a text cannot reach an extension",
+            PhoneError::TollFree => "a toll-free number: cannot receive texts",
+            PhoneError::PremiumRate => "a premium-rate number: cannot receive texts",
+            PhoneError::Landline => "a landline: cannot receive texts",
+            PhoneError::NotTextable => "a service number: no person can be texted on it",
+            PhoneError::Fictional => "a fictional 555-01XX number: reaches no one",
+        }
+    }
+}
+
 /// A number that can receive a text, held in E.164 form ("+12124567890").
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PhoneNumber(String);
@@ -697,5 +757,20 @@ mod tests {
         fn never_panics(raw in ".{0,120}") {
             let _ = us(&raw);
         }
+    }
+
+    #[test]
+    fn every_error_has_a_code_that_reads_back_and_a_short_reason() {
+        for e in PhoneError::ALL {
+            assert_eq!(PhoneError::from_code(e.code()), Some(e));
+            assert!(!e.short_reason().contains(','), "a reason is one CSV cell without quotes: {e:?}");
+        }
+        assert_eq!(PhoneError::from_code("nope"), None);
+        let reason = |raw: &str| PhoneNumber::parse(raw, Region::US).unwrap_err().short_reason();
+        assert_eq!(reason("(312) 555-0123"), "a fictional 555-01XX number: reaches no one");
+        assert_eq!(reason("not a number"), "not a phone number (letters or symbols)");
+        assert_eq!(reason("312-456-7890 ext. 12"), "has an extension: a text cannot reach an extension");
+        assert_eq!(reason("456-7890"), "missing its area code");
+        assert_eq!(reason("12345"), "missing its area code");
     }
 }

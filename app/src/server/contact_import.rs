@@ -132,6 +132,10 @@ struct Stager {
     invalid: u64,
 }
 
+/// The reason a row with an unusable number is left out, followed by `:` and the
+/// `PhoneError` code.
+pub const INVALID_NUMBER: &str = "invalid_number";
+
 const STAGING_COLUMNS: &str = "row_number, reason, phone, phone_raw, first_name, last_name, zip, email, external_id, assigned_id, assigned_email, time_zones, custom";
 
 impl Stager {
@@ -175,13 +179,14 @@ impl Stager {
         let raw_phone = self.text(&record, self.columns.cell)?.trim().to_string();
         let (reason, phone) = if raw_phone.is_empty() {
             self.missing += 1;
-            (Some("missing_number"), None)
+            (Some("missing_number".to_string()), None)
         } else {
             match PhoneNumber::parse(&raw_phone, self.region) {
                 Ok(phone) => (None, Some(phone)),
-                Err(_) => {
+                Err(error) => {
                     self.invalid += 1;
-                    (Some("invalid_number"), None)
+                    // Which problem it is, so the rejects file can say so.
+                    (Some(format!("{INVALID_NUMBER}:{}", error.code())), None)
                 }
             }
         };
@@ -211,7 +216,7 @@ impl Stager {
         let buf = &mut self.buf;
         buf.extend_from_slice(record.row.to_string().as_bytes());
         for value in [
-            reason,
+            reason.as_deref(),
             phone.as_ref().map(|p| p.as_str()),
             Some(raw_phone.as_str()),
             Some(first_name.as_deref().unwrap_or("")),

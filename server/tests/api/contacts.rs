@@ -119,7 +119,7 @@ async fn an_import_normalises_dedupes_filters_and_counts() {
     assert_eq!(lines[0], "row,reason,cell,first_name,last_name,zip,email,external_id,assigned_user,ward");
     assert_eq!(lines.len(), 1 + 5, "{text}");
     assert!(lines[1].starts_with("2,duplicate number"), "{text}");
-    assert!(lines[2].starts_with("4,not a valid cell phone number,not a number,Cy"), "{text}");
+    assert!(lines[2].starts_with("4,not a phone number (letters or symbols),not a number,Cy"), "{text}");
     assert!(lines[3].starts_with("5,no cell phone number,,Di"), "{text}");
     assert!(lines[4].starts_with("6,number opted out"), "{text}");
     assert!(lines[5].starts_with("7,assigned volunteer is not a member"), "{text}");

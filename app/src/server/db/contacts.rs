@@ -235,9 +235,16 @@ pub struct RejectRow {
 
 impl RejectRow {
     pub fn reason_text(&self) -> &'static str {
+        use crate::domain::phone::PhoneError;
+        use crate::server::contact_import::INVALID_NUMBER;
+        if let Some(code) = self.reason.strip_prefix(INVALID_NUMBER).and_then(|r| r.strip_prefix(':')) {
+            return PhoneError::from_code(code)
+                .map(PhoneError::short_reason)
+                .unwrap_or("not a valid cell phone number");
+        }
         match self.reason.as_str() {
-            "missing_number" => "no cell phone number",
-            "invalid_number" => "not a valid cell phone number",
+            "missing_number" => PhoneError::Empty.short_reason(),
+            INVALID_NUMBER => "not a valid cell phone number",
             "duplicate" => "duplicate number (a later row has the same number)",
             "opted_out" => "number opted out",
             "unknown_assigned_user" => "assigned volunteer is not a member",
