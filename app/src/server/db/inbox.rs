@@ -119,32 +119,7 @@ pub async fn thread(db: &PgPool, caller: &Caller, conversation_id: i64) -> Resul
         .fetch_optional(db)
         .await?
         .ok_or_else(|| AppError::NotFound("That conversation is not in your inbox.".into()))?;
-    let messages = sqlx::query_as::<_, ThreadMessage>(
-        r#"select id, direction = 'outbound' as outbound, body, status, error_code, created_at
-           from messages where conversation_id = $1 order by id"#,
-    )
-    .bind(conversation_id)
-    .fetch_all(db)
-    .await?;
-    let survey: Vec<(String, String)> = sqlx::query_as(
-        "select question, answer from survey_answers where conversation_id = $1 order by answered_at, question_node",
-    )
-    .bind(conversation_id)
-    .fetch_all(db)
-    .await?;
-    let tag_rows: Vec<(i64, String)> = sqlx::query_as(
-        "select t.id, t.name from conversation_tags ct join tags t on t.id = ct.tag_id where ct.conversation_id = $1 order by t.name",
-    )
-    .bind(conversation_id)
-    .fetch_all(db)
-    .await?;
-    let field_rows: Vec<(i64, String, String)> = sqlx::query_as(
-        r#"select f.id, f.name, cf.value from conversation_fields cf join custom_fields f on f.id = cf.field_id
-           where cf.conversation_id = $1 order by f.name"#,
-    )
-    .bind(conversation_id)
-    .fetch_all(db)
-    .await?;
+    let History { messages, survey, tags: tag_rows, fields: field_rows } = history(db, conversation_id).await?;
     let report_tags: Vec<(i64, String)> =
         sqlx::query_as("select id, name from tags where id = any($1) and organization_id = $2 order by name")
             .bind(&row.report_tag_ids)
@@ -222,6 +197,47 @@ pub async fn thread(db: &PgPool, caller: &Caller, conversation_id: i64) -> Resul
         blocked,
         auto_archive: row.auto_archive,
     })
+}
+
+/// What a thread shows of its conversation, for the volunteer's inbox and the admins'
+/// Conversations page alike: the messages in order, the survey answers, the tags and the
+/// custom-field values (with their ids, for the report form).
+pub(crate) struct History {
+    pub messages: Vec<ThreadMessage>,
+    pub survey: Vec<(String, String)>,
+    pub tags: Vec<(i64, String)>,
+    pub fields: Vec<(i64, String, String)>,
+}
+
+/// The caller has checked that the conversation is theirs to read.
+pub(crate) async fn history(db: &PgPool, conversation_id: i64) -> Result<History, AppError> {
+    let messages = sqlx::query_as::<_, ThreadMessage>(
+        r#"select id, direction = 'outbound' as outbound, body, status, error_code, created_at
+           from messages where conversation_id = $1 order by id"#,
+    )
+    .bind(conversation_id)
+    .fetch_all(db)
+    .await?;
+    let survey = sqlx::query_as(
+        "select question, answer from survey_answers where conversation_id = $1 order by answered_at, question_node",
+    )
+    .bind(conversation_id)
+    .fetch_all(db)
+    .await?;
+    let tags = sqlx::query_as(
+        "select t.id, t.name from conversation_tags ct join tags t on t.id = ct.tag_id where ct.conversation_id = $1 order by t.name",
+    )
+    .bind(conversation_id)
+    .fetch_all(db)
+    .await?;
+    let fields = sqlx::query_as(
+        r#"select f.id, f.name, cf.value from conversation_fields cf join custom_fields f on f.id = cf.field_id
+           where cf.conversation_id = $1 order by f.name"#,
+    )
+    .bind(conversation_id)
+    .fetch_all(db)
+    .await?;
+    Ok(History { messages, survey, tags, fields })
 }
 
 /// Locks the caller's conversation and returns its action's report settings.

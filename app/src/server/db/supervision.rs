@@ -2,7 +2,6 @@
 //! admins. The caller's role is checked by the server function; every statement here is
 //! limited to `organization_id = org`.
 
-use crate::api::inbox::ThreadMessage;
 use crate::api::supervision::{
     ConversationPage, ConversationRow, Cursor, MemberChoice, RowStatus, StatusFilter, SupervisedThread,
     SupervisionChoices, SupervisionFilter,
@@ -188,32 +187,7 @@ pub async fn thread(db: &PgPool, org_id: Uuid, conversation_id: i64) -> Result<S
         .fetch_optional(db)
         .await?
         .ok_or_else(|| AppError::NotFound("That conversation is not in this organization.".into()))?;
-    let messages = sqlx::query_as::<_, ThreadMessage>(
-        r#"select id, direction = 'outbound' as outbound, body, status, error_code, created_at
-           from messages where conversation_id = $1 order by id"#,
-    )
-    .bind(conversation_id)
-    .fetch_all(db)
-    .await?;
-    let survey: Vec<(String, String)> = sqlx::query_as(
-        "select question, answer from survey_answers where conversation_id = $1 order by answered_at, question_node",
-    )
-    .bind(conversation_id)
-    .fetch_all(db)
-    .await?;
-    let tags: Vec<String> = sqlx::query_scalar(
-        "select t.name from conversation_tags ct join tags t on t.id = ct.tag_id where ct.conversation_id = $1 order by t.name",
-    )
-    .bind(conversation_id)
-    .fetch_all(db)
-    .await?;
-    let fields: Vec<(String, String)> = sqlx::query_as(
-        r#"select f.name, cf.value from conversation_fields cf join custom_fields f on f.id = cf.field_id
-           where cf.conversation_id = $1 order by f.name"#,
-    )
-    .bind(conversation_id)
-    .fetch_all(db)
-    .await?;
+    let history = crate::server::db::inbox::history(db, conversation_id).await?;
     Ok(SupervisedThread {
         conversation_id,
         contact_name: row.contact_name,
@@ -221,10 +195,10 @@ pub async fn thread(db: &PgPool, org_id: Uuid, conversation_id: i64) -> Result<S
         action_title: row.action_title,
         volunteer_name: row.volunteer_name,
         status: RowStatus::parse(&row.status),
-        messages,
-        survey,
-        tags,
-        fields,
+        messages: history.messages,
+        survey: history.survey,
+        tags: history.tags.into_iter().map(|(_, name)| name).collect(),
+        fields: history.fields.into_iter().map(|(_, name, value)| (name, value)).collect(),
     })
 }
 
