@@ -36,11 +36,15 @@ pub struct Application {
     pub state: AppState,
 }
 
+/// Our migrations, compiled in. Several processes may start at once: sqlx takes a PostgreSQL
+/// advisory lock around `run`, so one applies them while the others wait.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
 /// Opens a pool and brings the schema up to date (our migrations and the session table).
 pub async fn connect(database_url: &str) -> Result<PgPool, BoxError> {
     let pool =
         PgPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect(database_url).await?;
-    sqlx::migrate!("../migrations").run(&pool).await?;
+    MIGRATOR.run(&pool).await?;
     PostgresStore::new(pool.clone()).migrate().await?;
     Ok(pool)
 }
@@ -81,7 +85,9 @@ impl Application {
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
+        // Stopped and awaited, so the caller may close the pool and the database after us.
         clock.abort();
+        let _ = clock.await;
         served
     }
 }
@@ -129,6 +135,8 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
             move || provide_context(context_state.clone()),
             move || shell(options.clone()),
         )
+        .route(crate::health::HEALTHZ_PATH, get(crate::health::healthz))
+        .route(crate::health::READYZ_PATH, get(crate::health::readyz))
         .route(webhooks::STATUS_PATH, post(webhooks::status))
         .route(webhooks::INBOUND_PATH, post(webhooks::inbound))
         .route("/api/imports/{import_id}/upload", post(contact_files::upload))

@@ -7,6 +7,7 @@ mod action_end;
 mod actions;
 mod auth;
 mod contacts;
+mod deploy;
 mod exports;
 mod faults;
 mod forms;
