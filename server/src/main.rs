@@ -81,7 +81,12 @@ async fn serve(mut config: Config, database_url: &str, seed_demo: bool) -> Resul
             println!("  {:<10} {}  password: {}", login.role, login.email, login.password);
         }
     }
-    let app = Application::build(config, pool.clone()).await?;
+    // Results and exports may read from a streaming replica.
+    let read_pool = match std::env::var("DATABASE_READ_URL").ok().filter(|v| !v.is_empty()) {
+        Some(url) => startup::connect_read(&url).await?,
+        None => pool.clone(),
+    };
+    let app = Application::build_with_reads(config, pool.clone(), read_pool.clone()).await?;
     let mut workers = Vec::new();
     match server::outbox::Outbox::from_state(&app.state) {
         Ok(outbox) => workers.push(tokio::spawn(outbox.run())),
@@ -108,6 +113,7 @@ async fn serve(mut config: Config, database_url: &str, seed_demo: bool) -> Resul
     }
     tracing::info!("workers stopped");
     pool.close().await;
+    read_pool.close().await;
     served?;
     Ok(())
 }

@@ -49,9 +49,20 @@ pub async fn connect(database_url: &str) -> Result<PgPool, BoxError> {
     Ok(pool)
 }
 
+/// A pool on a read replica (`DATABASE_READ_URL`): no migrations, which only the primary takes.
+pub async fn connect_read(database_url: &str) -> Result<PgPool, BoxError> {
+    Ok(PgPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect(database_url).await?)
+}
+
 impl Application {
-    /// Binds `config.bind` (port 0 picks a free port, as tests do) and wires the app.
+    /// Binds `config.bind` (port 0 picks a free port, as tests do) and wires the app, with every
+    /// read on the primary.
     pub async fn build(config: Config, pool: PgPool) -> Result<Application, BoxError> {
+        Application::build_with_reads(config, pool.clone(), pool).await
+    }
+
+    /// As `build`, with the reads that may lag (results, exports) on `read_pool`.
+    pub async fn build_with_reads(config: Config, pool: PgPool, read_pool: PgPool) -> Result<Application, BoxError> {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let port = listener.local_addr()?.port();
         let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
@@ -69,7 +80,7 @@ impl Application {
             .with_secure(config.secure_cookies())
             .with_expiry(Expiry::OnInactivity(time::Duration::days(30)))
             .with_signed(key);
-        let state = AppState { db: pool, config: Arc::new(config), leptos_options };
+        let state = AppState { db: pool, read_db: read_pool, config: Arc::new(config), leptos_options };
         let router = router(state.clone(), PathBuf::from(site_root)).layer(sessions);
         Ok(Application { listener, router, port, state })
     }

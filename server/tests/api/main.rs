@@ -17,6 +17,7 @@ mod members;
 mod messaging;
 mod orgs;
 mod outbox;
+mod replica;
 mod results;
 mod roles;
 mod scale_out;
