@@ -18,6 +18,10 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub db: sqlx::PgPool,
+    /// For reads that tolerate a replica's lag of a second or two (the results page, the
+    /// exports): `DATABASE_READ_URL`'s pool, or the primary's when that is unset. Permission
+    /// checks always read the primary.
+    pub read_db: sqlx::PgPool,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }

@@ -47,12 +47,12 @@ pub async fn contacts(State(state): State<AppState>, session: Session, Path(acti
         Ok(org_id) => org_id,
         Err(e) => return error_response(e),
     };
-    let layout = match db::exports::contacts_layout(&state.db, org_id, action_id).await {
+    let layout = match db::exports::contacts_layout(&state.read_db, org_id, action_id).await {
         Ok(layout) => layout,
         Err(e) => return error_response(e),
     };
     let name = format!("{}-contacts.csv", db::exports::file_stem(&layout.action_title));
-    csv_download(name, db::exports::contacts_stream(state.db.clone(), org_id, action_id, layout))
+    csv_download(name, db::exports::contacts_stream(state.read_db.clone(), org_id, action_id, layout))
 }
 
 /// Every message of the action, thread by thread.
@@ -61,10 +61,10 @@ pub async fn messages(State(state): State<AppState>, session: Session, Path(acti
         Ok(org_id) => org_id,
         Err(e) => return error_response(e),
     };
-    let layout = match db::exports::contacts_layout(&state.db, org_id, action_id).await {
+    let layout = match db::exports::contacts_layout(&state.read_db, org_id, action_id).await {
         Ok(layout) => layout,
         Err(e) => return error_response(e),
     };
     let name = format!("{}-messages.csv", db::exports::file_stem(&layout.action_title));
-    csv_download(name, db::exports::messages_stream(state.db.clone(), org_id, action_id))
+    csv_download(name, db::exports::messages_stream(state.read_db.clone(), org_id, action_id))
 }

@@ -6,6 +6,7 @@ pub mod contact_files;
 pub mod demo;
 pub mod embedded_postgres;
 pub mod exports;
+pub mod health;
 pub mod number_pools;
 pub mod outbox;
 pub mod script_images;

@@ -68,30 +68,53 @@ async fn serve(mut config: Config, database_url: &str, seed_demo: bool) -> Resul
     } else {
         None
     };
-    if seed_demo || std::env::var("SEED_DEMO").is_ok_and(|v| v == "1") {
+    let flag = |name: &str| std::env::var(name).is_ok_and(|v| v == "1");
+    if seed_demo || flag("SEED_DEMO") {
+        // `./scripts/run --reset-demo` (RESET_DEMO=1): the demo organization starts over.
+        if flag("RESET_DEMO") {
+            demo::reset(&pool).await?;
+            println!("The demo organization was reset.");
+        }
         let code = demo::seed(&pool).await?;
         println!("\nDemo organization \"{}\" (join code {code}):", demo::DEMO_ORG);
         for login in demo::LOGINS {
             println!("  {:<10} {}  password: {}", login.role, login.email, login.password);
         }
     }
-    let app = Application::build(config, pool).await?;
+    // Results and exports may read from a streaming replica.
+    let read_pool = match std::env::var("DATABASE_READ_URL").ok().filter(|v| !v.is_empty()) {
+        Some(url) => startup::connect_read(&url).await?,
+        None => pool.clone(),
+    };
+    let app = Application::build_with_reads(config, pool.clone(), read_pool.clone()).await?;
+    let mut workers = Vec::new();
     match server::outbox::Outbox::from_state(&app.state) {
-        Ok(outbox) => {
-            tokio::spawn(outbox.run());
-        }
+        Ok(outbox) => workers.push(tokio::spawn(outbox.run())),
         Err(e) => eprintln!("warning: texts will not be sent: {e}"),
     }
     // Beside the outbox: buys and releases the numbers of each action's pool.
     match server::number_pools::NumberPools::from_state(&app.state) {
-        Ok(Some(pools)) => {
-            tokio::spawn(pools.run(std::time::Duration::from_secs(10)));
-        }
+        Ok(Some(pools)) => workers.push(tokio::spawn(pools.run(std::time::Duration::from_secs(10)))),
         Ok(None) => {}
         Err(e) => eprintln!("warning: number pools are off: {e}"),
     }
     println!("\nP2P Texting is running at {}\n", app.state.config.public_base_url);
-    app.run_until(shutdown_signal()).await?;
+    // Returns once the requests in flight are answered and the action clock has stopped.
+    let served = app.run_until(shutdown_signal()).await;
+    // Then the workers, before the database goes (the caller stops an embedded PostgreSQL
+    // next): a worker still running would log the lost connection as an error. Stopping one
+    // mid-send is as safe as a crash: the claim's lease runs out and the next process
+    // reconciles it with the carrier instead of sending again.
+    for worker in &workers {
+        worker.abort();
+    }
+    for worker in workers {
+        let _ = worker.await;
+    }
+    tracing::info!("workers stopped");
+    pool.close().await;
+    read_pool.close().await;
+    served?;
     Ok(())
 }
 

@@ -36,18 +36,33 @@ pub struct Application {
     pub state: AppState,
 }
 
+/// Our migrations, compiled in. Several processes may start at once: sqlx takes a PostgreSQL
+/// advisory lock around `run`, so one applies them while the others wait.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
 /// Opens a pool and brings the schema up to date (our migrations and the session table).
 pub async fn connect(database_url: &str) -> Result<PgPool, BoxError> {
     let pool =
         PgPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect(database_url).await?;
-    sqlx::migrate!("../migrations").run(&pool).await?;
+    MIGRATOR.run(&pool).await?;
     PostgresStore::new(pool.clone()).migrate().await?;
     Ok(pool)
 }
 
+/// A pool on a read replica (`DATABASE_READ_URL`): no migrations, which only the primary takes.
+pub async fn connect_read(database_url: &str) -> Result<PgPool, BoxError> {
+    Ok(PgPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect(database_url).await?)
+}
+
 impl Application {
-    /// Binds `config.bind` (port 0 picks a free port, as tests do) and wires the app.
+    /// Binds `config.bind` (port 0 picks a free port, as tests do) and wires the app, with every
+    /// read on the primary.
     pub async fn build(config: Config, pool: PgPool) -> Result<Application, BoxError> {
+        Application::build_with_reads(config, pool.clone(), pool).await
+    }
+
+    /// As `build`, with the reads that may lag (results, exports) on `read_pool`.
+    pub async fn build_with_reads(config: Config, pool: PgPool, read_pool: PgPool) -> Result<Application, BoxError> {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let port = listener.local_addr()?.port();
         let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
@@ -65,7 +80,7 @@ impl Application {
             .with_secure(config.secure_cookies())
             .with_expiry(Expiry::OnInactivity(time::Duration::days(30)))
             .with_signed(key);
-        let state = AppState { db: pool, config: Arc::new(config), leptos_options };
+        let state = AppState { db: pool, read_db: read_pool, config: Arc::new(config), leptos_options };
         let router = router(state.clone(), PathBuf::from(site_root)).layer(sessions);
         Ok(Application { listener, router, port, state })
     }
@@ -81,7 +96,9 @@ impl Application {
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
+        // Stopped and awaited, so the caller may close the pool and the database after us.
         clock.abort();
+        let _ = clock.await;
         served
     }
 }
@@ -129,6 +146,8 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
             move || provide_context(context_state.clone()),
             move || shell(options.clone()),
         )
+        .route(crate::health::HEALTHZ_PATH, get(crate::health::healthz))
+        .route(crate::health::READYZ_PATH, get(crate::health::readyz))
         .route(webhooks::STATUS_PATH, post(webhooks::status))
         .route(webhooks::INBOUND_PATH, post(webhooks::inbound))
         .route("/api/imports/{import_id}/upload", post(contact_files::upload))

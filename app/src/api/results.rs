@@ -13,7 +13,7 @@ pub async fn get_action_results(org_id: Uuid, action_id: Uuid) -> Result<ActionR
     use crate::server::{auth, db, state};
     let state = state()?;
     let _caller = auth::require_member(&state, org_id, Role::Admin).await?;
-    db::results::results(&state.db, org_id, action_id).await
+    db::results::results(&state.read_db, org_id, action_id).await
 }
 
 /// Gives the selected volunteers' unsent contacts (`what` = "unsent") or their replies waiting
