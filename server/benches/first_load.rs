@@ -41,13 +41,13 @@ fn wire_bytes(headers: &header::HeaderMap, body: usize) -> usize {
 /// The same-origin paths a text refers to, by the kind of file it is.
 fn references(path: &str, text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let mut grab = |open: &str, close: char| {
-        for piece in text.split(open).skip(1) {
-            if let Some(end) = piece.find(close) {
-                found.push(piece[..end].trim().to_string());
-            }
-        }
+    let between = |open: &str, close: char| -> Vec<String> {
+        text.split(open)
+            .skip(1)
+            .filter_map(|piece| piece.find(close).map(|end| piece[..end].trim().to_string()))
+            .collect()
     };
+    let mut grab = |open: &str, close: char| found.extend(between(open, close));
     if path.ends_with(".css") {
         grab("url(", ')');
     } else if path.ends_with(".js") && path.starts_with("/pkg/") {
@@ -60,10 +60,20 @@ fn references(path: &str, text: &str) -> Vec<String> {
     } else if path == "/sw.js" {
         // The worker's own references are counted by the browser benchmark; here it is one file.
     } else {
-        grab("href=\"", '"');
-        grab("src=\"", '"');
+        // What the browser fetches by itself: <link href> (stylesheet, preloads, manifest,
+        // icons) and <script>/<img> src; <a href> is a link a person may follow, not a load.
+        let mut grab_value = Vec::new();
+        for (tag, attribute) in [("<link ", "href=\""), ("<script ", "src=\""), ("<img ", "src=\"")] {
+            for piece in text.split(tag).skip(1) {
+                let element = &piece[..piece.find('>').unwrap_or(piece.len())];
+                if let Some(value) = element.split(attribute).nth(1).and_then(|v| v.split('"').next()) {
+                    grab_value.push(value.to_string());
+                }
+            }
+        }
         // The shell registers the service worker from an inline script.
-        grab("register('", '\'');
+        grab_value.extend(between("register('", '\''));
+        found.extend(grab_value);
     }
     let dir = path.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
     found

@@ -138,6 +138,8 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
     let context_state = state.clone();
     let options = state.leptos_options.clone();
     let no_cache = || SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let a_day =
+        || SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
     // A hashed bundle name changes with every build, so its files never change under a URL: a
     // phone keeps them for a year and a second visit downloads only the HTML. A bundle without
     // a hash (cargo-leptos) keeps one name across builds, so it must be revalidated every load
@@ -170,6 +172,10 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
         .route(script_images::MEDIA_PATH, get(script_images::serve))
         .nest_service("/pkg", pkg)
         .route_service("/sw.js", no_cache().layer(ServeFile::new(site_root.join("sw.js"))))
+        // Icons keep their names across builds but hardly ever change: a day of staleness
+        // costs nothing, and a phone need not ask for them on every visit.
+        .nest_service("/icons", a_day().layer(ServeDir::new(site_root.join("icons"))))
+        .route_service("/favicon.ico", a_day().layer(ServeFile::new(site_root.join("favicon.ico"))))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             {
                 let state = state.clone();
