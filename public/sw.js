@@ -3,16 +3,25 @@
 // Goals, in priority order:
 //  1. Never interfere with server functions (POST /api/...): texting must hit
 //     the server or fail loudly, never be served from or written to a cache.
-//  2. Never break hydration after a deploy: HTML and /pkg/* (js, wasm, css)
-//     are network-first, so a fresh page always gets the matching fresh bundle.
-//  3. Keep working as an installed app when offline: fall back to the cache,
+//  2. Never break hydration after a deploy: HTML is network-first, so a fresh
+//     page always names the matching bundle; the bundle's files carry a hash of
+//     their contents in their names, so a cached one is never stale.
+//  3. A second visit downloads nothing but the HTML and data: the bundle is
+//     precached at install and then served from the cache.
+//  4. Keep working as an installed app when offline: fall back to the cache,
 //     and to /offline.html for pages we have never seen.
 
-// Bump the version whenever the shell list or caching logic changes; the old
-// cache is deleted on activate.
+// scripts/lib.sh (build_site) writes the bundle's hashed name here, so each
+// build has its own cache (the old one is deleted on activate) and its own
+// worker bytes (browsers install a changed worker). A site built without it
+// (cargo-leptos) keeps the plain name.
+const BUNDLE_NAME = '__BUNDLE__';
+const BUNDLE = BUNDLE_NAME.startsWith('__') ? 'app' : BUNDLE_NAME;
+// Bump the version whenever the shell list or caching logic changes.
 const CACHE_PREFIX = 'p2p-shell-';
-const CACHE = CACHE_PREFIX + 'v1';
+const CACHE = CACHE_PREFIX + 'v2-' + BUNDLE;
 const OFFLINE_URL = '/offline.html';
+const HASHED = BUNDLE !== 'app';
 
 const SHELL = [
   '/',
@@ -23,9 +32,9 @@ const SHELL = [
   '/icons/icon-512.png',
   '/icons/icon-maskable-512.png',
   '/icons/apple-touch-icon.png',
-  '/pkg/app.css',
-  '/pkg/app.js',
-  '/pkg/app_bg.wasm',
+  `/pkg/${BUNDLE}.css`,
+  `/pkg/${BUNDLE}.js`,
+  `/pkg/${BUNDLE}_bg.wasm`,
 ];
 
 // Only store complete, same-origin 200s. Opaque/CORS responses can't be
@@ -47,11 +56,14 @@ self.addEventListener('install', (event) => {
       const cache = await caches.open(CACHE);
       // Fetch each entry on its own (not cache.addAll) so one missing file
       // can't fail the whole install. `reload` bypasses the HTTP cache so we
-      // store the build that is live right now.
+      // store the build that is live right now; the hashed bundle cannot be
+      // stale, so it may come from the HTTP cache the page just filled rather
+      // than crossing the network a second time.
       await Promise.all(
         SHELL.map(async (url) => {
           try {
-            const res = await fetch(new Request(url, { cache: 'reload' }));
+            const immutable = HASHED && url.startsWith('/pkg/');
+            const res = await fetch(new Request(url, { cache: immutable ? 'default' : 'reload' }));
             if (cacheable(res)) await cache.put(url, res);
           } catch (_) {
             // Ignored on purpose: offline or 404 during install is not fatal.
@@ -98,7 +110,8 @@ self.addEventListener('fetch', (event) => {
   if (req.mode === 'navigate') {
     event.respondWith(networkFirst(event, true));
   } else if (url.pathname.startsWith('/pkg/')) {
-    event.respondWith(networkFirst(event, false));
+    // A hashed name never changes its bytes: the cache is as good as the network.
+    event.respondWith(HASHED ? cacheFirst(event) : networkFirst(event, false));
   } else if (url.pathname.startsWith('/icons/')) {
     event.respondWith(cacheFirst(event));
   }

@@ -69,21 +69,49 @@ ensure_browser_tools() {
   fi
 }
 
-# Builds the browser bundle into target/site and the server binary.
+# brotli for precompressing the bundle (gzip is part of every Debian system).
+ensure_compress_tools() {
+  if ! command -v brotli >/dev/null 2>&1; then
+    apt_install brotli
+  fi
+}
+
+# Builds the browser bundle into target/site and the server binary (`build_site release` builds
+# the optimised server, as production runs it; without an argument the debug one the tests use).
+#
+# The bundle is named after a hash of its contents (target/site/bundle.txt holds the name, e.g.
+# app-3f9c…): the server serves /pkg as immutable for a year, and a new build is a new name.
+# No wasm-opt on purpose: binaryen 132's -Oz shrinks the file on disk but the download grows
+# (BENCHMARKS.md, "First load"); what the wire carries is what a phone waits for.
 build_site() {
+  local profile="${1:-debug}"
+  ensure_compress_tools
   say "building the browser bundle (wasm)"
   cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
   rm -rf target/site
-  mkdir -p target/site/pkg
-  wasm-bindgen --target web --no-typescript --out-dir target/site/pkg --out-name app \
-    target/wasm32-unknown-unknown/wasm-release/frontend.wasm
-  if command -v wasm-opt >/dev/null 2>&1; then
-    # Optional extra shrinking; a binaryen too old for the module's features just skips it.
-    wasm-opt -Oz --all-features target/site/pkg/app_bg.wasm -o target/site/pkg/app_bg.opt.wasm 2>/dev/null \
-      && mv target/site/pkg/app_bg.opt.wasm target/site/pkg/app_bg.wasm || rm -f target/site/pkg/app_bg.opt.wasm
-  fi
+  mkdir -p target/site/pkg target/site-stage
+  local wasm=target/wasm32-unknown-unknown/wasm-release/frontend.wasm
+  # The name section (function names, 7 MB of 11.7) only serves debuggers.
+  local bindgen=(wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section)
+  rm -rf target/site-stage/*
+  "${bindgen[@]}" --out-dir target/site-stage --out-name app "$wasm"
+  local id
+  id="$(cat target/site-stage/app_bg.wasm target/site-stage/app.js style/main.css | sha256sum | cut -c1-16)"
+  local name="app-$id"
+  "${bindgen[@]}" --out-dir target/site/pkg --out-name "$name" "$wasm"
+  rm -rf target/site-stage
+  cp style/main.css "target/site/pkg/$name.css"
   cp -R public/. target/site/
-  cp style/main.css target/site/pkg/app.css
-  say "building the server"
-  cargo build -p server
+  # The service worker precaches exactly this bundle, and its bytes change with it, so browsers
+  # install the new worker (and drop the old cache) after a deploy.
+  sed -i "s/__BUNDLE__/$name/g" target/site/sw.js
+  echo "$name" >target/site/bundle.txt
+  say "precompressing the bundle (brotli, gzip)"
+  local f
+  for f in target/site/pkg/*; do
+    brotli -q 11 -k -f "$f"
+    gzip -9 -k -n -f "$f"
+  done
+  say "building the server ($profile)"
+  if [ "$profile" = release ]; then cargo build -p server --release; else cargo build -p server; fi
 }

@@ -10,7 +10,7 @@ use crate::api::{
 };
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
@@ -19,12 +19,17 @@ use pages::{actions, admin, auth, contacts, data, home, inbox, join, results, su
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The stylesheet carries the bundle's content-hashed name (`app-<hash>.css`, with
+    // `app-<hash>.js` and `app-<hash>_bg.wasm`), so it is cached for good and a new build is a
+    // new URL. It sits here rather than in <App/> because only the server knows the name.
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <link rel="stylesheet" id="app-css" href=stylesheet/>
                 <HydrationScripts options/>
                 <MetaTags/>
                 // Registered from the shell (not from wasm) so the app shell is cached even
@@ -74,7 +79,6 @@ pub fn use_session() -> Session {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="app-css" href="/pkg/app.css"/>
         <Link rel="manifest" href="/manifest.json"/>
         <Link rel="icon" href="/favicon.ico"/>
         <Link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>

@@ -18,6 +18,7 @@ use sqlx::{postgres::PgPoolOptions, PgPool};
 use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tower::Layer;
 use tower_http::{
+    compression::CompressionLayer,
     services::{ServeDir, ServeFile},
     set_header::SetResponseHeaderLayer,
 };
@@ -63,11 +64,27 @@ impl Application {
 
     /// As `build`, with the reads that may lag (results, exports) on `read_pool`.
     pub async fn build_with_reads(config: Config, pool: PgPool, read_pool: PgPool) -> Result<Application, BoxError> {
+        let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+        Self::build_full(config, pool, read_pool, PathBuf::from(site_root)).await
+    }
+
+    /// As `build`, serving the static site (wasm bundle, CSS, PWA files) from `site_root`.
+    pub async fn build_with_site(config: Config, pool: PgPool, site_root: PathBuf) -> Result<Application, BoxError> {
+        Self::build_full(config, pool.clone(), pool, site_root).await
+    }
+
+    async fn build_full(
+        config: Config,
+        pool: PgPool,
+        read_pool: PgPool,
+        site_root: PathBuf,
+    ) -> Result<Application, BoxError> {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let port = listener.local_addr()?.port();
-        let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+        let bundle = bundle_name(&site_root);
+        let site_root = site_root.to_string_lossy().into_owned();
         let leptos_options = LeptosOptions::builder()
-            .output_name("app")
+            .output_name(bundle.as_str())
             .site_root(site_root.as_str())
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
@@ -132,13 +149,38 @@ async fn action_clock(db: PgPool) {
     }
 }
 
+/// The bundle's file stem: `app-<content hash>` as `build_site` names it (in `bundle.txt`), or
+/// plain `app` for a site built another way (cargo-leptos).
+fn bundle_name(site_root: &std::path::Path) -> String {
+    std::fs::read_to_string(site_root.join("bundle.txt"))
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .unwrap_or_else(|| "app".into())
+}
+
 fn router(state: AppState, site_root: PathBuf) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let options = state.leptos_options.clone();
-    // The bundle and the service worker keep fixed names, so they must be revalidated on
-    // every load or a new build would meet an old wasm file and fail to hydrate.
     let no_cache = || SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let a_day =
+        || SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    // A hashed bundle name changes with every build, so its files never change under a URL: a
+    // phone keeps them for a year and a second visit downloads only the HTML. A bundle without
+    // a hash (cargo-leptos) keeps one name across builds, so it must be revalidated every load
+    // or a new build would meet an old wasm file and fail to hydrate.
+    let pkg_cache = HeaderValue::from_static(if options.output_name.as_ref() == "app" {
+        "no-cache"
+    } else {
+        "public, max-age=31536000, immutable"
+    });
+    // build_site writes <file>.br and <file>.gz next to each file; ServeDir picks one by the
+    // request's Accept-Encoding (brotli first), and `Vary` keeps shared caches from mixing them.
+    let pkg = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, pkg_cache))
+        .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("accept-encoding")))
+        .service(ServeDir::new(site_root.join("pkg")).precompressed_br().precompressed_gzip());
     Router::new()
         .leptos_routes_with_context(
             &state,
@@ -156,8 +198,12 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
         .route("/api/actions/{action_id}/export/messages.csv", get(exports::messages))
         .route("/api/actions/{action_id}/image", post(script_images::upload).delete(script_images::remove))
         .route(script_images::MEDIA_PATH, get(script_images::serve))
-        .nest_service("/pkg", no_cache().layer(ServeDir::new(site_root.join("pkg"))))
+        .nest_service("/pkg", pkg)
         .route_service("/sw.js", no_cache().layer(ServeFile::new(site_root.join("sw.js"))))
+        // Icons keep their names across builds but hardly ever change: a day of staleness
+        // costs nothing, and a phone need not ask for them on every visit.
+        .nest_service("/icons", a_day().layer(ServeDir::new(site_root.join("icons"))))
+        .route_service("/favicon.ico", a_day().layer(ServeFile::new(site_root.join("favicon.ico"))))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             {
                 let state = state.clone();
@@ -169,6 +215,13 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
         // Said in the error a too-large request gets (AppError::TooLarge); the uploads stream
         // their bodies and keep their own limits.
         .layer(axum::extract::DefaultBodyLimit::max(app::error::REQUEST_BODY_LIMIT_BYTES))
+        // Pages, server-function answers and the other static files carry no cache header of
+        // their own: they are revalidated on every load (a page is per person and changes).
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        // Compresses what is made per request (HTML, server-function JSON, CSV exports); the
+        // precompressed /pkg answers already carry Content-Encoding and pass through, and
+        // images are left alone (the default predicate).
+        .layer(CompressionLayer::new().br(true).gzip(true))
         .with_state(state)
 }
 

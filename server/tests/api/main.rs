@@ -5,6 +5,7 @@ mod helpers;
 
 mod action_end;
 mod actions;
+mod assets;
 mod auth;
 mod cluster;
 mod contacts;
