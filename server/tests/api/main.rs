@@ -24,4 +24,5 @@ mod settings;
 mod supervision;
 mod texting;
 mod twilio;
+mod ui_pages;
 mod variants_and_images;
