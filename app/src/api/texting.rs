@@ -78,6 +78,19 @@ pub async fn claim_batch(org_id: Uuid, action_id: Uuid) -> Result<Batch, AppErro
     db::assignment::claim(&state.db, &caller, action_id).await
 }
 
+/// The action card's Start button in one tap: claims a batch (as `claim_batch`) and opens the
+/// texting screen on it. A plain form post too, so it works before the bundle has loaded.
+#[server(endpoint = "start_texting")]
+pub async fn start_texting(org_id: Uuid, action_id: Uuid) -> Result<(), AppError> {
+    use crate::domain::Role;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    let caller = auth::require_member(&state, org_id, Role::Volunteer).await?;
+    db::assignment::claim(&state.db, &caller, action_id).await?;
+    leptos_axum::redirect(&format!("/o/{org_id}/text/{action_id}"));
+    Ok(())
+}
+
 #[server(endpoint = "skip_contact")]
 pub async fn skip_contact(org_id: Uuid, conversation_id: i64) -> Result<(), AppError> {
     use crate::domain::Role;

@@ -31,4 +31,5 @@ mod supervision;
 mod texting;
 mod texting_day;
 mod twilio;
+mod ui_pages;
 mod variants_and_images;

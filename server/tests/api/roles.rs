@@ -279,7 +279,7 @@ impl World {
                 ("idempotency_key", format!("k-{who:?}")),
             ],
             "list_volunteer_actions" | "get_inbox" | "get_inbox_counts" | "dismiss_notices" => vec![("org_id", org)],
-            "get_batch" | "claim_batch" | "release_batch" | "reassign_all" => {
+            "get_batch" | "claim_batch" | "start_texting" | "release_batch" | "reassign_all" => {
                 vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await)]
             }
             "skip_contact" | "get_thread" | "opt_out_contact" | "reassign_conversation" => {
@@ -362,6 +362,7 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "list_volunteer_actions", expect: MEMBER },
         Case { endpoint: "get_batch", expect: MEMBER_NOT_FOUND },
         Case { endpoint: "claim_batch", expect: MEMBER_NOT_FOUND },
+        Case { endpoint: "start_texting", expect: MEMBER_NOT_FOUND },
         Case { endpoint: "skip_contact", expect: MEMBER_NOT_FOUND },
         Case { endpoint: "release_batch", expect: MEMBER },
         Case { endpoint: "get_inbox", expect: MEMBER },

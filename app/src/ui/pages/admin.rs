@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::ui::common::{use_org, ErrorAlert, ErrorPage, Field, OrgContext, RequireSignIn, SignOutButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Outlet, A};
+use leptos_router::components::{Outlet, Redirect, A};
 
 /// The sidebar and the page. The page (`Outlet`) is never inside a suspended branch, so it and
 /// its resources hydrate in the order the server rendered them; only the organization's name and
@@ -23,27 +23,29 @@ pub fn AdminLayout() -> impl IntoView {
         <RequireSignIn>
             <div class="admin-shell">
                 <aside class="sidebar">
+                    // The admin menu only for admins: a volunteer who follows an admin link is
+                    // sent to their own area (below) and never sees it.
                     <Suspense fallback=|| view! { <p class="sidebar-org">"…"</p> }>
                         {move || Suspend::new(async move {
-                            org.membership.await.ok().map(|m| view! {
+                            org.membership.await.ok().filter(|m| m.role.is_admin()).map(|m| view! {
                                 <p class="sidebar-org">
                                     <span class="org-name">{m.name.clone()}</span>
                                     <span class="badge">{m.role.label()}</span>
                                 </p>
+                                <nav aria-label="Admin">
+                                    <ul>
+                                        <li><A href=link("") exact=true>"Actions"</A></li>
+                                        <li><A href=link("/contacts")>"Contacts"</A></li>
+                                        <li><A href=link("/data")>"Data"</A></li>
+                                        <li><A href=link("/volunteers")>"Volunteers"</A></li>
+                                        <li><A href=link("/settings")>"Settings"</A></li>
+                                        <li><A href=link("/results")>"Results"</A></li>
+                                        <li><A href=link("/conversations")>"Conversations"</A></li>
+                                    </ul>
+                                </nav>
                             })
                         })}
                     </Suspense>
-                    <nav aria-label="Admin">
-                        <ul>
-                            <li><A href=link("") exact=true>"Actions"</A></li>
-                            <li><A href=link("/contacts")>"Contacts"</A></li>
-                            <li><A href=link("/data")>"Data"</A></li>
-                            <li><A href=link("/volunteers")>"Volunteers"</A></li>
-                            <li><A href=link("/settings")>"Settings"</A></li>
-                            <li><A href=link("/results")>"Results"</A></li>
-                            <li><A href=link("/conversations")>"Conversations"</A></li>
-                        </ul>
-                    </nav>
                     <div class="sidebar-footer">
                         <A href=move || format!("/o/{}", org.org_id())>"Volunteer view"</A>
                         <A href="/">"Switch organization"</A>
@@ -55,7 +57,11 @@ pub fn AdminLayout() -> impl IntoView {
                         {move || Suspend::new(async move {
                             match org.membership.await {
                                 Ok(m) if m.role.is_admin() => ().into_any(),
+                                // A real redirect when the server renders the page (async
+                                // rendering decides before any byte is sent), a navigation in the
+                                // browser; the notice shows for the moment in between.
                                 Ok(m) => view! {
+                                    <Redirect path=m.home_path()/>
                                     <section class="page narrow">
                                         <h1>"Admins only"</h1>
                                         <p role="alert">"Only admins of " {m.name.clone()} " can see this page."</p>

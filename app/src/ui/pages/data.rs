@@ -46,6 +46,16 @@ fn DataCard(kind: DataKind) -> impl IntoView {
         DataKind::Field => ("Custom fields", "field", "New custom field", "fields-heading"),
     };
     let new_id = format!("new-{kind_value}");
+    // After Add the box is empty again for the next one (the form stays mounted with JavaScript;
+    // without it the page reloads empty anyway).
+    let new_name = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            if let Some(input) = new_name.get_untracked() {
+                input.set_value("");
+            }
+        }
+    });
     view! {
         <section class="card data-card" aria-labelledby=heading_id>
             <h2 id=heading_id>{title}</h2>
@@ -55,7 +65,7 @@ fn DataCard(kind: DataKind) -> impl IntoView {
                 <input type="hidden" name="kind" value=kind_value/>
                 <div class="field inline">
                     <label for=new_id.clone()>{new_label}</label>
-                    <input id=new_id name="name" type="text" required=true maxlength="60"/>
+                    <input id=new_id node_ref=new_name name="name" type="text" required=true maxlength="60"/>
                     <button type="submit" class="primary" disabled=move || create.pending().get()>"Add"</button>
                 </div>
             </ActionForm>

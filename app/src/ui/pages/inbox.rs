@@ -187,7 +187,7 @@ fn ThreadView(thread: Thread) -> impl IntoView {
             </section>
         }))}
         <Composer live refresh=Callback::new(move |_| refresh())/>
-        <ReportForm thread=thread.clone() refresh=Callback::new(move |_| refresh())/>
+        <ReportForm thread=thread.clone() live refresh=Callback::new(move |_| refresh())/>
         <section class="thread-actions">
             <button class="secondary" on:click=move |_| {
                 let archive = !live.with_untracked(|t| t.archived);
@@ -273,6 +273,7 @@ fn Composer(live: RwSignal<Thread>, refresh: Callback<()>) -> impl IntoView {
         let selected = node.clone();
         view! {
             <button type="button" class="choice" class:selected=move || chosen.get().as_deref() == Some(selected.as_str())
+                disabled=move || !can_send()
                 on:click={
                     let node = node.clone();
                     move |_| choose(node.clone(), body.clone())
@@ -315,7 +316,7 @@ fn Composer(live: RwSignal<Thread>, refresh: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn ReportForm(thread: Thread, refresh: Callback<()>) -> impl IntoView {
+fn ReportForm(thread: Thread, live: RwSignal<Thread>, refresh: Callback<()>) -> impl IntoView {
     let org = use_org();
     let org_id = org.org_id();
     let id = thread.conversation_id;
@@ -326,6 +327,36 @@ fn ReportForm(thread: Thread, refresh: Callback<()>) -> impl IntoView {
         thread.report_tags.iter().map(|t| (t.id, t.name.clone(), RwSignal::new(t.checked))).collect();
     let fields: Vec<(i64, String, RwSignal<String>)> =
         thread.report_fields.iter().map(|f| (f.id, f.name.clone(), RwSignal::new(f.value.clone()))).collect();
+    // What the server said last, per box: when it changes (a response that applies a tag, an
+    // opt-out, another tab), the box follows; a box the volunteer is editing is left alone
+    // until then.
+    let seen_tags = StoredValue::new(thread.report_tags.clone());
+    let seen_fields = StoredValue::new(thread.report_fields.clone());
+    {
+        let (tags, fields) = (tags.clone(), fields.clone());
+        Effect::new(move |_| {
+            live.with(|t| {
+                for now in &t.report_tags {
+                    let before = seen_tags.with_value(|s| s.iter().find(|x| x.id == now.id).map(|x| x.checked));
+                    if before != Some(now.checked) {
+                        if let Some((_, _, on)) = tags.iter().find(|(id, _, _)| *id == now.id) {
+                            on.set(now.checked);
+                        }
+                    }
+                }
+                for now in &t.report_fields {
+                    let before = seen_fields.with_value(|s| s.iter().find(|x| x.id == now.id).map(|x| x.value.clone()));
+                    if before.as_deref() != Some(now.value.as_str()) {
+                        if let Some((_, _, value)) = fields.iter().find(|(id, _, _)| *id == now.id) {
+                            value.set(now.value.clone());
+                        }
+                    }
+                }
+                seen_tags.set_value(t.report_tags.clone());
+                seen_fields.set_value(t.report_fields.clone());
+            });
+        });
+    }
     let status = RwSignal::new(None::<Result<bool, String>>);
     let (tags_c, fields_c) = (tags.clone(), fields.clone());
     let submit = move |ev: leptos::ev::SubmitEvent| {

@@ -1,11 +1,14 @@
 //! The texting screen: one contact at a time, the script rendered for them, Send (button or
-//! Enter) and the next contact appears at once while the send is confirmed in place.
+//! Enter) and the next contact appears at once while the send is confirmed in place. Send and
+//! Start are plain form posts until the bundle has loaded, so a tap on a slow phone link is
+//! never lost: the server renders the message box filled in and answers with the next contact.
 
-use crate::api::messaging::send_message;
-use crate::api::texting::{claim_batch, get_batch, release_batch, skip_contact, Batch, BatchContact};
+use crate::api::messaging::{send_message, SendMessage};
+use crate::api::texting::{claim_batch, get_batch, release_batch, skip_contact, Batch, BatchContact, StartTexting};
 use crate::error::AppError;
 use crate::ui::common::{request_key, use_org};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
@@ -84,6 +87,8 @@ fn Texter(batch: Batch) -> impl IntoView {
     // a held key never sends to the next contact as well.
     let cooling = RwSignal::new(false);
     let current = move || contacts.with(|c| c.first().cloned());
+    let posted = ServerAction::<SendMessage>::new();
+    let send_error = Signal::derive(move || posted.value().get().and_then(Result::err));
 
     let advance = move || {
         contacts.update(|c| {
@@ -191,12 +196,14 @@ fn Texter(batch: Batch) -> impl IntoView {
                 <A href=format!("/o/{org_id}")>"← Actions"</A>
                 <h1>{action.title.clone()}</h1>
             </header>
+            // A Send posted without JavaScript that failed comes back in the URL.
+            {move || send_error.get().map(|e| view! { <p class="alert error" role="alert">{e.to_string()}</p> })}
             {(!can_send).then(|| view! {
                 <p class="alert warning" role="status">"This action is paused while an admin edits it. Sending resumes when it is published again."</p>
             })}
             {move || match current() {
                 Some(contact) => view! {
-                    <ContactCard contact draft custom_allowed can_send cooling image_url=image_url.clone() send=Callback::new(move |_| send()) skip=Callback::new(move |_| skip())/>
+                    <ContactCard contact org_id draft custom_allowed can_send cooling image_url=image_url.clone() send=Callback::new(move |_| send()) skip=Callback::new(move |_| skip())/>
                 }.into_any(),
                 None => view! {
                     <section class="card batch-done" aria-live="polite">
@@ -209,7 +216,11 @@ fn Texter(batch: Batch) -> impl IntoView {
                         {move || if more.get() && can_send {
                             let label = if outcomes.with(|o| o.is_empty()) { start_label.get_value() } else { "Text Again".to_string() };
                             view! {
-                                <button class="primary big" disabled=move || claiming.get() on:click=move |_| text_again()>{label}</button>
+                                <form method="post" action=StartTexting::url() on:submit=move |ev| { ev.prevent_default(); text_again(); }>
+                                    <input type="hidden" name="org_id" value=org_id.to_string()/>
+                                    <input type="hidden" name="action_id" value=action_id.to_string()/>
+                                    <button type="submit" class="primary big" disabled=move || claiming.get()>{label}</button>
+                                </form>
                             }.into_any()
                         } else if waiting.get() > 0 {
                             view! { <p>{no_more_for_you(waiting.get())}</p> }.into_any()
@@ -239,6 +250,7 @@ fn Texter(batch: Batch) -> impl IntoView {
 #[component]
 fn ContactCard(
     contact: BatchContact,
+    org_id: Uuid,
     draft: RwSignal<String>,
     custom_allowed: bool,
     can_send: bool,
@@ -270,12 +282,21 @@ fn ContactCard(
             let _ = el.focus();
         }
     });
+    // The key a plain post (before the bundle loads) sends with: posting the same page twice
+    // is one text. Once hydrated, each press makes its own key.
+    let plain_key = request_key();
+    let initial = draft.get_untracked();
     view! {
         <section class="card contact-card" aria-labelledby="contact-name">
             <h2 id="contact-name">{if contact.name.is_empty() { "(no name)".to_string() } else { contact.name.clone() }}</h2>
+            <form class="send-form" method="post" action=SendMessage::url() on:submit=move |ev| { ev.prevent_default(); send.run(()); }>
+            <input type="hidden" name="org_id" value=org_id.to_string()/>
+            <input type="hidden" name="conversation_id" value=contact.conversation_id.to_string()/>
+            <input type="hidden" name="idempotency_key" value=plain_key/>
             <label for="message" class="visually-hidden">"Message"</label>
             <textarea
                 id="message"
+                name="body"
                 maxlength=crate::domain::text_limits::MESSAGE_BODY.max
                 node_ref=area
                 class="message"
@@ -286,7 +307,7 @@ fn ContactCard(
                 on:keydown=on_key
                 on:keyup=on_key_up
                 autofocus=true
-            ></textarea>
+            >{initial}</textarea>
             {image_url.map(|src| view! {
                 <figure class="mms-image">
                     <img src=src alt="Picture sent with this text"/>
@@ -299,9 +320,10 @@ fn ContactCard(
                 None => ().into_any(),
             }}
             <div class="actions-row">
-                <button class="primary big send" disabled=move || blocked || cooling.get() on:click=move |_| send.run(())>"Send"</button>
-                <button class="secondary" on:click=move |_| skip.run(())>"Skip"</button>
+                <button type="submit" class="primary big send" disabled=move || blocked || cooling.get()>"Send"</button>
+                <button type="button" class="secondary" on:click=move |_| skip.run(())>"Skip"</button>
             </div>
+            </form>
             <p class="hint">"Enter sends · Shift+Enter adds a line"</p>
         </section>
     }

@@ -2,7 +2,7 @@
 
 use crate::api::inbox::get_inbox_counts;
 use crate::api::members::{get_my_profile, MemberProfile, SetMemberProfile};
-use crate::api::texting::list_volunteer_actions;
+use crate::api::texting::{list_volunteer_actions, StartTexting};
 use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::volunteer_profile::Languages;
 use crate::ui::common::{poll, use_org, EmptyState, ErrorAlert, ErrorPage, OrgContext, RequireSignIn, SignOutButton};
@@ -66,6 +66,9 @@ pub fn VolunteerLayout() -> impl IntoView {
 pub fn ActionsPage() -> impl IntoView {
     let org = use_org();
     let save_profile = ServerAction::<SetMemberProfile>::new();
+    // One tap: Start claims the batch and opens the texting screen on its first contact.
+    let start = ServerAction::<StartTexting>::new();
+    let start_error = Signal::derive(move || start.value().get().and_then(Result::err));
     // Saving the profile can change which actions are open to this volunteer.
     let actions = Resource::new(
         move || (org.id.get(), save_profile.version().get()),
@@ -79,6 +82,7 @@ pub fn ActionsPage() -> impl IntoView {
     view! {
         <Title text="Actions"/>
         <h1>"Actions"</h1>
+        <ErrorAlert error=start_error/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match actions.await {
@@ -90,7 +94,6 @@ pub fn ActionsPage() -> impl IntoView {
                     Ok(list) => view! {
                         <ul class="action-cards">
                             {list.into_iter().map(|a| {
-                                let href = format!("/o/{}/text/{}", org.org_id(), a.id);
                                 view! {
                                     <li class="card action-card">
                                         {a.card_image_id.map(|id| view! { <img class="action-card-image" src=crate::domain::script_image::media_path(id) alt=""/> })}
@@ -101,7 +104,13 @@ pub fn ActionsPage() -> impl IntoView {
                                         {if a.status == ActionStatus::Paused {
                                             view! { <p class="alert warning">"Paused while an admin edits it."</p> }.into_any()
                                         } else {
-                                            view! { <A href=href attr:class="button primary big">{a.start_label.clone()}</A> }.into_any()
+                                            view! {
+                                                <ActionForm action=start>
+                                                    <input type="hidden" name="org_id" value=org.org_id().to_string()/>
+                                                    <input type="hidden" name="action_id" value=a.id.to_string()/>
+                                                    <button type="submit" class="primary big" disabled=move || start.pending().get()>{a.start_label.clone()}</button>
+                                                </ActionForm>
+                                            }.into_any()
                                         }}
                                     </li>
                                 }

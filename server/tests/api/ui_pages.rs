@@ -1,0 +1,160 @@
+//! Pages as the server renders them, before any JavaScript: who may open the admin area, and
+//! the volunteer's path from the action card to a sent text as plain form posts (a phone on a
+//! slow link taps long before the bundle has loaded).
+
+use crate::messaging::{zone, World, SCRIPT};
+use reqwest::{Client, StatusCode};
+
+/// `n` contacts in the action's list, in a zone where texting is open now.
+async fn contacts(w: &World, n: usize) {
+    for i in 0..n {
+        sqlx::query(
+            r#"insert into contacts (list_id, phone, first_name, time_zones, custom) values ($1::uuid, $2, 'Ana', array[$3], '{"ward":"7"}')"#,
+        )
+        .bind(&w.list)
+        .bind(format!("+1312555{:04}", 100 + i))
+        .bind(zone(true))
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    }
+}
+
+async fn page(w: &World, who: &Client, path: &str) -> reqwest::Response {
+    who.get(format!("{}{path}", w.app.address)).header("accept", "text/html").send().await.unwrap()
+}
+
+/// A plain HTML form post, as a browser without the bundle sends it.
+async fn post(w: &World, who: &Client, endpoint: &str, from: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    who.post(format!("{}/api/{endpoint}", w.app.address))
+        .header("accept", "text/html")
+        .header("referer", format!("{}{from}", w.app.address))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The value of the hidden input `name` in a rendered page.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no hidden {name} in {html}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+async fn messages(w: &World) -> i64 {
+    sqlx::query_scalar(
+        "select count(*) from messages m join conversations c on c.id = m.conversation_id where c.action_id = $1::uuid",
+    )
+    .bind(&w.action)
+    .fetch_one(&w.app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_volunteer_opening_an_admin_page_is_sent_to_their_own_area() {
+    let w = World::new().await;
+    for path in ["/admin", "/admin/results", "/admin/conversations", "/admin/settings"] {
+        let res = page(&w, &w.volunteer, &format!("/o/{}{path}", w.org)).await;
+        assert_eq!(res.status(), StatusCode::FOUND, "{path}: {:?}", res.headers());
+        assert_eq!(res.headers()["location"], format!("/o/{}", w.org).as_str(), "{path}");
+    }
+    // The admin gets the page, menu and all.
+    let res = page(&w, &w.admin, &format!("/o/{}/admin", w.org)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"aria-label="Admin""#), "{html}");
+}
+
+#[tokio::test]
+async fn one_tap_on_the_action_card_claims_a_batch_and_opens_the_texting_screen() {
+    let w = World::new().await;
+    contacts(&w, 3).await;
+    let home = format!("/o/{}", w.org);
+    let html = page(&w, &w.volunteer, &home).await.text().await.unwrap();
+    assert!(html.contains(r#"action="/api/start_texting""#), "the card's Start is a form: {html}");
+
+    let res = post(&w, &w.volunteer, "start_texting", &home, &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()["location"], format!("/o/{}/text/{}", w.org, w.action).as_str());
+    let (_, batch) = w.app.call(&w.volunteer, "get_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(batch["contacts"].as_array().unwrap().len(), 3, "{batch}");
+}
+
+#[tokio::test]
+async fn the_texting_screen_sends_as_a_plain_form_post_before_the_bundle_loads() {
+    let w = World::new().await;
+    contacts(&w, 2).await;
+    let (status, batch) =
+        w.app.call(&w.volunteer, "claim_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(status, StatusCode::OK, "{batch}");
+    let screen = format!("/o/{}/text/{}", w.org, w.action);
+    let html = page(&w, &w.volunteer, &screen).await.text().await.unwrap();
+    assert!(html.contains(r#"action="/api/send_message""#), "Send is a form post: {html}");
+    assert!(html.contains(r#"name="body""#), "{html}");
+    assert!(html.contains("about ward 7. STOP to opt out</textarea>"), "the box is filled in by the server: {html}");
+    let first = hidden(&html, "conversation_id");
+    let key = hidden(&html, "idempotency_key");
+    assert!(!key.is_empty());
+
+    let form = [
+        ("org_id", w.org.as_str()),
+        ("conversation_id", first.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("body", SCRIPT),
+    ];
+    let res = post(&w, &w.volunteer, "send_message", &screen, &form).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let back = res.headers()["location"].to_str().unwrap().to_string();
+    // The server function redirects to the page the form was on (a bare `?` where its error
+    // parameters would go).
+    assert_eq!(back.trim_end_matches('?'), format!("{}{screen}", w.app.address), "back to the texting screen");
+    assert_eq!(messages(&w).await, 1);
+    // A second tap on the same page (the post was slow) is the same text.
+    post(&w, &w.volunteer, "send_message", &screen, &form).await;
+    assert_eq!(messages(&w).await, 1);
+
+    // The screen now shows the next contact, with a fresh key.
+    let html = page(&w, &w.volunteer, &screen).await.text().await.unwrap();
+    let second = hidden(&html, "conversation_id");
+    assert_ne!(second, first, "the sent contact is done");
+    assert_ne!(hidden(&html, "idempotency_key"), key);
+
+    // Sending it the same way finishes the batch: the screen then offers Text Again as a form.
+    let key = hidden(&html, "idempotency_key");
+    let form = [
+        ("org_id", w.org.as_str()),
+        ("conversation_id", second.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("body", SCRIPT),
+    ];
+    assert_eq!(post(&w, &w.volunteer, "send_message", &screen, &form).await.status(), StatusCode::FOUND);
+    assert_eq!(messages(&w).await, 2);
+    let html = page(&w, &w.volunteer, &screen).await.text().await.unwrap();
+    assert!(!html.contains(r#"name="conversation_id""#), "{html}");
+}
+
+#[tokio::test]
+async fn a_failed_plain_send_comes_back_to_the_screen_with_its_reason() {
+    let w = World::new().await;
+    contacts(&w, 1).await;
+    w.app.call(&w.volunteer, "claim_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    let screen = format!("/o/{}/text/{}", w.org, w.action);
+    let html = page(&w, &w.volunteer, &screen).await.text().await.unwrap();
+    let id = hidden(&html, "conversation_id");
+    let res = post(
+        &w,
+        &w.volunteer,
+        "send_message",
+        &screen,
+        &[("org_id", &w.org), ("conversation_id", &id), ("idempotency_key", ""), ("body", SCRIPT)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let back = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.contains("__err="), "{back}");
+    let html = w.volunteer.get(&back).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("A send needs a request key"), "{html}");
+    assert_eq!(messages(&w).await, 0);
+}
