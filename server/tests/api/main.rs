@@ -6,6 +6,7 @@ mod helpers;
 mod action_end;
 mod actions;
 mod auth;
+mod carrier;
 mod contacts;
 mod exports;
 mod faults;

@@ -152,6 +152,7 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
            where c.action_id = $1 and c.volunteer_id = $2 and c.initial_sent_at is null
              and c.claimed_at is not null and c.skipped_at is null
              and not exists (select 1 from opt_outs o where o.organization_id = c.organization_id and o.phone = c.contact_phone)
+             and not phone_undeliverable(c.organization_id, c.contact_phone)
            order by c.id"#,
     )
     .bind(action_id)
@@ -280,6 +281,7 @@ pub async fn claim_rows(
                select c.id from conversations c
                where c.action_id = $1 and {pool_filter} and c.initial_sent_at is null and c.id {{range}}
                  and not exists (select 1 from opt_outs o where o.organization_id = $4 and o.phone = c.contact_phone)
+                 and not phone_undeliverable($4, c.contact_phone)
                order by c.id
                limit $3
                for update skip locked
