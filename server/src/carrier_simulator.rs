@@ -251,6 +251,9 @@ impl SimulatorConfig {
 pub enum Fault {
     /// 500 with Twilio's error 20500; nothing is sent.
     ServerError,
+    /// 500 with Twilio's error 20500 although the message was taken (recorded, its callbacks
+    /// follow): Twilio's 20500 page warns that a retried send can then reach the customer twice.
+    ServerErrorAfterSending,
     /// 429 with Twilio's error 20429 and `Retry-After: 1`; nothing is sent.
     RateLimited,
     /// The message is taken (recorded, its callbacks follow) but the answer never comes:
@@ -857,6 +860,13 @@ async fn create_message(
             let mut response = twilio_error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests").into_response();
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             return response;
+        }
+        Some(Fault::ServerErrorAfterSending) => {
+            if let Err(refusal) = take_message(&shared, &account, &headers, &form) {
+                return refusal.into_response();
+            }
+            return twilio_error(StatusCode::INTERNAL_SERVER_ERROR, 20500, "An internal server error has occurred")
+                .into_response();
         }
         Some(Fault::Hang) => {
             let _taken = take_message(&shared, &account, &headers, &form);

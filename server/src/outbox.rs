@@ -3,6 +3,7 @@
 //! failures retry with backoff; a send whose outcome is unknown (the request went out but no
 //! answer came) is reconciled against the carrier, never blindly sent again.
 
+use crate::twilio::errors::{self, Consequence};
 use crate::twilio::{MessageQuery, SendMessage, Sender, SentMessage, TwilioClient, TwilioError};
 use app::domain::texting_window::{check, TextingWindow, WindowCheck};
 use app::domain::time_zones::ContactZones;
@@ -20,6 +21,8 @@ const LEASE_SECS: i64 = 120;
 /// A send that would fall this close to the end of a second waits for the next one, so the few
 /// milliseconds the request takes never carry it into a second the carrier counts as full.
 const SLOT_GUARD_MS: i32 = 50;
+/// How long a paused organization (other than for bad credentials) waits before one send tries again.
+const PAUSE_RETRY_SECS: i64 = 60;
 
 /// Sends per second that the outbox never exceeds, however many workers and processes run it.
 /// Enforced in the database (`take_send_slot`): each send reserves its moment, spaced 1/cap
@@ -80,6 +83,8 @@ pub enum Dispatch {
     Unknown,
     /// The contact's texting window closed while the message waited.
     Expired,
+    /// The carrier refused the account: the organization's sending is paused, the message waits.
+    Paused,
 }
 
 struct Claimed {
@@ -153,7 +158,7 @@ impl Outbox {
         };
         let result = self.client.send_message(&request).await;
         if let Err(error) = &result {
-            if error.outcome_unknown() {
+            if errors::of_send(error) == Consequence::OutcomeUnknown {
                 tracing::warn!(message_id = message.id, %error, "send outcome unknown; will reconcile");
             }
         }
@@ -174,6 +179,7 @@ impl Outbox {
                    -- A SID means the carrier has it: Twilio answers a send with status "queued"
                    -- too, and such a message must never be claimed (and sent) again.
                    where direction = 'outbound' and status = 'queued' and twilio_sid is null and next_attempt_at <= now()
+                     and not sending_paused(organization_id)
                    order by next_attempt_at, id
                    limit 1
                    for update skip locked
@@ -268,39 +274,137 @@ impl Outbox {
                 db::webhooks::record_sid(&self.db, message.id, &sent.sid, sent.status.as_str(), from_phone.as_deref())
                     .await
                     .map_err(|_| sqlx::Error::Protocol("recording the message SID failed".into()))?;
+                // A send went through: whatever paused the organization is fixed.
+                sqlx::query("delete from sending_pauses where organization_id = $1")
+                    .bind(message.organization_id)
+                    .execute(&self.db)
+                    .await?;
                 Ok(Dispatch::Sent)
             }
             // Retried writes touch the message only while this claim holds it: a first try
             // that went through unseen may have let another worker claim it since.
-            Err(error) if error.outcome_unknown() => {
-                sqlx::query(
-                    r#"update messages set status = 'unknown', next_attempt_at = now() + interval '5 seconds'
-                       where id = $1 and status = 'sending' and attempts = $2"#,
-                )
-                .bind(message.id)
-                .bind(message.attempts)
-                .execute(&self.db)
+            Err(error) => match errors::of_send(error) {
+                Consequence::OutcomeUnknown => {
+                    sqlx::query(
+                        r#"update messages set status = 'unknown', next_attempt_at = now() + interval '5 seconds'
+                           where id = $1 and status = 'sending' and attempts = $2"#,
+                    )
+                    .bind(message.id)
+                    .bind(message.attempts)
+                    .execute(&self.db)
+                    .await?;
+                    Ok(Dispatch::Unknown)
+                }
+                Consequence::AccountPaused => {
+                    self.pause(message, error).await?;
+                    Ok(Dispatch::Paused)
+                }
+                Consequence::Retry | Consequence::SenderBusy if message.attempts < MAX_ATTEMPTS => {
+                    let backoff = backoff_secs(message.attempts, error);
+                    sqlx::query(
+                        r#"update messages set status = 'queued', next_attempt_at = now() + make_interval(secs => $2)
+                           where id = $1 and status = 'sending' and attempts = $3"#,
+                    )
+                    .bind(message.id)
+                    .bind(backoff as f64)
+                    .bind(message.attempts)
+                    .execute(&self.db)
+                    .await?;
+                    Ok(Dispatch::Retrying)
+                }
+                consequence => {
+                    let code = error.code().and_then(|c| i32::try_from(c).ok());
+                    let mut tx = self.db.begin().await?;
+                    match consequence {
+                        // As an inbound STOP does (db::webhooks::record_inbound).
+                        Consequence::ContactOptedOut => {
+                            sqlx::query(
+                                r#"insert into opt_outs (organization_id, phone, source) values ($1, $2, 'carrier')
+                                   on conflict do nothing"#,
+                            )
+                            .bind(message.organization_id)
+                            .bind(&message.to_phone)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        Consequence::ContactUndeliverable => {
+                            sqlx::query(
+                                r#"insert into undeliverable_phones (organization_id, phone, error_code, reason)
+                                   values ($1, $2, $3, $4) on conflict do nothing"#,
+                            )
+                            .bind(message.organization_id)
+                            .bind(&message.to_phone)
+                            .bind(code.unwrap_or_default())
+                            .bind(error.to_string())
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        _ => {}
+                    }
+                    sqlx::query(
+                        "update messages set status = 'failed', error_code = $2, error_message = $3 where id = $1",
+                    )
+                    .bind(message.id)
+                    .bind(code)
+                    .bind(error.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(Dispatch::Failed)
+                }
+            },
+        }
+    }
+
+    /// Pauses the organization's sending and hands the message back untouched (its attempt
+    /// does not count): the account, not the message, is at fault. A credentials error is
+    /// lifted by [`Outbox::resume_paused`]; any other pause lets one send try again after
+    /// PAUSE_RETRY_SECS.
+    async fn pause(&self, message: &Claimed, error: &TwilioError) -> Result<(), sqlx::Error> {
+        let credentials = matches!(error, TwilioError::Api { status: 401, .. }) || error.code() == Some(20003);
+        tracing::error!(organization = %message.organization_id, %error, "carrier refused the account; sending paused");
+        let mut tx = self.db.begin().await?;
+        sqlx::query(
+            r#"insert into sending_pauses (organization_id, error_code, reason, retry_at)
+               values ($1, $2, $3, case when $4 then 'infinity'::timestamptz else now() + make_interval(secs => $5) end)
+               on conflict (organization_id) do update
+               set error_code = excluded.error_code, reason = excluded.reason, retry_at = excluded.retry_at"#,
+        )
+        .bind(message.organization_id)
+        .bind(error.code().and_then(|c| i32::try_from(c).ok()))
+        .bind(pause_reason(error))
+        .bind(credentials)
+        .bind(PAUSE_RETRY_SECS as f64)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            r#"update messages set status = 'queued', attempts = attempts - 1, next_attempt_at = now()
+               where id = $1 and status = 'sending' and attempts = $2"#,
+        )
+        .bind(message.id)
+        .bind(message.attempts)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    /// Lifts credential pauses once an authenticated call to the carrier works again (the
+    /// token was fixed). Returns how many organizations resume.
+    pub async fn resume_paused(&self) -> Result<u64, sqlx::Error> {
+        let waiting: bool =
+            sqlx::query_scalar("select exists (select 1 from sending_pauses where retry_at = 'infinity')")
+                .fetch_one(&self.db)
                 .await?;
-                Ok(Dispatch::Unknown)
-            }
-            Err(error) if error.is_retryable() && message.attempts < MAX_ATTEMPTS => {
-                let backoff = backoff_secs(message.attempts, error);
-                sqlx::query(
-                    r#"update messages set status = 'queued', next_attempt_at = now() + make_interval(secs => $2)
-                       where id = $1 and status = 'sending' and attempts = $3"#,
-                )
-                .bind(message.id)
-                .bind(backoff as f64)
-                .bind(message.attempts)
+        if !waiting {
+            return Ok(0);
+        }
+        // A read is idempotent (Twilio's 20500 page), so it is a safe probe of the credentials.
+        match self.client.list_messages(&MessageQuery { page_size: Some(1), ..MessageQuery::default() }).await {
+            Ok(_) => Ok(sqlx::query("delete from sending_pauses where retry_at = 'infinity'")
                 .execute(&self.db)
-                .await?;
-                Ok(Dispatch::Retrying)
-            }
-            Err(error) => {
-                let code = error.code().and_then(|c| i32::try_from(c).ok());
-                self.fail(message.id, code, &error.to_string()).await?;
-                Ok(Dispatch::Failed)
-            }
+                .await?
+                .rows_affected()),
+            Err(_) => Ok(0),
         }
     }
 
@@ -438,6 +542,9 @@ impl Outbox {
                 if let Err(error) = self.reconcile().await {
                     tracing::warn!(%error, "outbox reconcile");
                 }
+                if let Err(error) = self.resume_paused().await {
+                    tracing::warn!(%error, "outbox resume");
+                }
                 // Numbers come and go with the pools; their pace rows are of no use an hour on.
                 let forget = "delete from send_pace where next_at < extract(epoch from now()) - 3600";
                 if let Err(error) = sqlx::query(forget).execute(&self.db).await {
@@ -445,6 +552,16 @@ impl Outbox {
                 }
             }
         }
+    }
+}
+
+/// What the admins' banner says to fix. Twilio's own message, never the credentials.
+fn pause_reason(error: &TwilioError) -> String {
+    match error.code() {
+        Some(20003) | None if matches!(error, TwilioError::Api { status: 401, .. }) => {
+            "The carrier refused our credentials (Twilio 20003): set the current Auth Token and restart.".into()
+        }
+        _ => format!("The carrier refused the account: {error}"),
     }
 }
 

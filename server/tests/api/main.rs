@@ -7,6 +7,7 @@ mod action_end;
 mod actions;
 mod assets;
 mod auth;
+mod carrier;
 mod cluster;
 mod contacts;
 mod deploy;

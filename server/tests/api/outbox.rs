@@ -118,15 +118,19 @@ async fn a_queued_message_is_sent_once_and_its_status_arrives_signed() {
 }
 
 #[tokio::test]
-async fn a_server_error_is_retried_and_still_sends_once() {
+async fn a_server_error_is_asked_about_before_it_is_sent_again_and_still_sends_once() {
     let rig = rig().await;
     let phone = "+13125550402";
     let c = rig.world.conversation(phone, true, true).await;
     rig.world.send(&c, SCRIPT, "k").await;
     rig.sim.inject_fault(Fault::ServerError, 1);
-    assert_eq!(rig.outbox.dispatch_one().await.unwrap(), Dispatch::Retrying);
-    assert_eq!(status_of(&rig, phone).await, "queued");
+    // Twilio's 20500 page: a send is not idempotent, so a 500 is an unknown outcome.
+    assert_eq!(rig.outbox.dispatch_one().await.unwrap(), Dispatch::Unknown);
+    assert_eq!(status_of(&rig, phone).await, "unknown");
     sqlx::query("update messages set next_attempt_at = now()").execute(&rig.world.app.pool).await.unwrap();
+    // The carrier has no such message, so it is queued again.
+    assert_eq!(rig.outbox.reconcile().await.unwrap(), 1);
+    assert_eq!(status_of(&rig, phone).await, "queued");
     assert_eq!(rig.outbox.dispatch_one().await.unwrap(), Dispatch::Sent);
     assert_eq!(rig.sim.received_messages().len(), 1);
 }

@@ -10,7 +10,7 @@ use crate::domain::texting_window::{check, describe_wait, TextingWindow, WindowC
 use crate::domain::time_zones::ContactZones;
 use crate::error::AppError;
 use crate::server::auth::Caller;
-use crate::server::db::conversation_state::OPTED_OUT;
+use crate::server::db::conversation_state::NEVER_TEXT;
 use crate::server::db::messaging::render_context;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -26,7 +26,7 @@ const POOL_FOR: &str = "c.volunteer_id is null and c.skipped_by is distinct from
 
 /// The same over `conversations c` and `actions a`, and never an opted-out number.
 fn claimable() -> String {
-    format!("(case when a.keep_assignments then {KEPT_FOR} else {POOL_FOR} end and not {OPTED_OUT})")
+    format!("(case when a.keep_assignments then {KEPT_FOR} else {POOL_FOR} end and not {NEVER_TEXT})")
 }
 
 /// Copies the action's contacts into conversations, once. Safe to call from several requests
@@ -163,7 +163,7 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
         r#"select c.id as conversation_id, k.first_name, k.last_name, k.custom, k.time_zones
            from conversations c join contacts k on k.id = c.contact_id
            where c.action_id = $1 and c.volunteer_id = $2 and c.initial_sent_at is null
-             and c.claimed_at is not null and c.skipped_at is null and not {OPTED_OUT}
+             and c.claimed_at is not null and c.skipped_at is null and not {NEVER_TEXT}
            order by c.id"#
     ))
     .bind(action_id)
@@ -206,7 +206,7 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
                   or exists (select 1 from conversations c join actions a on a.id = c.action_id
                              where c.action_id = $1 and c.initial_sent_at is null and {claimable}),
                   (select count(*) from conversations c join actions a on a.id = c.action_id
-                   where c.action_id = $1 and c.initial_sent_at is null and not {OPTED_OUT}
+                   where c.action_id = $1 and c.initial_sent_at is null and not {NEVER_TEXT}
                      and not ({claimable}) and not (c.volunteer_id = $2 and c.claimed_at is not null))"#
     ))
     .bind(action_id)
@@ -269,7 +269,7 @@ pub async fn claim_rows(
     let (pending, keep, first, last): (bool, bool, Option<i64>, Option<i64>) = sqlx::query_as(&format!(
         r#"select exists (select 1 from conversations c where c.action_id = $1 and c.volunteer_id = $2
                             and c.initial_sent_at is null and c.claimed_at is not null and c.skipped_at is null
-                            and not {OPTED_OUT}),
+                            and not {NEVER_TEXT}),
                   a.keep_assignments, a.pool_first_id, a.pool_last_id
            from actions a where a.id = $1"#
     ))
@@ -294,6 +294,7 @@ pub async fn claim_rows(
                select c.id from conversations c
                where c.action_id = $1 and {pool_filter} and c.initial_sent_at is null and c.id {{range}}
                  and not exists (select 1 from opt_outs o where o.organization_id = $4 and o.phone = c.contact_phone)
+                 and not phone_undeliverable($4, c.contact_phone)
                order by c.id
                limit $3
                for update skip locked

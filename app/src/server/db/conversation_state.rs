@@ -1,9 +1,19 @@
 //! The states of a conversation as SQL over `conversations c`, defined once for every query
 //! that asks (inbox, supervision, results, assignment, exports).
 
+macro_rules! opted_out {
+    () => {
+        "exists (select 1 from opt_outs o where o.organization_id = c.organization_id and o.phone = c.contact_phone)"
+    };
+}
+
 /// The conversation's number opted out of the organization.
-pub(crate) const OPTED_OUT: &str =
-    "exists (select 1 from opt_outs o where o.organization_id = c.organization_id and o.phone = c.contact_phone)";
+pub(crate) const OPTED_OUT: &str = opted_out!();
+
+/// The conversation's number must never be texted: opted out, or the carrier said it cannot
+/// receive texts (`phone_undeliverable`, migrations/0020_carrier_errors.sql).
+pub(crate) const NEVER_TEXT: &str =
+    concat!("(", opted_out!(), " or phone_undeliverable(c.organization_id, c.contact_phone))");
 
 /// The contact wrote since the volunteer last opened the thread.
 pub(crate) const UNREAD: &str =

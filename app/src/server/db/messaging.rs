@@ -114,6 +114,14 @@ pub async fn send(
     if opted_out {
         return Err(AppError::Conflict("This person opted out of texts from your organization.".into()));
     }
+    let undeliverable: bool = sqlx::query_scalar("select phone_undeliverable($1, $2)")
+        .bind(caller.org_id)
+        .bind(&target.contact_phone)
+        .fetch_one(&mut *tx)
+        .await?;
+    if undeliverable {
+        return Err(AppError::Conflict("The carrier reported that this number cannot receive texts.".into()));
+    }
 
     // On this transaction's own connection: it holds the conversation's lock, and the presses
     // queued behind that lock may hold every other connection of the pool.

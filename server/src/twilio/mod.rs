@@ -9,6 +9,8 @@
 //! Errors are sorted by what the caller should do next (see [`TwilioError`]): give up, retry
 //! later, or reconcile because Twilio may already have acted.
 
+pub mod errors;
+
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
