@@ -114,8 +114,10 @@ test('volunteers text a batch, answer replies from the script, report, archive a
   await second.getByRole('button', { name: 'Send' }).click();
   await expect(second.getByText(`Sent to ${secondNames[1]} ✓`)).toBeVisible();
   expect(new Set([...firstNames, ...secondNames]).size).toBe(4);
-  // Everyone is texted: no more to claim.
-  await expect(first.getByText('Everyone in this action has been texted.')).toBeVisible();
+  // The first finished while the second still held two contacts: the first is told so, not
+  // that everyone has been texted. Once the second is done, that is true and said.
+  await expect(first.getByText(/No more contacts for you right now: 2 contacts not texted yet/)).toBeVisible();
+  await expect(second.getByText('Everyone in this action has been texted.')).toBeVisible();
 
   // A reply arrives while the first volunteer looks at Needs Attention: no reload needed.
   const phoneOf = (name: string) => c.contacts.find((x) => x.name === name)!.phone;

@@ -18,7 +18,10 @@ use sqlx::{postgres::PgPoolOptions, PgPool};
 use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tower::Layer;
 use tower_http::{
-    compression::CompressionLayer,
+    compression::{
+        predicate::{DefaultPredicate, NotForContentType, Predicate},
+        CompressionLayer,
+    },
     services::{ServeDir, ServeFile},
     set_header::SetResponseHeaderLayer,
 };
@@ -221,7 +224,14 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
         // Compresses what is made per request (HTML, server-function JSON, CSV exports); the
         // precompressed /pkg answers already carry Content-Encoding and pass through, and
         // images are left alone (the default predicate).
-        .layer(CompressionLayer::new().br(true).gzip(true))
+        // CSV downloads stream as they are written and are left uncompressed: Chromium cancelled
+        // compressed streamed downloads in the end-to-end tests.
+        .layer(
+            CompressionLayer::new()
+                .br(true)
+                .gzip(true)
+                .compress_when(DefaultPredicate::new().and(NotForContentType::new("text/csv"))),
+        )
         .with_state(state)
 }
 

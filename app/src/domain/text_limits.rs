@@ -47,8 +47,8 @@ impl TextLimit {
             Err(format!(
                 "{} can be at most {} characters; this one has {}.",
                 self.label,
-                thousands(self.max),
-                thousands(n)
+                thousands(self.max as u64),
+                thousands(n as u64)
             ))
         } else {
             Ok(text)
@@ -61,18 +61,7 @@ impl TextLimit {
     }
 }
 
-/// "1,600", as people read a limit.
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::domain::wording::thousands;
 
 #[cfg(test)]
 mod tests {
@@ -87,14 +76,6 @@ mod tests {
         let err = MESSAGE_BODY.check(&"x".repeat(1_048_576)).unwrap_err();
         assert_eq!(err, "A text can be at most 1,600 characters; this one has 1,048,576.");
         assert_eq!(MESSAGE_BODY.maxlength(), "1600");
-    }
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
     }
 
     proptest! {

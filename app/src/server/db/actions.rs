@@ -163,8 +163,8 @@ pub async fn estimate_for(
     if worst.units > MESSAGE_BODY.max {
         return Ok(Err(format!(
             "For the contact with this list's longest names and fields the initial script is {} characters long; a text can be at most {} (the carrier refuses longer ones). Shorten the script.",
-            thousands(worst.units),
-            thousands(MESSAGE_BODY.max)
+            thousands(worst.units as u64),
+            thousands(MESSAGE_BODY.max as u64)
         )));
     }
     let segments = worst.segments.max(1) as u32;

@@ -94,15 +94,7 @@ pub fn ContactsPage() -> impl IntoView {
 
 /// 1234567 → "1,234,567".
 pub fn format_count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::domain::wording::thousands(n)
 }
 
 /// Where an upload is in its life (only the browser moves it past `Choosing`).
