@@ -169,8 +169,16 @@ async fn results_and_exports_read_from_a_streaming_replica() {
     // Replay resumes: the reply reaches the page and the export.
     sqlx::query("select pg_wal_replay_resume()").execute(&standby_pool).await.unwrap();
     caught_up(&primary_pool, &standby_pool).await;
-    let after = results(&address, &client, org, action).await;
-    assert_eq!(after["messages"]["replies"].as_i64().unwrap(), on_primary.messages.replies);
+    // Replay may still be applying the commit it has received: give the page a few seconds.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let after = results(&address, &client, org, action).await;
+        if after["messages"]["replies"].as_i64().unwrap() == on_primary.messages.replies {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the reply never reached the results page: {after}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(messages_csv(&address, &client, action).await.contains("Replica check reply"));
 
     standby_pool.close().await;
