@@ -66,5 +66,5 @@ pub async fn messages(State(state): State<AppState>, session: Session, Path(acti
         Err(e) => return error_response(e),
     };
     let name = format!("{}-messages.csv", db::exports::file_stem(&layout.action_title));
-    csv_download(name, db::exports::messages_stream(state.read_db.clone(), org_id, action_id))
+    csv_download(name, db::exports::messages_stream(state.read_db.clone(), org_id, action_id, layout.time_zone))
 }

@@ -18,6 +18,7 @@ mod inbox;
 mod limits;
 mod members;
 mod messaging;
+mod org_time;
 mod orgs;
 mod outbox;
 mod replica;
