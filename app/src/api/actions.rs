@@ -5,6 +5,7 @@ use crate::domain::action_lifecycle::ActionStatus;
 #[cfg(feature = "ssr")]
 use crate::domain::action_lifecycle::Transition;
 use crate::domain::cost_estimate::Estimate;
+use crate::domain::script_template::ScriptValues;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -65,6 +66,9 @@ pub struct ActionPage {
     pub estimate_missing: Option<String>,
     pub lists: Vec<(Uuid, String, i32)>,
     pub custom_fields: Vec<String>,
+    /// What the script counters count with (the list's sample contact and worst case); `None`
+    /// until a list is chosen.
+    pub script_values: Option<ScriptValues>,
 }
 
 #[server(endpoint = "list_actions")]

@@ -158,3 +158,35 @@ async fn a_failed_plain_send_comes_back_to_the_screen_with_its_reason() {
     assert!(html.contains("A send needs a request key"), "{html}");
     assert_eq!(messages(&w).await, 0);
 }
+
+/// The editor's counter counts the text a contact gets, with the values the estimate uses:
+/// placeholders longer than their values must not make it say "2 segments".
+#[tokio::test]
+async fn the_script_counter_counts_rendered_text_like_the_estimate() {
+    let w = World::new().await;
+    contacts(&w, 2).await;
+    sqlx::query("update contact_lists set contact_count = 2 where id = $1::uuid")
+        .bind(&w.list)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    // 170 characters as typed, 30 as sent ("Hi Ana 7 7 …").
+    let script = format!("Hi {{firstName}}{}", " {custom:ward}".repeat(12));
+    assert!(script.len() > 160);
+    sqlx::query("update actions set initial_script = $2, status = 'draft', published_at = null where id = $1::uuid")
+        .bind(&w.action)
+        .bind(&script)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let (status, page_data) = w.app.call(&w.admin, "get_action", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(status, StatusCode::OK, "{page_data}");
+    assert_eq!(page_data["estimate"]["segments_per_message"], 1, "{page_data}");
+    let html = page(&w, &w.admin, &format!("/o/{}/admin/actions/{}", w.org, w.action)).await.text().await.unwrap();
+    assert!(html.contains("For Ana: GSM-7 · 1 segment · "), "{html}");
+    assert!(html.contains("Longest in this list: 1 segment (what the estimate charges)"), "{html}");
+    assert!(!html.contains("2 segments"), "{html}");
+    // The script preview starts with the initial message, rendered for the list's first contact.
+    let (_, script_page) = w.app.call(&w.admin, "get_script", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(script_page["initial_script"], script.as_str());
+}

@@ -9,8 +9,9 @@ use crate::domain::cost_estimate::format_dollars;
 use crate::domain::initial_scripts::MAX_VARIANTS;
 use crate::domain::org_time::OrgTimeZone;
 use crate::domain::script_image::ImageSlot;
-use crate::domain::script_template::Variable;
+use crate::domain::script_template::{ScriptTemplate, ScriptValues, Variable};
 use crate::domain::segments::Segments;
+use crate::domain::wording::plural;
 use crate::error::AppError;
 use crate::ui::common::{use_org, EmptyState, ErrorAlert, Field};
 use crate::ui::pages::scripts::ScriptEditorCard;
@@ -188,6 +189,7 @@ fn ActionEditor(
         RwSignal::new(a.initial_variants.iter().cloned().enumerate().map(|(i, v)| (i, RwSignal::new(v))).collect());
     let at_most = move || variants.with(Vec::len) + 1 >= MAX_VARIANTS;
     let custom_fields = StoredValue::new(page.custom_fields.clone());
+    let script_values = StoredValue::new(page.script_values.clone());
     // The card's image is never texted, so it can change until the action closes.
     let card_editable = status != ActionStatus::Closed;
     // The estimate follows autosaves without re-rendering the form.
@@ -388,7 +390,7 @@ fn ActionEditor(
                     </div>
                     <TextField label="Districts (comma-separated; empty for all)" name="districts" value=districts_text error=field_error("districts")/>
                     <ScriptBox id="initial-script".to_string() label="Initial script".to_string() name="initial_script" text=script remove=None
-                        fields=page.custom_fields.clone()/>
+                        fields=page.custom_fields.clone() values=page.script_values.clone()/>
                     <p class="field-error" role="alert">{field_error("initial_script")}</p>
                     <input type="hidden" name="initial_variants" prop:value=variants_json value=variants_json()/>
                     {move || variants.get().into_iter().enumerate().map(|(i, (key, text))| view! {
@@ -399,6 +401,7 @@ fn ActionEditor(
                             text
                             remove=Some(Callback::new(move |_| variants.update(|list| list.retain(|(k, _)| *k != key))))
                             fields=custom_fields.get_value()
+                            values=script_values.get_value()
                         />
                     }).collect_view()}
                     <p class="field-error" role="alert">{field_error("initial_variants")}</p>
@@ -437,16 +440,28 @@ fn ScriptBox(
     remove: Option<Callback<()>>,
     /// The list's custom fields, offered as variables beside the built-in ones.
     fields: Vec<String>,
+    /// The list's sample contact and longest values; `None` before a list is chosen.
+    values: Option<ScriptValues>,
 ) -> impl IntoView {
     let counter_id = format!("{id}-counter");
     let variables: Vec<Variable> = Variable::BUILT_IN
         .into_iter()
         .chain(fields.iter().filter_map(|f| Variable::from_name(&format!("custom:{f}"))))
         .collect();
+    // Counted as the list's first contact would get it and for the longest values the list
+    // holds, with the same values the estimate uses (not the placeholders' own length).
+    let has_list = values.is_some();
+    let values = StoredValue::new(values.unwrap_or_default());
+    let known_fields = StoredValue::new(fields.clone());
     let counter = move || {
-        let info = Segments::count(&text.get());
+        let raw = text.get();
+        let info = Segments::count(&raw);
         let offending: String = info.ucs2_chars.iter().map(|(_, c)| *c).collect();
-        (info, offending)
+        let counts = known_fields
+            .with_value(|f| ScriptTemplate::parse(&raw, f))
+            .map(|t| values.with_value(|v| v.counts(&t)))
+            .map_err(|e| e.to_string());
+        (counts, offending)
     };
     let has_opt_out = move || {
         let lower = text.get().to_lowercase();
@@ -467,9 +482,29 @@ fn ScriptBox(
                     }
                 }).collect_view()}
             </div>
-            <p class="hint" id=counter_id aria-live="polite">{move || {
-                let (info, _) = counter();
-                format!("{} · {} segment(s) · {} left in this segment", info.encoding.label(), info.segments, info.remaining_in_segment)
+            <p class="hint" id=counter_id aria-live="polite" data-testid="segment-counter">{move || {
+                match counter().0 {
+                    Ok(c) => {
+                        let who = if has_list {
+                            values.with_value(|v| v.sample.value(&Variable::FirstName))
+                        } else {
+                            "a contact with no name on file".to_string()
+                        };
+                        let sample = format!(
+                            "For {who}: {} · {} · {} left in the last segment.",
+                            c.sample.encoding.label(),
+                            plural(c.sample.segments as i64, "segment", "segments"),
+                            c.sample.remaining_in_segment
+                        );
+                        let worst = if has_list {
+                            format!(" Longest in this list: {} (what the estimate charges).", plural(c.worst.segments as i64, "segment", "segments"))
+                        } else {
+                            " Choose a contact list to count with its names and fields.".to_string()
+                        };
+                        format!("{sample}{worst}")
+                    }
+                    Err(error) => format!("Not counted yet: {error}"),
+                }
             }}</p>
             {move || {
                 let (_, offending) = counter();
