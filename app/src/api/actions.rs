@@ -24,6 +24,9 @@ pub struct ActionSummary {
     pub publish_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Contacts sent their initial text so far, and replies received: the list's progress.
+    pub texted: i64,
+    pub replies: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

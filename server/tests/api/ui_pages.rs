@@ -190,3 +190,32 @@ async fn the_script_counter_counts_rendered_text_like_the_estimate() {
     let (_, script_page) = w.app.call(&w.admin, "get_script", &[("org_id", &w.org), ("action_id", &w.action)]).await;
     assert_eq!(script_page["initial_script"], script.as_str());
 }
+
+/// The actions list says how far each action has come and links its results; the editor keeps
+/// Close apart and asks first; the description is a text area.
+#[tokio::test]
+async fn the_actions_list_shows_progress_and_close_asks_first() {
+    let w = World::new().await;
+    contacts(&w, 2).await;
+    sqlx::query("update contact_lists set contact_count = 2 where id = $1::uuid")
+        .bind(&w.list)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    w.app.call(&w.volunteer, "claim_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    let screen = format!("/o/{}/text/{}", w.org, w.action);
+    let html = page(&w, &w.volunteer, &screen).await.text().await.unwrap();
+    let id = hidden(&html, "conversation_id");
+    let (status, body) = w.send(&id, SCRIPT, "progress-1").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let list = page(&w, &w.admin, &format!("/o/{}/admin", w.org)).await.text().await.unwrap();
+    assert!(list.contains("1 of 2 texted (50%) · 0 replies"), "{list}");
+    assert!(list.contains(&format!("/o/{}/admin/actions/{}/results", w.org, w.action)), "{list}");
+
+    let editor = page(&w, &w.admin, &format!("/o/{}/admin/actions/{}", w.org, w.action)).await.text().await.unwrap();
+    let zone = editor.find("class=\"danger-zone\"").expect("Close sits in its own section");
+    assert!(editor[zone..].contains(r#"name="confirm_close" required"#), "{editor}");
+    assert!(!editor[..zone].contains(">Close action<"), "Close is not beside Publish/Pause: {editor}");
+    assert!(editor.contains(r#"<textarea id="action-description" name="description""#), "{editor}");
+}

@@ -38,8 +38,15 @@ pub async fn list(
     status: Option<ActionStatus>,
 ) -> Result<Vec<ActionSummary>, AppError> {
     Ok(sqlx::query_as::<_, ActionSummary>(
-        r#"select a.id, a.title, a.status, a.folder, l.name as list_name, l.contact_count, a.publish_at, a.ends_at, a.created_at
+        r#"select a.id, a.title, a.status, a.folder, l.name as list_name, l.contact_count, a.publish_at, a.ends_at, a.created_at,
+                  coalesce(c.texted, 0) as texted, coalesce(c.replies, 0) as replies
            from actions a left join contact_lists l on l.id = a.contact_list_id
+           left join lateral (
+               -- The counters the results page reads, summed over volunteers.
+               select sum(n) filter (where metric = 'initial_sent')::bigint as texted,
+                      sum(n) filter (where metric = 'replies')::bigint as replies
+               from action_counts where action_id = a.id and metric in ('initial_sent', 'replies')
+           ) c on true
            where a.organization_id = $1 and ($2::action_status is null or a.status = $2)
            order by a.folder, a.created_at desc, a.id"#,
     )

@@ -2,7 +2,8 @@
 //! script with a live segment counter, the estimate, and the lifecycle buttons).
 
 use crate::api::actions::{
-    get_action, list_actions, ActionPage, ChangeActionStatus, CreateAction, DuplicateAction, SaveAction, SetActionEnd,
+    get_action, list_actions, ActionPage, ActionSummary, ChangeActionStatus, CreateAction, DuplicateAction, SaveAction,
+    SetActionEnd,
 };
 use crate::domain::action_lifecycle::{ActionStatus, Transition, MAX_RUN_DAYS};
 use crate::domain::cost_estimate::format_dollars;
@@ -11,7 +12,7 @@ use crate::domain::org_time::OrgTimeZone;
 use crate::domain::script_image::ImageSlot;
 use crate::domain::script_template::{ScriptTemplate, ScriptValues, Variable};
 use crate::domain::segments::Segments;
-use crate::domain::wording::plural;
+use crate::domain::wording::{plural, thousands};
 use crate::error::AppError;
 use crate::ui::common::{use_org, EmptyState, ErrorAlert, Field};
 use crate::ui::pages::scripts::ScriptEditorCard;
@@ -76,19 +77,25 @@ pub fn ActionsPage() -> impl IntoView {
                             <table class="lists">
                                 <thead><tr>
                                     <th scope="col">"Title"</th><th scope="col">"Status"</th>
-                                    <th scope="col">"Folder"</th><th scope="col">"List"</th>
+                                    <th scope="col">"Folder"</th><th scope="col">"List"</th><th scope="col">"Progress"</th>
                                     <th scope="col">{format!("Ends ({})", zone.name())}</th>
                                 </tr></thead>
                                 <tbody>
-                                    {list.into_iter().map(|a| view! {
+                                    {list.into_iter().map(|a| { let progress_text = progress(&a); view! {
                                         <tr>
                                             <td><A href=format!("/o/{}/admin/actions/{}", org.org_id(), a.id)>{a.title.clone()}</A></td>
                                             <td><span class=format!("badge status-{}", a.status.as_str())>{a.status.label()}</span></td>
                                             <td>{a.folder.clone()}</td>
                                             <td>{a.list_name.clone().unwrap_or_else(|| "—".into())}</td>
+                                            <td class="progress-cell">{progress_text}
+                                                {(a.status != ActionStatus::Draft).then(|| {
+                                                    let href = format!("/o/{}/admin/actions/{}/results", org.org_id(), a.id);
+                                                    view! { " · " <A href=href>"Results"</A> }
+                                                })}
+                                            </td>
                                             <td>{a.ends_at.map(|t| zone.date_time(t)).unwrap_or_default()}</td>
                                         </tr>
-                                    }).collect_view()}
+                                    }}).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -98,6 +105,21 @@ pub fn ActionsPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// "120 of 300 texted (40%) · 12 replies": how far the action has come.
+fn progress(a: &ActionSummary) -> String {
+    let total = a.contact_count.unwrap_or(0).max(0) as i64;
+    if total == 0 {
+        return "—".into();
+    }
+    let pct = (a.texted * 100).checked_div(total).unwrap_or(0).min(100);
+    format!(
+        "{} of {} texted ({pct}%) · {}",
+        thousands(a.texted as u64),
+        thousands(total as u64),
+        plural(a.replies, "reply", "replies")
+    )
 }
 
 #[component]
@@ -307,7 +329,7 @@ fn ActionEditor(
                 </ActionForm>
             })}
             <div class="button-row">
-                {status.choices().into_iter().map(|t| {
+                {status.choices().into_iter().filter(|t| *t != Transition::Close).map(|t| {
                     let needs_ack = matches!(t, Transition::Publish | Transition::Schedule) && page.action.cost_acknowledged_at.is_none();
 
                     let label = match t {
@@ -349,6 +371,25 @@ fn ActionEditor(
                     <button type="submit">"Duplicate"</button>
                 </ActionForm>
             </div>
+            // Closing cannot be undone, so it sits apart from Publish and Pause and asks first
+            // (a required box, which also works before the bundle has loaded).
+            {status.choices().contains(&Transition::Close).then(|| view! {
+                <div class="danger-zone">
+                    <h3>"Close this action"</h3>
+                    <ActionForm action=change>
+                        <input type="hidden" name="org_id" value=org_id.to_string()/>
+                        <input type="hidden" name="action_id" value=action_id.to_string()/>
+                        <input type="hidden" name="transition" value=Transition::Close.as_str()/>
+                        <div class="field checkbox">
+                            <input id="confirm-close" type="checkbox" name="confirm_close" required=true/>
+                            <label for="confirm-close">
+                                "Yes, close it: volunteers can no longer text or reply, its numbers are released, and it cannot be reopened (duplicate it to run it again)."
+                            </label>
+                        </div>
+                        <button type="submit" class="danger" disabled=move || change.pending().get()>"Close action"</button>
+                    </ActionForm>
+                </div>
+            })}
         </section>
         <section class="card" aria-labelledby="basics-heading">
             <h2 id="basics-heading">"Basic information and script"</h2>
@@ -358,7 +399,13 @@ fn ActionEditor(
                 <input type="hidden" name="action_id" value=action_id.to_string()/>
                 <fieldset disabled=!editable>
                     <TextField label="Title" name="title" value=a.title.clone() error=field_error("title")/>
-                    <TextField label="Description (shown to volunteers)" name="description" value=a.description.clone() error=field_error("description")/>
+                    <div class="field">
+                        <label for="action-description">"Description (shown to volunteers)"</label>
+                        <textarea id="action-description" name="description" rows="4"
+                            aria-invalid=move || field_error("description")().map(|_| "true")
+                            maxlength=crate::domain::text_limits::action_field("description").map(|l| l.max)>{a.description.clone()}</textarea>
+                        <p class="field-error" role="alert">{field_error("description")}</p>
+                    </div>
                     <TextField label="Disclaimer" name="disclaimer" value=a.disclaimer.clone() error=field_error("disclaimer")/>
                     <TextField label="Start button label" name="start_label" value=a.start_label.clone() error=field_error("start_label")/>
                     <TextField label="Folder" name="folder" value=a.folder.clone() error=field_error("folder")/>
