@@ -248,11 +248,13 @@ async fn own(
 ) -> Result<(Uuid, Vec<i64>, Vec<i64>), AppError> {
     sqlx::query_as(
         r#"select a.id, a.report_tag_ids, a.report_field_ids from conversations c join actions a on a.id = c.action_id
-           where c.id = $1 and c.volunteer_id = $2 and c.organization_id = $3 for update of c"#,
+           where c.id = $1 and (c.volunteer_id = $2 or $4) and c.organization_id = $3 for update of c"#,
     )
     .bind(conversation_id)
     .bind(caller.user.id)
     .bind(caller.org_id)
+    // Admins act on any conversation of their organization (from Conversations).
+    .bind(caller.role.is_admin())
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| AppError::NotFound("That conversation is not in your inbox.".into()))

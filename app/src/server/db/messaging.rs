@@ -85,8 +85,15 @@ pub async fn send(
     if let Some(sent) = existing(&mut *tx, caller, key).await? {
         return Ok(sent);
     }
-    if target.volunteer_id != Some(caller.user.id) {
-        return Err(AppError::forbidden("This contact is not assigned to you."));
+    // An admin may answer from the Conversations page, as themselves, once the contact has had
+    // its first text; the first text stays with the volunteer the contact is assigned to.
+    let admin_reply = caller.role.is_admin() && target.initial_sent_at.is_some();
+    if target.volunteer_id != Some(caller.user.id) && !admin_reply {
+        return Err(AppError::forbidden(if caller.role.is_admin() {
+            "The first text goes from the volunteer this contact is assigned to; you can answer once it has been texted."
+        } else {
+            "This contact is not assigned to you."
+        }));
     }
     match target.action_status {
         ActionStatus::Published => {}
