@@ -282,8 +282,11 @@ impl World {
             "get_batch" | "claim_batch" | "start_texting" | "release_batch" | "reassign_all" => {
                 vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await)]
             }
-            "skip_contact" | "get_thread" | "opt_out_contact" | "reassign_conversation" => {
+            "skip_contact" | "get_thread" | "reassign_conversation" => {
                 vec![("org_id", org), ("conversation_id", "999999".into())]
+            }
+            "opt_out_contact" => {
+                vec![("org_id", org), ("conversation_id", "999999".into()), ("reason", "Asked not to be texted".into())]
             }
             "file_report" => vec![("org_id", org), ("conversation_id", "999999".into()), ("report", "{}".into())],
             "set_archived" => vec![("org_id", org), ("conversation_id", "999999".into()), ("archived", "true".into())],
