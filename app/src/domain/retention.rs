@@ -19,8 +19,9 @@ impl RetentionDays {
         if raw.is_empty() {
             return Ok(None);
         }
-        let out_of_range =
-            || format!("Keep data between {MIN_RETENTION_DAYS} and {MAX_RETENTION_DAYS} days, or leave the box empty to keep it.");
+        let out_of_range = || {
+            format!("Keep data between {MIN_RETENTION_DAYS} and {MAX_RETENTION_DAYS} days, or leave the box empty to keep it.")
+        };
         let days: i64 = raw.parse().map_err(|_| {
             if raw.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()) {
                 out_of_range()

@@ -71,6 +71,12 @@ where
     writer.into_inner().unwrap_or_default()
 }
 
+/// A time in the organization's zone, with its offset so it is unambiguous across
+/// daylight-saving changes (the compliance exports: opt-outs, the send audit).
+pub fn local_time(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    at.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S %:z").to_string()
+}
+
 fn iso(at: Option<DateTime<Utc>>) -> String {
     at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)).unwrap_or_default()
 }
@@ -486,6 +492,15 @@ mod tests {
             vec![("".to_string(), "Can we count on you?".to_string()), ("yes".into(), "Need a ride?".into())]
         );
         assert_eq!(questions(&ScriptTree::default()), vec![]);
+    }
+
+    #[test]
+    fn local_times_carry_their_offset() {
+        use chrono::TimeZone;
+        let summer = Utc.with_ymd_and_hms(2026, 7, 4, 1, 30, 0).unwrap();
+        assert_eq!(local_time(summer, chrono_tz::America::Chicago), "2026-07-03 20:30:00 -05:00");
+        let winter = Utc.with_ymd_and_hms(2026, 1, 4, 1, 30, 0).unwrap();
+        assert_eq!(local_time(winter, chrono_tz::America::Chicago), "2026-01-03 19:30:00 -06:00");
     }
 
     #[test]

@@ -88,6 +88,12 @@ pub fn ActionResultsPage() -> impl IntoView {
         <Title text="Action results"/>
         <p><A href=move || format!("/o/{}/admin/actions/{}", org.org_id(), action_id().map(|a| a.to_string()).unwrap_or_default())>"← Action"</A></p>
         <h1>"Results"</h1>
+        // Who pressed Send for each text, when, from which session, and how it ended: the record
+        // that a person sent every message (admins only, like the other exports).
+        <p class="export-links">
+            <a href=move || format!("/api/actions/{}/export/send-audit.csv", action_id().map(|a| a.to_string()).unwrap_or_default())
+                download>"Send audit (CSV)"</a>
+        </p>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let members = members.await;
