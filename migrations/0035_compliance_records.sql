@@ -77,7 +77,7 @@ $$;
 create function check_press_has_sender() returns trigger
 language plpgsql as $$
 begin
-    if new.direction = 'outbound' and new.kind <> 'auto' and new.sent_by is null then
+    if new.direction = 'outbound' and new.kind <> 'auto' and new.pressed_at is not null and new.sent_by is null then
         raise exception 'an outbound text records the member who pressed Send'
             using errcode = 'check_violation', constraint = 'messages_outbound_has_press';
     end if;

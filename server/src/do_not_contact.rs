@@ -129,27 +129,30 @@ async fn import(
         if received > MAX_UPLOAD_BYTES {
             return Err(Failure::Upload("the file is larger than 200 MB".into()));
         }
-        let mut on_record = |r: app::domain::csv_import::RawRecord<'_>| -> Result<(), DoNotContactError> {
-            if let Some(phone) = list.record(&r)? {
-                batch.push(phone.as_str().to_string());
-            }
-            Ok(())
-        };
-        match reader.as_mut() {
-            Some(reader) => reader.feed(&chunk, &mut on_record)?,
+        let input = match reader {
+            Some(_) => chunk.to_vec(),
             None => {
                 head.extend_from_slice(&chunk);
                 if !head.contains(&b'\n') && head.len() < 64 * 1024 {
                     continue;
                 }
-                let r = reader
-                    .insert(RecordReader::new(detect_delimiter(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head))));
-                r.feed(&std::mem::take(&mut head), &mut on_record)?;
+                reader = Some(RecordReader::new(detect_delimiter(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head))));
+                std::mem::take(&mut head)
             }
-        }
-        if batch.len() >= BATCH {
-            added += db::opt_outs::add_imported(&mut tx, org_id, admin, &batch).await?;
-            batch.clear();
+        };
+        let reader = reader.as_mut().expect("made above");
+        // In slices, so the numbers read are written every BATCH or so whatever the chunk size.
+        for piece in input.chunks(16 * 1024) {
+            reader.feed(piece, &mut |r| {
+                if let Some(phone) = list.record(&r)? {
+                    batch.push(phone.as_str().to_string());
+                }
+                Ok::<(), DoNotContactError>(())
+            })?;
+            if batch.len() >= BATCH {
+                added += db::opt_outs::add_imported(&mut tx, org_id, admin, &batch).await?;
+                batch.clear();
+            }
         }
     }
     let mut on_record = |r: app::domain::csv_import::RawRecord<'_>| -> Result<(), DoNotContactError> {
