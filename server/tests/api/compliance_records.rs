@@ -614,3 +614,45 @@ async fn retention_empties_expired_actions_in_batches_and_keeps_opt_outs_and_res
     // Run again: nothing more to do.
     assert_eq!(app::server::db::retention::run(&w.app.pool).await.unwrap(), Default::default());
 }
+
+#[tokio::test]
+async fn the_admin_pages_offer_the_records_and_retention_saves_without_javascript() {
+    let w = World::new().await;
+    let html = |path: String| {
+        let w = &w;
+        async move {
+            let res =
+                w.admin.get(format!("{}{path}", w.app.address)).header("accept", "text/html").send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            res.text().await.unwrap()
+        }
+    };
+    let data = html(format!("/o/{}/admin/data", w.org)).await;
+    assert!(data.contains("Do-not-contact list"), "{data}");
+    assert!(data.contains(&format!("/api/orgs/{}/opt-outs.csv", w.org)), "{data}");
+    let results = html(format!("/o/{}/admin/actions/{}/results", w.org, w.action)).await;
+    assert!(results.contains(&format!("/api/actions/{}/export/send-audit.csv", w.action)), "{results}");
+    let settings = html(format!("/o/{}/admin/settings", w.org)).await;
+    assert!(settings.contains("Data retention") && settings.contains(r#"name="retention_days""#), "{settings}");
+
+    // The retention form as a plain post (no bundle yet): saved, and the page shows it.
+    let res = w
+        .admin
+        .post(format!("{}/api/save_retention", w.app.address))
+        .header("accept", "text/html")
+        .header("referer", format!("{}/o/{}/admin/settings", w.app.address, w.org))
+        .form(&[("org_id", w.org.as_str()), ("retention_days", "400")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection() || res.status().is_success(), "{}", res.status());
+    let days: Option<i32> =
+        sqlx::query_scalar("select retention_days from texting_settings where organization_id = $1::uuid")
+            .bind(&w.org)
+            .fetch_one(&w.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(days, Some(400));
+    let settings = html(format!("/o/{}/admin/settings", w.org)).await;
+    assert!(settings.contains(r#"value="400""#), "{settings}");
+}

@@ -209,7 +209,8 @@ impl World {
             "get_contact_page" | "delete_contact_list" => {
                 vec![("org_id", org.clone()), ("list_id", self.new_list(&org).await)]
             }
-            "get_texting_settings" => vec![("org_id", org)],
+            "get_texting_settings" | "get_retention" => vec![("org_id", org)],
+            "save_retention" => vec![("org_id", org), ("retention_days", "365".into())],
             "save_texting_settings" => vec![
                 ("org_id", org),
                 ("window_start", "09:00".into()),
@@ -355,6 +356,8 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "save_script", expect: ADMIN },
         Case { endpoint: "save_report_settings", expect: ADMIN },
         Case { endpoint: "save_texting_settings", expect: ADMIN },
+        Case { endpoint: "get_retention", expect: ADMIN },
+        Case { endpoint: "save_retention", expect: ADMIN },
         Case { endpoint: "get_import_status", expect: ADMIN },
         Case { endpoint: "cancel_import", expect: ADMIN },
         Case { endpoint: "contact_lists", expect: ADMIN },
