@@ -11,6 +11,7 @@ pub mod initial_scripts;
 pub mod join_code;
 pub mod names;
 pub mod opt_out;
+pub mod org_time;
 pub mod password;
 pub mod phone;
 pub mod retention;

@@ -69,7 +69,7 @@ pub async fn messages(State(state): State<AppState>, session: Session, Path(acti
         Err(e) => return error_response(e),
     };
     let name = format!("{}-messages.csv", db::exports::file_stem(&layout.action_title));
-    csv_download(name, db::exports::messages_stream(state.read_db.clone(), org_id, action_id))
+    csv_download(name, db::exports::messages_stream(state.read_db.clone(), org_id, action_id, layout.time_zone))
 }
 
 /// The send audit: every outbound text of the action with the press behind it (or the inbound
@@ -83,10 +83,6 @@ pub async fn send_audit(State(state): State<AppState>, session: Session, Path(ac
         Ok(layout) => layout,
         Err(e) => return error_response(e),
     };
-    let zone = match db::opt_outs::org_time_zone(&state.read_db, org_id).await {
-        Ok(zone) => zone,
-        Err(e) => return error_response(e),
-    };
     let name = format!("{}-send-audit.csv", db::exports::file_stem(&layout.action_title));
-    csv_download(name, db::send_audit::audit_stream(state.read_db.clone(), org_id, action_id, zone))
+    csv_download(name, db::send_audit::audit_stream(state.read_db.clone(), org_id, action_id, layout.time_zone))
 }

@@ -190,32 +190,27 @@ pub async fn change_action_status(
     use crate::domain::Role;
     use crate::server::{auth, db, state};
     let state = state()?;
-    auth::require_member(&state, org_id, Role::Admin).await?;
+    let caller = auth::require_member(&state, org_id, Role::Admin).await?;
     let transition =
         Transition::parse(transition.trim()).ok_or_else(|| AppError::invalid("transition", "Unknown change."))?;
     let publish_at = match publish_at.trim() {
         "" => None,
-        raw => Some(
-            DateTime::parse_from_rfc3339(raw)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| AppError::invalid("publish_at", "Give the start as a date and time."))?,
-        ),
+        raw => Some(caller.time_zone.parse_moment(raw).map_err(|m| AppError::invalid("publish_at", m))?),
     };
     let acknowledged = acknowledged_micros.trim().parse::<i64>().ok();
     db::actions::transition(&state.db, org_id, action_id, transition, publish_at, acknowledged).await
 }
 
 /// Moves the end of a scheduled or live action: after it goes live (and after now), at most
-/// 30 days after it goes live. `ends_at` is RFC 3339 ("2026-12-01T15:00:00Z").
+/// 30 days after it goes live. `ends_at` is the picker's local time in the organization's zone
+/// (or RFC 3339 with an offset).
 #[server(endpoint = "set_action_end")]
 pub async fn set_action_end(org_id: Uuid, action_id: Uuid, ends_at: String) -> Result<DateTime<Utc>, AppError> {
     use crate::domain::Role;
     use crate::server::{auth, db, state};
     let state = state()?;
-    auth::require_member(&state, org_id, Role::Admin).await?;
-    let ends_at = DateTime::parse_from_rfc3339(ends_at.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| AppError::invalid("ends_at", "Give the end as a date and time, e.g. 2026-12-01T21:00:00Z."))?;
+    let caller = auth::require_member(&state, org_id, Role::Admin).await?;
+    let ends_at = caller.time_zone.parse_moment(&ends_at).map_err(|m| AppError::invalid("ends_at", m))?;
     db::actions::set_end(&state.db, org_id, action_id, ends_at).await
 }
 

@@ -194,7 +194,7 @@ async fn the_opt_out_export_says_how_when_and_who_in_the_organizations_time_zone
     let row = |phone: &str| rows.iter().find(|r| r["phone"] == phone).unwrap_or_else(|| panic!("{phone} in {text}"));
     // Oldest first: the keyword opt-out was moved back to July.
     assert_eq!(rows[0]["phone"], "+13125550361");
-    assert_eq!(row("+13125550361")["opted_out_at (America/Chicago)"], "2026-07-03 20:30:00 -05:00");
+    assert_eq!(row("+13125550361")["opted_out_at (America/Chicago)"], "2026-07-03T20:30:00-05:00");
     assert_eq!(row("+13125550361")["how"], "keyword");
     assert_eq!(row("+13125550361")["what_they_wrote_or_carrier_said"], "STOP");
     assert_eq!(row("+13125550362")["how"], "phrase");

@@ -19,6 +19,7 @@ mod inbox;
 mod limits;
 mod members;
 mod messaging;
+mod org_time;
 mod orgs;
 mod outbox;
 mod replica;

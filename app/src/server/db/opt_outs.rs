@@ -3,10 +3,10 @@
 //! so an organization moving to or from another tool keeps its obligations.
 
 use crate::domain::do_not_contact::OptOutSource;
+use crate::domain::org_time::OrgTimeZone;
 use crate::error::AppError;
-use crate::server::db::exports::{csv_lines, local_time, PAGE_ROWS};
+use crate::server::db::exports::{csv_lines, iso, PAGE_ROWS};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use futures_util::{stream, Stream, StreamExt};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
@@ -33,13 +33,13 @@ pub async fn add_imported(
 }
 
 /// The zone the organization's times are shown in (texting_settings.default_time_zone).
-pub async fn org_time_zone(db: &PgPool, org_id: Uuid) -> Result<Tz, AppError> {
+pub async fn org_time_zone(db: &PgPool, org_id: Uuid) -> Result<OrgTimeZone, AppError> {
     let name: Option<String> =
         sqlx::query_scalar("select default_time_zone from texting_settings where organization_id = $1")
             .bind(org_id)
             .fetch_optional(db)
             .await?;
-    Ok(name.and_then(|n| n.parse().ok()).unwrap_or(chrono_tz::America::New_York))
+    Ok(OrgTimeZone::from(name))
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -53,7 +53,7 @@ pub struct OptOutRow {
     pub reason: Option<String>,
 }
 
-pub fn opt_outs_header(zone: Tz) -> Vec<String> {
+pub fn opt_outs_header(zone: OrgTimeZone) -> Vec<String> {
     vec![
         "phone".into(),
         format!("opted_out_at ({})", zone.name()),
@@ -65,10 +65,10 @@ pub fn opt_outs_header(zone: Tz) -> Vec<String> {
     ]
 }
 
-pub fn opt_out_record(row: &OptOutRow, zone: Tz) -> Vec<String> {
+pub fn opt_out_record(row: &OptOutRow, zone: OrgTimeZone) -> Vec<String> {
     vec![
         row.phone.clone(),
-        local_time(row.created_at, zone),
+        iso(zone, Some(row.created_at)),
         OptOutSource::parse(&row.source).map(|s| s.label().to_string()).unwrap_or_else(|| row.source.clone()),
         row.detail.clone().unwrap_or_default(),
         row.volunteer.clone().unwrap_or_default(),
@@ -105,7 +105,7 @@ pub async fn opt_outs_page(
 pub fn opt_outs_stream(
     db: PgPool,
     org_id: Uuid,
-    zone: Tz,
+    zone: OrgTimeZone,
 ) -> impl Stream<Item = Result<Vec<u8>, AppError>> + Send + 'static {
     let head = csv_lines([opt_outs_header(zone)]);
     let pages = stream::unfold(Some(None::<(DateTime<Utc>, String)>), move |after| {

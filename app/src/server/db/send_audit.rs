@@ -3,10 +3,10 @@
 //! inbound message an automatic reply answered. Evidence for the FCC's P2P test (see
 //! migrations/0035). Read by keyset a page at a time, like the other exports.
 
+use crate::domain::org_time::OrgTimeZone;
 use crate::error::AppError;
-use crate::server::db::exports::{csv_lines, local_time, MessageCursor, PAGE_ROWS};
+use crate::server::db::exports::{csv_lines, iso, MessageCursor, PAGE_ROWS};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use futures_util::{stream, Stream, StreamExt};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -40,7 +40,7 @@ impl AuditRow {
     }
 }
 
-pub fn audit_header(zone: Tz) -> Vec<String> {
+pub fn audit_header(zone: OrgTimeZone) -> Vec<String> {
     let tz = zone.name();
     vec![
         "message_id".into(),
@@ -59,7 +59,7 @@ pub fn audit_header(zone: Tz) -> Vec<String> {
     ]
 }
 
-pub fn audit_record(row: &AuditRow, zone: Tz) -> Vec<String> {
+pub fn audit_record(row: &AuditRow, zone: OrgTimeZone) -> Vec<String> {
     vec![
         row.message_id.to_string(),
         row.contact_phone.clone(),
@@ -68,10 +68,10 @@ pub fn audit_record(row: &AuditRow, zone: Tz) -> Vec<String> {
         row.origin(),
         row.volunteer.clone().unwrap_or_default(),
         row.volunteer_email.clone().unwrap_or_default(),
-        row.pressed_at.map(|t| local_time(t, zone)).unwrap_or_default(),
+        iso(zone, row.pressed_at),
         row.press_session.clone().unwrap_or_default(),
         row.script_rendered.clone().unwrap_or_default(),
-        row.sent_at.map(|t| local_time(t, zone)).unwrap_or_default(),
+        iso(zone, row.sent_at),
         row.status.clone(),
         row.error_code.map(|c| c.to_string()).unwrap_or_default(),
     ]
@@ -111,7 +111,7 @@ pub fn audit_stream(
     db: PgPool,
     org_id: Uuid,
     action_id: Uuid,
-    zone: Tz,
+    zone: OrgTimeZone,
 ) -> impl Stream<Item = Result<Vec<u8>, AppError>> + Send + 'static {
     let head = csv_lines([audit_header(zone)]);
     let pages = stream::unfold(Some(MessageCursor::default()), move |after| {

@@ -4,9 +4,10 @@
 use crate::api::actions::{
     get_action, list_actions, ActionPage, ChangeActionStatus, CreateAction, DuplicateAction, SaveAction, SetActionEnd,
 };
-use crate::domain::action_lifecycle::{ActionStatus, Transition};
+use crate::domain::action_lifecycle::{ActionStatus, Transition, MAX_RUN_DAYS};
 use crate::domain::cost_estimate::format_dollars;
 use crate::domain::initial_scripts::MAX_VARIANTS;
+use crate::domain::org_time::OrgTimeZone;
 use crate::domain::script_image::ImageSlot;
 use crate::domain::script_template::Variable;
 use crate::domain::segments::Segments;
@@ -62,6 +63,7 @@ pub fn ActionsPage() -> impl IntoView {
         </nav>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let zone = org.zone().await;
                 match actions.await {
                     Ok(list) if list.is_empty() => view! {
                         <EmptyState title="No actions here yet">
@@ -73,7 +75,8 @@ pub fn ActionsPage() -> impl IntoView {
                             <table class="lists">
                                 <thead><tr>
                                     <th scope="col">"Title"</th><th scope="col">"Status"</th>
-                                    <th scope="col">"Folder"</th><th scope="col">"List"</th><th scope="col">"Ends"</th>
+                                    <th scope="col">"Folder"</th><th scope="col">"List"</th>
+                                    <th scope="col">{format!("Ends ({})", zone.name())}</th>
                                 </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|a| view! {
@@ -82,7 +85,7 @@ pub fn ActionsPage() -> impl IntoView {
                                             <td><span class=format!("badge status-{}", a.status.as_str())>{a.status.label()}</span></td>
                                             <td>{a.folder.clone()}</td>
                                             <td>{a.list_name.clone().unwrap_or_else(|| "—".into())}</td>
-                                            <td>{a.ends_at.map(|t| t.format("%b %-d, %Y").to_string()).unwrap_or_default()}</td>
+                                            <td>{a.ends_at.map(|t| zone.date_time(t)).unwrap_or_default()}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
@@ -138,9 +141,10 @@ pub fn ActionEditorPage() -> impl IntoView {
         <p><A href=move || format!("/o/{}/admin", org.org_id())>"← All actions"</A></p>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let zone = org.zone().await;
                 match page.await {
                     Ok(p) => view! {
-                        <ActionEditor page=p save change duplicate set_end image_changed autosaving/>
+                        <ActionEditor page=p zone save change duplicate set_end image_changed autosaving/>
                     }.into_any(),
                     Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
@@ -160,6 +164,8 @@ pub fn ActionEditorPage() -> impl IntoView {
 #[component]
 fn ActionEditor(
     page: ActionPage,
+    /// The organization's zone: the pickers below are in it.
+    zone: OrgTimeZone,
     save: ServerAction<SaveAction>,
     change: ServerAction<ChangeActionStatus>,
     duplicate: ServerAction<DuplicateAction>,
@@ -242,7 +248,8 @@ fn ActionEditor(
     });
     let change_error = Signal::derive(move || change.value().get().and_then(Result::err));
     let end_error = Signal::derive(move || set_end.value().get().and_then(Result::err));
-    let ends_text = a.ends_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default();
+    let ends_text = a.ends_at.map(|t| zone.picker_value(t)).unwrap_or_default();
+    let zone_label = zone.name();
     let area_codes_text = a.preferred_area_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
     let alternate_text = a.alternate_area_code.map(|c| c.to_string()).unwrap_or_default();
     let districts_text = a.districts.join(", ");
@@ -291,8 +298,8 @@ fn ActionEditor(
                     <input type="hidden" name="org_id" value=org_id.to_string()/>
                     <input type="hidden" name="action_id" value=action_id.to_string()/>
                     <div class="field inline">
-                        <label for="ends-at">"Ends at (UTC, ISO 8601; at most 30 days after going live)"</label>
-                        <input id="ends-at" name="ends_at" type="text" value=ends_text.clone()
+                        <label for="ends-at">{format!("Ends at ({zone_label} time; at most {} days after going live)", MAX_RUN_DAYS)}</label>
+                        <input id="ends-at" name="ends_at" type="datetime-local" value=ends_text.clone()
                             aria-invalid=move || end_error.get().map(|_| "true")/>
                         <button type="submit" disabled=move || set_end.pending().get()>"Change end"</button>
                     </div>
@@ -317,8 +324,8 @@ fn ActionEditor(
                             <input type="hidden" name="transition" value=t.as_str()/>
                             {(t == Transition::Schedule).then(|| view! {
                                 <div class="field">
-                                    <label for="publish-at">"Goes live at (UTC, ISO 8601)"</label>
-                                    <input id="publish-at" name="publish_at" type="text" placeholder="2026-12-01T15:00:00Z"/>
+                                    <label for="publish-at">{format!("Goes live at ({zone_label} time)")}</label>
+                                    <input id="publish-at" name="publish_at" type="datetime-local" required=true/>
                                 </div>
                             })}
                             {move || estimate_total().filter(|_| needs_ack).map(|total| view! {

@@ -45,6 +45,7 @@ pub fn ContactsPage() -> impl IntoView {
             <ErrorAlert error=delete_error/>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    let zone = org.zone().await;
                     match lists.await {
                         Ok(lists) if lists.is_empty() => view! {
                             <EmptyState title="No contact lists yet">
@@ -68,7 +69,7 @@ pub fn ContactsPage() -> impl IntoView {
                                                 <tr>
                                                     <td><A href=href>{list.name.clone()}</A></td>
                                                     <td>{format_count(list.contact_count as u64)}</td>
-                                                    <td>{list.created_at.format("%b %-d, %Y").to_string()}</td>
+                                                    <td>{zone.date_time(list.created_at)}</td>
                                                     <td>
                                                         <ActionForm action=delete>
                                                             <input type="hidden" name="org_id" value=org.org_id().to_string()/>

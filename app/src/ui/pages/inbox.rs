@@ -7,6 +7,7 @@ use crate::api::inbox::{
     set_archived, set_auto_archive, InboxFilter, ReportInput, Thread,
 };
 use crate::api::messaging::send_message;
+use crate::domain::org_time::OrgTimeZone;
 use crate::error::AppError;
 use crate::ui::common::{poll, request_key, use_org, EmptyState};
 use leptos::prelude::*;
@@ -125,8 +126,9 @@ pub fn ThreadPage() -> impl IntoView {
         <p><A href=move || format!("/o/{}/inbox", org.org_id())>"← Inbox"</A></p>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let zone = org.zone().await;
                 match thread.await {
-                    Ok(t) => view! { <ThreadView thread=t/> }.into_any(),
+                    Ok(t) => view! { <ThreadView thread=t zone/> }.into_any(),
                     Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -137,7 +139,7 @@ pub fn ThreadPage() -> impl IntoView {
 /// The thread stays mounted while it refreshes: only `live` changes, so a reply being typed
 /// or a report being filled in is never reset by new messages arriving.
 #[component]
-fn ThreadView(thread: Thread) -> impl IntoView {
+fn ThreadView(thread: Thread, zone: OrgTimeZone) -> impl IntoView {
     let org = use_org();
     let org_id = org.org_id();
     let id = thread.conversation_id;
@@ -172,7 +174,7 @@ fn ThreadView(thread: Thread) -> impl IntoView {
                 <li class=if m.outbound { "out" } else { "in" }>
                     <p>{m.body.clone()}</p>
                     <span class="message-meta">
-                        {m.created_at.format("%b %-d, %H:%M UTC").to_string()}
+                        {zone.date_time(m.created_at)}
                         {m.outbound.then(|| format!(" · {}", m.status))}
                         {m.error_code.map(|c| format!(" · error {c}"))}
                     </span>

@@ -6,6 +6,7 @@ use crate::api::supervision::{
     get_supervised_thread, list_conversations, reassign_conversations, supervision_options, ConversationRow,
     StatusFilter, SupervisionChoices,
 };
+use crate::domain::org_time::OrgTimeZone;
 use crate::error::AppError;
 use crate::ui::common::{encode, poll, use_org, EmptyState};
 use leptos::prelude::*;
@@ -206,6 +207,7 @@ pub fn SupervisionPage() -> impl IntoView {
         })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let zone = org.zone().await;
                 match first.await {
                     Ok(page) if page.rows.is_empty() => view! {
                         <EmptyState title="No conversations here">
@@ -237,11 +239,11 @@ pub fn SupervisionPage() -> impl IntoView {
                                                 }/>
                                         </th>
                                         <th scope="col">"Contact"</th><th scope="col">"Action"</th><th scope="col">"Volunteer"</th>
-                                        <th scope="col">"Last message"</th><th scope="col">"Status"</th>
+                                        <th scope="col">{format!("Last message ({} time)", zone.name())}</th><th scope="col">"Status"</th>
                                     </tr></thead>
                                     <tbody>
-                                        {page.rows.into_iter().map(|r| row_view(r, org_id, q.clone(), selected)).collect_view()}
-                                        {move || extra.get().into_iter().map(|r| row_view(r, org_id, q2.clone(), selected)).collect_view()}
+                                        {page.rows.into_iter().map(|r| row_view(r, org_id, q.clone(), selected, zone)).collect_view()}
+                                        {move || extra.get().into_iter().map(|r| row_view(r, org_id, q2.clone(), selected, zone)).collect_view()}
                                     </tbody>
                                 </table>
                             </div>
@@ -257,7 +259,13 @@ pub fn SupervisionPage() -> impl IntoView {
     }
 }
 
-fn row_view(r: ConversationRow, org_id: uuid::Uuid, query: String, selected: RwSignal<Vec<i64>>) -> impl IntoView {
+fn row_view(
+    r: ConversationRow,
+    org_id: uuid::Uuid,
+    query: String,
+    selected: RwSignal<Vec<i64>>,
+    zone: OrgTimeZone,
+) -> impl IntoView {
     let id = r.conversation_id;
     let name = if r.contact_name.is_empty() { "(no name)".to_string() } else { r.contact_name.clone() };
     let href = with_query(format!("/o/{org_id}/admin/conversations/{id}"), &query);
@@ -283,7 +291,7 @@ fn row_view(r: ConversationRow, org_id: uuid::Uuid, query: String, selected: RwS
             <td>{r.volunteer_name.clone().unwrap_or_else(|| "Unassigned".into())}</td>
             <td>
                 <span class="snippet">{if r.last_inbound { "" } else { "Sent: " }}{r.last_body.clone()}</span>
-                <br/><span class="muted">{r.last_at.format("%b %-d, %H:%M UTC").to_string()}</span>
+                <br/><span class="muted">{zone.date_time(r.last_at)}</span>
             </td>
             <td><span class=format!("badge status-{}", r.status.as_str())>{badge}</span></td>
         </tr>
@@ -313,6 +321,7 @@ pub fn SupervisedThreadPage() -> impl IntoView {
         <p><A href=back>"← Conversations"</A></p>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let zone = org.zone().await;
                 match thread.await {
                     Ok(t) => view! {
                         <h1>{if t.contact_name.is_empty() { "(no name)".to_string() } else { t.contact_name.clone() }}</h1>
@@ -327,7 +336,7 @@ pub fn SupervisedThreadPage() -> impl IntoView {
                                 <li class=if m.outbound { "out" } else { "in" }>
                                     <p>{m.body.clone()}</p>
                                     <span class="message-meta">
-                                        {m.created_at.format("%b %-d, %H:%M UTC").to_string()}
+                                        {zone.date_time(m.created_at)}
                                         {m.outbound.then(|| format!(" · {}", m.status))}
                                         {m.error_code.map(|c| format!(" · error {c}"))}
                                     </span>
