@@ -5,6 +5,7 @@ use crate::domain::action_lifecycle::ActionStatus;
 #[cfg(feature = "ssr")]
 use crate::domain::action_lifecycle::Transition;
 use crate::domain::cost_estimate::Estimate;
+use crate::domain::script_template::ScriptValues;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -23,6 +24,9 @@ pub struct ActionSummary {
     pub publish_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Contacts sent their initial text so far, and replies received: the list's progress.
+    pub texted: i64,
+    pub replies: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +69,9 @@ pub struct ActionPage {
     pub estimate_missing: Option<String>,
     pub lists: Vec<(Uuid, String, i32)>,
     pub custom_fields: Vec<String>,
+    /// What the script counters count with (the list's sample contact and worst case); `None`
+    /// until a list is chosen.
+    pub script_values: Option<ScriptValues>,
 }
 
 #[server(endpoint = "list_actions")]

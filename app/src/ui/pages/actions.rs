@@ -2,15 +2,17 @@
 //! script with a live segment counter, the estimate, and the lifecycle buttons).
 
 use crate::api::actions::{
-    get_action, list_actions, ActionPage, ChangeActionStatus, CreateAction, DuplicateAction, SaveAction, SetActionEnd,
+    get_action, list_actions, ActionPage, ActionSummary, ChangeActionStatus, CreateAction, DuplicateAction, SaveAction,
+    SetActionEnd,
 };
 use crate::domain::action_lifecycle::{ActionStatus, Transition, MAX_RUN_DAYS};
 use crate::domain::cost_estimate::format_dollars;
 use crate::domain::initial_scripts::MAX_VARIANTS;
 use crate::domain::org_time::OrgTimeZone;
 use crate::domain::script_image::ImageSlot;
-use crate::domain::script_template::Variable;
+use crate::domain::script_template::{ScriptTemplate, ScriptValues, Variable};
 use crate::domain::segments::Segments;
+use crate::domain::wording::{plural, thousands};
 use crate::error::AppError;
 use crate::ui::common::{use_org, EmptyState, ErrorAlert, Field};
 use crate::ui::pages::scripts::ScriptEditorCard;
@@ -75,19 +77,25 @@ pub fn ActionsPage() -> impl IntoView {
                             <table class="lists">
                                 <thead><tr>
                                     <th scope="col">"Title"</th><th scope="col">"Status"</th>
-                                    <th scope="col">"Folder"</th><th scope="col">"List"</th>
+                                    <th scope="col">"Folder"</th><th scope="col">"List"</th><th scope="col">"Progress"</th>
                                     <th scope="col">{format!("Ends ({})", zone.name())}</th>
                                 </tr></thead>
                                 <tbody>
-                                    {list.into_iter().map(|a| view! {
+                                    {list.into_iter().map(|a| { let progress_text = progress(&a); view! {
                                         <tr>
                                             <td><A href=format!("/o/{}/admin/actions/{}", org.org_id(), a.id)>{a.title.clone()}</A></td>
                                             <td><span class=format!("badge status-{}", a.status.as_str())>{a.status.label()}</span></td>
                                             <td>{a.folder.clone()}</td>
                                             <td>{a.list_name.clone().unwrap_or_else(|| "—".into())}</td>
+                                            <td class="progress-cell">{progress_text}
+                                                {(a.status != ActionStatus::Draft).then(|| {
+                                                    let href = format!("/o/{}/admin/actions/{}/results", org.org_id(), a.id);
+                                                    view! { " · " <A href=href>"Results"</A> }
+                                                })}
+                                            </td>
                                             <td>{a.ends_at.map(|t| zone.date_time(t)).unwrap_or_default()}</td>
                                         </tr>
-                                    }).collect_view()}
+                                    }}).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -97,6 +105,21 @@ pub fn ActionsPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// "120 of 300 texted (40%) · 12 replies": how far the action has come.
+fn progress(a: &ActionSummary) -> String {
+    let total = a.contact_count.unwrap_or(0).max(0) as i64;
+    if total == 0 {
+        return "—".into();
+    }
+    let pct = (a.texted * 100).checked_div(total).unwrap_or(0).min(100);
+    format!(
+        "{} of {} texted ({pct}%) · {}",
+        thousands(a.texted as u64),
+        thousands(total as u64),
+        plural(a.replies, "reply", "replies")
+    )
 }
 
 #[component]
@@ -188,6 +211,7 @@ fn ActionEditor(
         RwSignal::new(a.initial_variants.iter().cloned().enumerate().map(|(i, v)| (i, RwSignal::new(v))).collect());
     let at_most = move || variants.with(Vec::len) + 1 >= MAX_VARIANTS;
     let custom_fields = StoredValue::new(page.custom_fields.clone());
+    let script_values = StoredValue::new(page.script_values.clone());
     // The card's image is never texted, so it can change until the action closes.
     let card_editable = status != ActionStatus::Closed;
     // The estimate follows autosaves without re-rendering the form.
@@ -306,7 +330,7 @@ fn ActionEditor(
                 </ActionForm>
             })}
             <div class="button-row">
-                {status.choices().into_iter().map(|t| {
+                {status.choices().into_iter().filter(|t| *t != Transition::Close).map(|t| {
                     let needs_ack = matches!(t, Transition::Publish | Transition::Schedule) && page.action.cost_acknowledged_at.is_none();
 
                     let label = match t {
@@ -348,6 +372,25 @@ fn ActionEditor(
                     <button type="submit">"Duplicate"</button>
                 </ActionForm>
             </div>
+            // Closing cannot be undone, so it sits apart from Publish and Pause and asks first
+            // (a required box, which also works before the bundle has loaded).
+            {status.choices().contains(&Transition::Close).then(|| view! {
+                <div class="danger-zone">
+                    <h3>"Close this action"</h3>
+                    <ActionForm action=change>
+                        <input type="hidden" name="org_id" value=org_id.to_string()/>
+                        <input type="hidden" name="action_id" value=action_id.to_string()/>
+                        <input type="hidden" name="transition" value=Transition::Close.as_str()/>
+                        <div class="field checkbox">
+                            <input id="confirm-close" type="checkbox" name="confirm_close" required=true/>
+                            <label for="confirm-close">
+                                "Yes, close it: volunteers can no longer text or reply, its numbers are released, and it cannot be reopened (duplicate it to run it again)."
+                            </label>
+                        </div>
+                        <button type="submit" class="danger" disabled=move || change.pending().get()>"Close action"</button>
+                    </ActionForm>
+                </div>
+            })}
         </section>
         <section class="card" aria-labelledby="basics-heading">
             <h2 id="basics-heading">"Basic information and script"</h2>
@@ -357,7 +400,13 @@ fn ActionEditor(
                 <input type="hidden" name="action_id" value=action_id.to_string()/>
                 <fieldset disabled=!editable>
                     <TextField label="Title" name="title" value=a.title.clone() error=field_error("title")/>
-                    <TextField label="Description (shown to volunteers)" name="description" value=a.description.clone() error=field_error("description")/>
+                    <div class="field">
+                        <label for="action-description">"Description (shown to volunteers)"</label>
+                        <textarea id="action-description" name="description" rows="4"
+                            aria-invalid=move || field_error("description")().map(|_| "true")
+                            maxlength=crate::domain::text_limits::action_field("description").map(|l| l.max)>{a.description.clone()}</textarea>
+                        <p class="field-error" role="alert">{field_error("description")}</p>
+                    </div>
                     <TextField label="Disclaimer" name="disclaimer" value=a.disclaimer.clone() error=field_error("disclaimer")/>
                     <TextField label="Start button label" name="start_label" value=a.start_label.clone() error=field_error("start_label")/>
                     <TextField label="Folder" name="folder" value=a.folder.clone() error=field_error("folder")/>
@@ -389,7 +438,7 @@ fn ActionEditor(
                     </div>
                     <TextField label="Districts (comma-separated; empty for all)" name="districts" value=districts_text error=field_error("districts")/>
                     <ScriptBox id="initial-script".to_string() label="Initial script".to_string() name="initial_script" text=script remove=None
-                        fields=page.custom_fields.clone()/>
+                        fields=page.custom_fields.clone() values=page.script_values.clone()/>
                     <p class="field-error" role="alert">{field_error("initial_script")}</p>
                     <input type="hidden" name="initial_variants" prop:value=variants_json value=variants_json()/>
                     {move || variants.get().into_iter().enumerate().map(|(i, (key, text))| view! {
@@ -400,6 +449,7 @@ fn ActionEditor(
                             text
                             remove=Some(Callback::new(move |_| variants.update(|list| list.retain(|(k, _)| *k != key))))
                             fields=custom_fields.get_value()
+                            values=script_values.get_value()
                         />
                     }).collect_view()}
                     <p class="field-error" role="alert">{field_error("initial_variants")}</p>
@@ -438,16 +488,28 @@ fn ScriptBox(
     remove: Option<Callback<()>>,
     /// The list's custom fields, offered as variables beside the built-in ones.
     fields: Vec<String>,
+    /// The list's sample contact and longest values; `None` before a list is chosen.
+    values: Option<ScriptValues>,
 ) -> impl IntoView {
     let counter_id = format!("{id}-counter");
     let variables: Vec<Variable> = Variable::BUILT_IN
         .into_iter()
         .chain(fields.iter().filter_map(|f| Variable::from_name(&format!("custom:{f}"))))
         .collect();
+    // Counted as the list's first contact would get it and for the longest values the list
+    // holds, with the same values the estimate uses (not the placeholders' own length).
+    let has_list = values.is_some();
+    let values = StoredValue::new(values.unwrap_or_default());
+    let known_fields = StoredValue::new(fields.clone());
     let counter = move || {
-        let info = Segments::count(&text.get());
+        let raw = text.get();
+        let info = Segments::count(&raw);
         let offending: String = info.ucs2_chars.iter().map(|(_, c)| *c).collect();
-        (info, offending)
+        let counts = known_fields
+            .with_value(|f| ScriptTemplate::parse(&raw, f))
+            .map(|t| values.with_value(|v| v.counts(&t)))
+            .map_err(|e| e.to_string());
+        (counts, offending)
     };
     let has_opt_out = move || {
         let lower = text.get().to_lowercase();
@@ -468,9 +530,29 @@ fn ScriptBox(
                     }
                 }).collect_view()}
             </div>
-            <p class="hint" id=counter_id aria-live="polite">{move || {
-                let (info, _) = counter();
-                format!("{} · {} segment(s) · {} left in this segment", info.encoding.label(), info.segments, info.remaining_in_segment)
+            <p class="hint" id=counter_id aria-live="polite" data-testid="segment-counter">{move || {
+                match counter().0 {
+                    Ok(c) => {
+                        let who = if has_list {
+                            values.with_value(|v| v.sample.value(&Variable::FirstName))
+                        } else {
+                            "a contact with no name on file".to_string()
+                        };
+                        let sample = format!(
+                            "For {who}: {} · {} · {} left in the last segment.",
+                            c.sample.encoding.label(),
+                            plural(c.sample.segments as i64, "segment", "segments"),
+                            c.sample.remaining_in_segment
+                        );
+                        let worst = if has_list {
+                            format!(" Longest in this list: {} (what the estimate charges).", plural(c.worst.segments as i64, "segment", "segments"))
+                        } else {
+                            " Choose a contact list to count with its names and fields.".to_string()
+                        };
+                        format!("{sample}{worst}")
+                    }
+                    Err(error) => format!("Not counted yet: {error}"),
+                }
             }}</p>
             {move || {
                 let (_, offending) = counter();
