@@ -72,6 +72,19 @@ pub async fn admin_in_session(state: &AppState, session: &Session, org_id: Uuid)
     Ok(Caller { user, org_id, role, time_zone })
 }
 
+/// The caller's session as the press records keep it (migrations/0035): the SHA-256 of its id,
+/// in hex. It ties each press to one sign-in without storing anything that could resume it.
+pub async fn session_fingerprint() -> Result<String, AppError> {
+    let id = session().await?.id().ok_or(AppError::Unauthenticated)?;
+    Ok(fingerprint(&id.to_string()))
+}
+
+/// SHA-256 of `session_id`, lower-case hex.
+pub fn fingerprint(session_id: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(session_id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub async fn require_user(state: &AppState) -> Result<SessionUser, AppError> {
     current_user(state).await?.ok_or(AppError::Unauthenticated)
 }

@@ -427,9 +427,12 @@ async fn large_exports_page_through_every_row_once() {
     .await
     .unwrap();
     sqlx::query(
-        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, status, created_at)
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, status, created_at,
+                                 sent_by, pressed_at, press_session)
            select c.organization_id, c.id, 'outbound', case when i = 1 then 'initial' else 'custom' end, 'm' || i,
-                  c.contact_phone, 'delivered', now() + make_interval(secs => i)
+                  c.contact_phone, 'delivered', now() + make_interval(secs => i),
+                  coalesce(c.volunteer_id, (select user_id from memberships m where m.organization_id = c.organization_id limit 1)),
+                  now(), repeat('a', 64)
            from conversations c, generate_series(1, 3) i where c.action_id = $1::uuid"#,
     )
     .bind(&w.action)

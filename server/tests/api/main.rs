@@ -9,6 +9,7 @@ mod assets;
 mod auth;
 mod carrier;
 mod cluster;
+mod compliance_records;
 mod contacts;
 mod deploy;
 mod exports;

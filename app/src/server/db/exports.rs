@@ -73,7 +73,7 @@ where
 
 /// ISO 8601 in the organization's zone, with its offset ("2026-03-01T06:30:00-05:00"): what
 /// people read in a spreadsheet is their own local time, and the offset keeps it unambiguous.
-fn iso(zone: OrgTimeZone, at: Option<DateTime<Utc>>) -> String {
+pub fn iso(zone: OrgTimeZone, at: Option<DateTime<Utc>>) -> String {
     at.map(|t| t.with_timezone(&zone.tz()).to_rfc3339_opts(SecondsFormat::Secs, false)).unwrap_or_default()
 }
 

@@ -351,7 +351,14 @@ pub async fn set_archived(db: &PgPool, caller: &Caller, conversation_id: i64, ar
     Ok(())
 }
 
-pub async fn opt_out(db: &PgPool, caller: &Caller, conversation_id: i64) -> Result<(), AppError> {
+/// The volunteer's opt-out, with who and why. A number opted out already keeps its first record
+/// (how it first said stop).
+pub async fn opt_out(
+    db: &PgPool,
+    caller: &Caller,
+    conversation_id: i64,
+    reason: &crate::domain::do_not_contact::OptOutReason,
+) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     own(&mut tx, caller, conversation_id).await?;
     let phone: String = sqlx::query_scalar("select contact_phone from conversations where id = $1")
@@ -359,10 +366,13 @@ pub async fn opt_out(db: &PgPool, caller: &Caller, conversation_id: i64) -> Resu
         .fetch_one(&mut *tx)
         .await?;
     sqlx::query(
-        "insert into opt_outs (organization_id, phone, source) values ($1, $2, 'volunteer') on conflict do nothing",
+        r#"insert into opt_outs (organization_id, phone, source, recorded_by, reason)
+           values ($1, $2, 'volunteer', $3, $4) on conflict do nothing"#,
     )
     .bind(caller.org_id)
     .bind(&phone)
+    .bind(caller.user.id)
+    .bind(reason.as_str())
     .execute(&mut *tx)
     .await?;
     // Every conversation with this number in the organization carries the tag.

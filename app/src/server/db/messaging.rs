@@ -49,7 +49,11 @@ async fn existing(db: impl sqlx::PgExecutor<'_>, caller: &Caller, key: &str) -> 
 }
 
 /// Sends `body` in the conversation as the caller. A repeated key answers with the message the
-/// first request created, so a double click or a retry never sends twice.
+/// first request created, so a double click or a retry never sends twice. The message records
+/// the press that made it (who, `now`, `session_hash`: the caller's session as
+/// `auth::session_fingerprint` hashes it, and the script as rendered for this contact): the
+/// proof that a person sent it (migrations/0035).
+#[allow(clippy::too_many_arguments)]
 pub async fn send(
     db: &PgPool,
     caller: &Caller,
@@ -57,6 +61,7 @@ pub async fn send(
     body: &str,
     response: Option<&str>,
     key: &str,
+    session_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<SentMessage, AppError> {
     if let Some(sent) = existing(db, caller, key).await? {
@@ -161,6 +166,8 @@ pub async fn send(
     };
     // Which variant of the initial script this text is (1 = the main script), for the results.
     let mut variant: Option<i16> = None;
+    // The script as the server rendered it for this contact, kept with the press.
+    let mut script_rendered: Option<String> = None;
     let kind = match (&placement, initial) {
         (Some(_), true) => {
             return Err(AppError::Conflict("Send the initial message before a response script.".into()));
@@ -174,6 +181,7 @@ pub async fn send(
                     "Custom text is turned off in this organization: send the response script as written.",
                 ));
             }
+            script_rendered = Some(rendered);
             "reply"
         }
         (None, true) => {
@@ -188,6 +196,7 @@ pub async fn send(
                     "Custom text is turned off in this organization: send the script as written.",
                 ));
             }
+            script_rendered = Some(rendered);
             "initial"
         }
         (None, false) => {
@@ -238,8 +247,9 @@ pub async fn send(
     }
 
     let inserted = sqlx::query_as::<_, SentMessage>(
-        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, idempotency_key, sent_by, script_node, image_id, variant)
-           values ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10)
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, idempotency_key, sent_by, script_node, image_id, variant,
+                                pressed_at, press_session, script_rendered)
+           values ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, left($13, 1600))
            on conflict (organization_id, idempotency_key) do nothing
            returning id, status, body"#,
     )
@@ -254,6 +264,9 @@ pub async fn send(
     // The action's picture goes with the initial text only.
     .bind(if kind == "initial" { target.script_image_id } else { None })
     .bind(variant)
+    .bind(now)
+    .bind(session_hash)
+    .bind(script_rendered.as_deref().map(str::trim))
     .fetch_optional(&mut *tx)
     .await
     .map_err(|e| {

@@ -286,6 +286,7 @@ fn ActionEditor(
             <A href=format!("/o/{}/admin/actions/{action_id}/results", org.org_id())>"View Results"</A>
             <a href=format!("/api/actions/{action_id}/export/contacts.csv") download>"Export contacts (CSV)"</a>
             <a href=format!("/api/actions/{action_id}/export/messages.csv") download>"Export messages (CSV)"</a>
+            <a href=format!("/api/actions/{action_id}/export/send-audit.csv") download>"Send audit (CSV)"</a>
         </p>
         {(!editable).then(|| view! {
             <p class="alert" role="status">{match status {

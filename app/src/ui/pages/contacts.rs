@@ -293,6 +293,7 @@ fn ImportReport(org_id: Uuid, import_id: Uuid, list_id: Uuid, summary: ImportSum
                 {line("Duplicates dropped (the last row with a number wins)", summary.duplicates)}
                 {line("Invalid numbers", summary.invalid_numbers)}
                 {line("Missing numbers", summary.missing_numbers)}
+                {line("On the do-not-contact list (left out)", summary.do_not_contact)}
                 {line("Opted-out numbers left out", summary.opted_out)}
                 {line("Unknown assigned volunteers", summary.unknown_assignees)}
             </dl>

@@ -89,11 +89,13 @@ pub fn ActionResultsPage() -> impl IntoView {
         <Title text="Action results"/>
         <p><A href=move || format!("/o/{}/admin/actions/{}", org.org_id(), action_id().map(|a| a.to_string()).unwrap_or_default())>"← Action"</A></p>
         <h1>"Results"</h1>
-        // The exports sit where admins read the figures, as well as on the action page.
+        // The exports sit where admins read the figures, as well as on the action page; the send
+        // audit is the record that a person pressed Send for every text.
         {move || action_id().map(|id| view! {
             <p class="export-links">
                 <a href=format!("/api/actions/{id}/export/contacts.csv") download>"Export contacts (CSV)"</a>
                 <a href=format!("/api/actions/{id}/export/messages.csv") download>"Export messages (CSV)"</a>
+                <a href=format!("/api/actions/{id}/export/send-audit.csv") download>"Send audit (CSV)"</a>
             </p>
         })}
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
