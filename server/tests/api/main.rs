@@ -5,6 +5,7 @@ mod helpers;
 
 mod action_end;
 mod actions;
+mod admin_thread;
 mod assets;
 mod auth;
 mod carrier;

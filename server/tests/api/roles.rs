@@ -294,6 +294,7 @@ impl World {
             "set_auto_archive" => vec![("org_id", org), ("on", "false".into())],
             "supervision_options" | "list_conversations" => vec![("org_id", org)],
             "get_supervised_thread" => vec![("org_id", org), ("conversation_id", "999999".into())],
+            "tag_conversation" => vec![("org_id", org), ("conversation_id", "999999".into()), ("tag_id", "1".into())],
             "reassign_conversations" => {
                 // To the owner, a member: only the missing conversation stops the admin's call.
                 let owner = self.owner(&org).await;
@@ -385,6 +386,7 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "list_conversations", expect: ADMIN },
         Case { endpoint: "get_supervised_thread", expect: ADMIN_NOT_FOUND },
         Case { endpoint: "reassign_conversations", expect: ADMIN_NOT_FOUND },
+        Case { endpoint: "tag_conversation", expect: ADMIN_NOT_FOUND },
         Case { endpoint: "get_action_results", expect: ADMIN },
         Case { endpoint: "reassign_volunteer_contacts", expect: ADMIN_NOT_FOUND },
     ]

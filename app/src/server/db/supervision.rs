@@ -271,22 +271,22 @@ pub async fn reassign(db: &PgPool, caller: &Caller, ids: &[i64], to_user: Uuid) 
 /// built-in Opt Out tag only comes with an opt-out, never on its own.
 pub async fn tag(db: &PgPool, caller: &Caller, conversation_id: i64, tag_id: i64, on: bool) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
-    let found: Option<(bool, bool)> = sqlx::query_as(
-        r#"select t.built_in, exists (select 1 from conversations c where c.id = $1 and c.organization_id = $3)
-           from tags t where t.id = $2 and t.organization_id = $3"#,
+    let (conversation, built_in): (bool, Option<bool>) = sqlx::query_as(
+        r#"select exists (select 1 from conversations c where c.id = $1 and c.organization_id = $3),
+                  (select t.built_in from tags t where t.id = $2 and t.organization_id = $3)"#,
     )
     .bind(conversation_id)
     .bind(tag_id)
     .bind(caller.org_id)
-    .fetch_optional(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    match found {
-        None => return Err(AppError::invalid("tag_id", "That tag is not one of this organization's.")),
-        Some((_, false)) => return Err(AppError::NotFound("That conversation is not in this organization.".into())),
-        Some((true, _)) => {
+    match (conversation, built_in) {
+        (false, _) => return Err(AppError::NotFound("That conversation is not in this organization.".into())),
+        (true, None) => return Err(AppError::invalid("tag_id", "That tag is not one of this organization's.")),
+        (true, Some(true)) => {
             return Err(AppError::invalid("tag_id", "Opt Out is applied by opting the contact out, not as a tag."))
         }
-        Some((false, true)) => {}
+        (true, Some(false)) => {}
     }
     if on {
         sqlx::query(

@@ -463,7 +463,12 @@ fn ThreadActions(
                     <ErrorAlert error=opt_out_error/>
                     <input type="hidden" name="org_id" value=org_id.to_string()/>
                     <input type="hidden" name="conversation_id" value=id.to_string()/>
-                    <button type="submit" class="danger">"Opt this person out"</button>
+                    <div class="field inline">
+                        <label for="admin-opt-out-reason">"Why (recorded with your name)"</label>
+                        <input id="admin-opt-out-reason" name="reason" type="text" required=true
+                            maxlength=crate::domain::text_limits::OPT_OUT_REASON.max/>
+                        <button type="submit" class="danger">"Opt this person out"</button>
+                    </div>
                 </ActionForm>
             })}
             {thread.texted.then(|| view! {
