@@ -67,6 +67,26 @@ pub async fn create_org(name: String) -> Result<OrgMembership, AppError> {
     Ok(org)
 }
 
+/// Which campaign a join link's code belongs to, so the page can say what you are joining.
+/// Only for signed-in people, and a code that matches nothing counts towards the same pause
+/// as a wrong code typed into Join: names cannot be harvested by trying codes.
+#[server(endpoint = "join_preview")]
+pub async fn join_preview(code: String) -> Result<Option<String>, AppError> {
+    use crate::domain::JoinCode;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    let user = auth::require_user(&state).await?;
+    let Ok(code) = JoinCode::parse(&code) else { return Ok(None) };
+    if let Some(retry_after_secs) = db::orgs::join_retry_after(&state.db, user.id).await? {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    let name = db::orgs::name_for_code(&state.db, &code).await?;
+    if name.is_none() {
+        db::orgs::record_join_failure(&state.db, user.id).await?;
+    }
+    Ok(name)
+}
+
 /// Joins the organization whose code this is, as a volunteer. Joining again is harmless and
 /// keeps whatever role the person already has.
 #[server(endpoint = "join_org")]

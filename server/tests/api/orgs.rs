@@ -195,3 +195,41 @@ async fn guessing_join_codes_is_paused_after_ten_misses() {
     let (status, _) = app.call(&other, "join_org", &[("code", &real)]).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// A join link says which campaign it is for; guessing codes to read names pauses like
+/// guessing codes to join.
+#[tokio::test]
+async fn a_join_link_names_the_campaign_and_guessing_names_is_paused() {
+    let app = spawn_app().await;
+    let (owner, _) = app.user("Owner").await;
+    let org = app.org(&owner, "Riverside Tenants Union").await;
+    let code = app.join_code(&owner, &org).await;
+    let (visitor, _) = app.user("Visitor").await;
+    let (status, name) = app.call(&visitor, "join_preview", &[("code", &code)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(name, "Riverside Tenants Union");
+    let html = visitor
+        .get(format!("{}/join/{code}", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("You are joining <strong>Riverside Tenants Union</strong>"), "{html}");
+    // Not for strangers: the anonymous page only offers to sign up.
+    let (status, _) = app.call(&crate::helpers::client(), "join_preview", &[("code", &code)]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Ten codes that match nothing, then even the right one is refused for a while.
+    for i in 0..10 {
+        let (status, name) =
+            app.call(&visitor, "join_preview", &[("code", &format!("{:06}", (i * 7919) % 1_000_000))]).await;
+        if name.is_string() {
+            continue; // a real code by chance
+        }
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, _) = app.call(&visitor, "join_preview", &[("code", &code)]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}

@@ -125,6 +125,7 @@ impl World {
             // A third organization's code: joining it must not make the outsider a member of
             // the one under test.
             "join_org" => vec![("code", self.third_code.clone())],
+            "join_preview" => vec![("code", self.third_code.clone())],
             "accept_invite" => {
                 // An invite addressed to nobody in particular: signed-in callers get 403 for the
                 // wrong address, which is the check under test here.
@@ -327,6 +328,7 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "my_orgs", expect: SIGNED_IN },
         Case { endpoint: "create_org", expect: SIGNED_IN },
         Case { endpoint: "join_org", expect: SIGNED_IN },
+        Case { endpoint: "join_preview", expect: SIGNED_IN },
         // Signed in but not the invited address: 403 for everyone who is signed in.
         Case { endpoint: "accept_invite", expect: [UNAUTH, FORBID, FORBID, FORBID] },
         Case { endpoint: "get_membership", expect: MEMBER },

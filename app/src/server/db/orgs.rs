@@ -154,6 +154,14 @@ pub async fn join_retry_after(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<
     Ok(secs.map(|s| s.ceil().max(1.0) as u64))
 }
 
+/// The name of the organization with this join code, if any.
+pub async fn name_for_code(db: impl PgExecutor<'_>, code: &JoinCode) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar("select name from organizations where join_code = $1")
+        .bind(code.as_str())
+        .fetch_optional(db)
+        .await?)
+}
+
 pub async fn record_join_failure(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<(), AppError> {
     sqlx::query("insert into join_failures (user_id) values ($1)").bind(user_id).execute(db).await?;
     Ok(())

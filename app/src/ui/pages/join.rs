@@ -40,7 +40,25 @@ pub fn JoinPage() -> impl IntoView {
 fn JoinForm(code: Signal<String>) -> impl IntoView {
     let session = use_session();
     let error = Signal::derive(move || session.join_org.value().get().and_then(Result::err));
+    // A link carries its code: say which campaign it is before the person presses Join.
+    let preview = Resource::new(
+        move || code.get(),
+        |code| async move {
+            if code.is_empty() {
+                None
+            } else {
+                crate::api::orgs::join_preview(code).await.ok().flatten()
+            }
+        },
+    );
     view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                preview.await.map(|name| view! {
+                    <p class="join-org" data-testid="join-org">"You are joining " <strong>{name}</strong> "."</p>
+                })
+            })}
+        </Suspense>
         <ActionForm action=session.join_org>
             <ErrorAlert error/>
             <Field label="6-digit code" name="code" inputmode="numeric" autocomplete="one-time-code"
