@@ -28,6 +28,7 @@ mod scripts;
 mod sending;
 mod sessions;
 mod settings;
+mod state_hours;
 mod supervision;
 mod texting;
 mod texting_day;

@@ -3,7 +3,8 @@ use crate::error::AppError;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-type Row = (String, String, String, i32, Vec<i32>, String, String, bool, bool, i64, i64, i64, i64, String, String, bool);
+type Row =
+    (String, String, String, i32, Vec<i32>, String, String, bool, bool, i64, i64, i64, i64, String, String, bool);
 
 fn from_row(r: Row) -> TextingSettings {
     TextingSettings {

@@ -1,6 +1,8 @@
 //! Settings → Texting: one form, saved explicitly, errors next to the field they concern.
 
-use crate::api::settings::{get_state_rules, get_texting_settings, SaveTextingSettings, SetStateRules, TextingSettings};
+use crate::api::settings::{
+    get_state_rules, get_texting_settings, SaveTextingSettings, SetStateRules, TextingSettings,
+};
 use crate::domain::cost_estimate::micros_to_input;
 use crate::error::AppError;
 use crate::ui::common::use_org;
