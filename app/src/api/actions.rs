@@ -54,6 +54,8 @@ pub struct ActionDetail {
     pub published_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub cost_acknowledged_at: Option<DateTime<Utc>>,
+    /// When an admin chose to publish scripts that fail the sender/opt-out check.
+    pub compliance_acknowledged_at: Option<DateTime<Utc>>,
 }
 
 /// The action with what its page needs besides: the estimate and the lists to choose from.
@@ -65,6 +67,10 @@ pub struct ActionPage {
     pub estimate_missing: Option<String>,
     pub lists: Vec<(Uuid, String, i32)>,
     pub custom_fields: Vec<String>,
+    /// For the editor's sender-identification warning.
+    pub org_name: String,
+    /// What the saved initial scripts lack ("Variant 2: it has no opt-out language, …").
+    pub compliance_problems: Vec<String>,
 }
 
 #[server(endpoint = "list_actions")]
@@ -186,11 +192,12 @@ pub async fn change_action_status(
     transition: String,
     #[server(default)] publish_at: String,
     #[server(default)] acknowledged_micros: String,
+    #[server(default)] acknowledge_compliance: String,
 ) -> Result<ActionStatus, AppError> {
     use crate::domain::Role;
     use crate::server::{auth, db, state};
     let state = state()?;
-    auth::require_member(&state, org_id, Role::Admin).await?;
+    let caller = auth::require_member(&state, org_id, Role::Admin).await?;
     let transition =
         Transition::parse(transition.trim()).ok_or_else(|| AppError::invalid("transition", "Unknown change."))?;
     let publish_at = match publish_at.trim() {
@@ -202,7 +209,8 @@ pub async fn change_action_status(
         ),
     };
     let acknowledged = acknowledged_micros.trim().parse::<i64>().ok();
-    db::actions::transition(&state.db, org_id, action_id, transition, publish_at, acknowledged).await
+    let compliance_ack = crate::api::settings::checked(&acknowledge_compliance).then_some(caller.user.id);
+    db::actions::transition(&state.db, org_id, action_id, transition, publish_at, acknowledged, compliance_ack).await
 }
 
 /// Moves the end of a scheduled or live action: after it goes live (and after now), at most

@@ -8,7 +8,7 @@ use crate::domain::action_lifecycle::{ActionStatus, Transition};
 use crate::domain::cost_estimate::format_dollars;
 use crate::domain::initial_scripts::MAX_VARIANTS;
 use crate::domain::script_image::ImageSlot;
-use crate::domain::script_template::Variable;
+use crate::domain::script_template::{ComplianceWarning, ScriptTemplate, Variable};
 use crate::domain::segments::Segments;
 use crate::error::AppError;
 use crate::ui::common::{use_org, EmptyState, ErrorAlert, Field};
@@ -182,6 +182,7 @@ fn ActionEditor(
         RwSignal::new(a.initial_variants.iter().cloned().enumerate().map(|(i, v)| (i, RwSignal::new(v))).collect());
     let at_most = move || variants.with(Vec::len) + 1 >= MAX_VARIANTS;
     let custom_fields = StoredValue::new(page.custom_fields.clone());
+    let org_name = StoredValue::new(page.org_name.clone());
     // The card's image is never texted, so it can change until the action closes.
     let card_editable = status != ActionStatus::Closed;
     // The estimate follows autosaves without re-rendering the form.
@@ -300,6 +301,10 @@ fn ActionEditor(
             <div class="button-row">
                 {status.choices().into_iter().map(|t| {
                     let needs_ack = matches!(t, Transition::Publish | Transition::Schedule) && page.action.cost_acknowledged_at.is_none();
+                    let compliance_problems = (matches!(t, Transition::Publish | Transition::Schedule)
+                        && page.action.compliance_acknowledged_at.is_none())
+                        .then(|| page.compliance_problems.clone())
+                        .unwrap_or_default();
 
                     let label = match t {
                         Transition::Publish => "Publish now",
@@ -326,6 +331,17 @@ fn ActionEditor(
                                         value=total.to_string() required=true/>
                                     <label for=format!("ack-{}", t.as_str())>
                                         {format!("I understand this action will cost about {}", format_dollars(total))}
+                                    </label>
+                                </div>
+                            })}
+                            {(!compliance_problems.is_empty()).then(|| view! {
+                                <div class="field checkbox">
+                                    <ul class="hint warning">
+                                        {compliance_problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                                    </ul>
+                                    <input id=format!("ack-compliance-{}", t.as_str()) type="checkbox" name="acknowledge_compliance"/>
+                                    <label for=format!("ack-compliance-{}", t.as_str())>
+                                        "Publish anyway: I acknowledge the first text does not identify us or offer a way to opt out"
                                     </label>
                                 </div>
                             })}
@@ -381,7 +397,7 @@ fn ActionEditor(
                     </div>
                     <TextField label="Districts (comma-separated; empty for all)" name="districts" value=districts_text error=field_error("districts")/>
                     <ScriptBox id="initial-script".to_string() label="Initial script".to_string() name="initial_script" text=script remove=None
-                        fields=page.custom_fields.clone()/>
+                        fields=page.custom_fields.clone() org_name=page.org_name.clone()/>
                     <p class="field-error" role="alert">{field_error("initial_script")}</p>
                     <input type="hidden" name="initial_variants" prop:value=variants_json value=variants_json()/>
                     {move || variants.get().into_iter().enumerate().map(|(i, (key, text))| view! {
@@ -392,6 +408,7 @@ fn ActionEditor(
                             text
                             remove=Some(Callback::new(move |_| variants.update(|list| list.retain(|(k, _)| *k != key))))
                             fields=custom_fields.get_value()
+                            org_name=org_name.get_value()
                         />
                     }).collect_view()}
                     <p class="field-error" role="alert">{field_error("initial_variants")}</p>
@@ -430,7 +447,24 @@ fn ScriptBox(
     remove: Option<Callback<()>>,
     /// The list's custom fields, offered as variables beside the built-in ones.
     fields: Vec<String>,
+    /// The organization's name, for the sender check: the same rule the server applies when
+    /// publishing (`ScriptTemplate::compliance_warnings`).
+    org_name: String,
 ) -> impl IntoView {
+    let known_fields = StoredValue::new(fields.clone());
+    let org_name = StoredValue::new(org_name);
+    let warnings = move || {
+        let raw = text.get();
+        if raw.trim().is_empty() {
+            return Vec::new();
+        }
+        // A script that does not parse shows its own error; no advice on top.
+        known_fields
+            .with_value(|known| ScriptTemplate::parse(raw.trim(), known).ok())
+            .map(|t| org_name.with_value(|name| t.compliance_warnings(name)))
+            .unwrap_or_default()
+    };
+    let warns = move |w: ComplianceWarning| warnings().contains(&w);
     let counter_id = format!("{id}-counter");
     let variables: Vec<Variable> = Variable::BUILT_IN
         .into_iter()
@@ -440,10 +474,6 @@ fn ScriptBox(
         let info = Segments::count(&text.get());
         let offending: String = info.ucs2_chars.iter().map(|(_, c)| *c).collect();
         (info, offending)
-    };
-    let has_opt_out = move || {
-        let lower = text.get().to_lowercase();
-        lower.contains("stop") || lower.contains("alto")
     };
     let initial = text.try_get_untracked().unwrap_or_default();
     view! {
@@ -473,7 +503,10 @@ fn ScriptBox(
                     </button>
                 })
             }}
-            {move || (!text.get().trim().is_empty() && !has_opt_out()).then(|| view! {
+            {move || warns(ComplianceWarning::NoSenderIdentification).then(|| view! {
+                <p class="hint warning">"Say who is texting: name your organization or add the Organization name variable, so the first text identifies the sender."</p>
+            })}
+            {move || warns(ComplianceWarning::NoOptOutLanguage).then(|| view! {
                 <p class="hint warning">"Add opt-out language, such as \"Text STOP to opt out\", so carriers do not filter your messages."</p>
             })}
             {remove.map(|remove| view! {
