@@ -25,6 +25,7 @@ mod results;
 mod roles;
 mod scale_out;
 mod scripts;
+mod sender_identification;
 mod sending;
 mod sessions;
 mod settings;

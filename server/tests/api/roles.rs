@@ -209,7 +209,8 @@ impl World {
             "get_contact_page" | "delete_contact_list" => {
                 vec![("org_id", org.clone()), ("list_id", self.new_list(&org).await)]
             }
-            "get_texting_settings" => vec![("org_id", org)],
+            "get_texting_settings" | "get_state_rules" => vec![("org_id", org)],
+            "set_state_rules" => vec![("org_id", org), ("acknowledge", "on".into())],
             "save_texting_settings" => vec![
                 ("org_id", org),
                 ("window_start", "09:00".into()),
@@ -343,6 +344,8 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "change_action_status", expect: ADMIN },
         Case { endpoint: "duplicate_action", expect: ADMIN },
         Case { endpoint: "get_texting_settings", expect: ADMIN },
+        Case { endpoint: "get_state_rules", expect: ADMIN },
+        Case { endpoint: "set_state_rules", expect: ADMIN },
         Case { endpoint: "set_action_end", expect: ADMIN },
         Case { endpoint: "get_org_data", expect: ADMIN },
         Case { endpoint: "create_data_item", expect: ADMIN },
