@@ -10,6 +10,7 @@ pub mod members;
 pub mod messaging;
 pub mod orgs;
 pub mod results;
+pub mod retention;
 pub mod scripts;
 pub mod settings;
 pub mod supervision;

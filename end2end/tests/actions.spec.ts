@@ -45,6 +45,10 @@ test('an admin creates an action, writes the script, acknowledges the cost and p
 
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('action-status')).toHaveText('Paused');
+  // Closing asks first: without the box ticked nothing happens.
+  await page.getByRole('button', { name: 'Close action' }).click();
+  await expect(page.getByTestId('action-status')).toHaveText('Paused');
+  await page.getByLabel(/Yes, close it/).check();
   await page.getByRole('button', { name: 'Close action' }).click();
   await expect(page.getByTestId('action-status')).toHaveText('Closed');
   await page.getByRole('button', { name: 'Duplicate' }).click();

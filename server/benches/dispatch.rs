@@ -34,7 +34,7 @@ fn main() {
         let mut latencies = Vec::with_capacity(conversations.len());
         for (i, id) in conversations.iter().enumerate() {
             let started = Instant::now();
-            app::server::db::messaging::send(&bench.pool, &caller, *id, "Hi Ana! Text STOP to opt out", None, &format!("k{i}"), chrono::Utc::now())
+            app::server::db::messaging::send(&bench.pool, &caller, *id, "Hi Ana! Text STOP to opt out", None, &format!("k{i}"), &"b".repeat(64), chrono::Utc::now())
                 .await
                 .expect("send");
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
@@ -51,8 +51,10 @@ fn main() {
         // counting triggers run once for it, so this stays linear in the number of messages).
         let setup = Instant::now();
         sqlx::query(
-            "insert into messages (organization_id, conversation_id, direction, kind, body, to_phone)
-             select c.organization_id, c.id, 'outbound', 'initial', 'Hi Ana! Text STOP to opt out', c.contact_phone
+            "insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, sent_by, pressed_at, press_session)
+             select c.organization_id, c.id, 'outbound', 'initial', 'Hi Ana! Text STOP to opt out', c.contact_phone,
+                    coalesce(c.volunteer_id, (select user_id from memberships m where m.organization_id = c.organization_id limit 1)),
+                    now(), repeat('b', 64)
              from conversations c where c.initial_sent_at is null",
         )
         .execute(&bench.pool)

@@ -88,17 +88,18 @@ fn main() {
                     case when c.id % 3 = 0 then now() end
              from contacts c where c.list_id = (select contact_list_id from actions where id = $2)",
             // Every contact: the first text (5% undelivered), a reply, a follow-up from the script.
-            "insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, status, error_code, sent_by, created_at)
+            "insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, status, error_code, sent_by, created_at, pressed_at, press_session)
              select $1, id, 'outbound', 'initial', 'Hi Ana, can we count on your vote?', contact_phone, sender_phone,
                     case when id % 20 = 0 then 'undelivered' else 'delivered' end,
-                    case when id % 20 = 0 then (array[30003, 30007, 30006])[1 + id % 3] end, volunteer_id, initial_sent_at
+                    case when id % 20 = 0 then (array[30003, 30007, 30006])[1 + id % 3] end, volunteer_id, initial_sent_at,
+                    initial_sent_at, repeat('b', 64)
              from conversations where action_id = $2",
             "insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, status, created_at)
              select $1, id, 'inbound', 'inbound', case when id % 50 = 0 then 'STOP' else 'Yes, count me in' end, sender_phone, contact_phone, 'received', last_inbound_at
              from conversations where action_id = $2",
-            "insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, status, sent_by, script_node, created_at)
+            "insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, status, sent_by, script_node, created_at, pressed_at, press_session)
              select $1, id, 'outbound', 'reply', 'Great!', contact_phone, sender_phone, 'delivered', volunteer_id,
-                    case when id % 2 = 0 then 'yes' else 'no' end, last_outbound_at
+                    case when id % 2 = 0 then 'yes' else 'no' end, last_outbound_at, last_outbound_at, repeat('b', 64)
              from conversations where action_id = $2",
             "insert into survey_answers (conversation_id, question_node, question, answer_node, answer)
              select id, '', 'Can we count on your vote?', case when id % 2 = 0 then 'yes' else 'no' end, case when id % 2 = 0 then 'Yes' else 'No' end

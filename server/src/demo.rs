@@ -429,11 +429,12 @@ async fn history(
         .execute(&mut *tx)
         .await?;
         let replied_at = sent_at + Duration::minutes(4 + (i % 17) as i64);
-        let inbound = async |tx: &mut Transaction<'_, Postgres>, body: &str| {
-            sqlx::query(
+        let inbound = async |tx: &mut Transaction<'_, Postgres>, body: &str| -> Result<i64, sqlx::Error> {
+            let id: i64 = sqlx::query_scalar(
                 r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone,
                        status, twilio_sid, created_at)
-                   values ($1, $2, 'inbound', 'inbound', $3, $4, $5, 'received', $6, $7)"#,
+                   values ($1, $2, 'inbound', 'inbound', $3, $4, $5, 'received', $6, $7)
+                   returning id"#,
             )
             .bind(ids.org)
             .bind(conversation)
@@ -442,13 +443,14 @@ async fn history(
             .bind(&phone)
             .bind(sid())
             .bind(replied_at)
-            .execute(&mut **tx)
+            .fetch_one(&mut **tx)
             .await?;
             sqlx::query("update conversations set last_inbound_at = $2 where id = $1")
                 .bind(conversation)
                 .bind(replied_at)
                 .execute(&mut **tx)
-                .await
+                .await?;
+            Ok(id)
         };
         match reply {
             Reply::None | Reply::Undelivered => {}
@@ -509,7 +511,7 @@ async fn history(
                 // As the inbound webhook records it: the organization's opt-out list and the
                 // built-in Opt Out tag on every conversation with the number.
                 sqlx::query(
-                    "insert into opt_outs (organization_id, phone, source, created_at) values ($1, $2, 'reply', $3)",
+                    "insert into opt_outs (organization_id, phone, source, detail, created_at) values ($1, $2, 'keyword', 'STOP', $3)",
                 )
                 .bind(ids.org)
                 .bind(&phone)
@@ -527,12 +529,13 @@ async fn history(
                 .await?;
             }
             Reply::Help => {
-                inbound(&mut tx, "HELP").await?;
+                let help = inbound(&mut tx, "HELP").await?;
                 let answer = "Demo Campaign: volunteers text you about our campaign. Reply STOP to opt out. Msg&data rates may apply.";
+                // The automatic answer names the HELP it answers, as db::webhooks queues it.
                 sqlx::query(
                     r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone,
-                           status, twilio_sid, idempotency_key, attempts, created_at)
-                       values ($1, $2, 'outbound', 'auto', $3, $4, $5, 'delivered', $6, 'help:demo-' || $2, 1, $7)"#,
+                           status, twilio_sid, idempotency_key, attempts, created_at, sent_at, auto_reply_to)
+                       values ($1, $2, 'outbound', 'auto', $3, $4, $5, 'delivered', $6, 'help:demo-' || $2, 1, $7, $7, $8)"#,
                 )
                 .bind(ids.org)
                 .bind(conversation)
@@ -541,6 +544,7 @@ async fn history(
                 .bind(DEMO_SENDER)
                 .bind(sid())
                 .bind(replied_at + Duration::seconds(2))
+                .bind(help)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -567,9 +571,10 @@ async fn outbound(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, status,
-               twilio_sid, error_code, sent_by, attempts, created_at, script_node, variant, idempotency_key)
+               twilio_sid, error_code, sent_by, attempts, created_at, script_node, variant, idempotency_key,
+               pressed_at, press_session, script_rendered, sent_at)
            values ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12,
-               case when $3 = 'initial' then 1 end, 'demo-' || $8)"#,
+               case when $3 = 'initial' then 1 end, 'demo-' || $8, $11, $13, $4, $11 + interval '1 second')"#,
     )
     .bind(org)
     .bind(conversation)
@@ -583,6 +588,8 @@ async fn outbound(
     .bind(volunteer)
     .bind(at)
     .bind(script_node)
+    // Each demo volunteer presses from one (made-up) session, as a press record shows it.
+    .bind(app::server::auth::fingerprint(&format!("demo-session-{volunteer}")))
     .execute(&mut **tx)
     .await?;
     Ok(())

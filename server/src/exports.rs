@@ -28,7 +28,10 @@ async fn authorize(state: &AppState, session: &Session, action_id: Uuid) -> Resu
     auth::admin_in_session(state, session, org_id).await.map(|caller| caller.org_id)
 }
 
-fn csv_download(file_name: String, chunks: impl Stream<Item = Result<Vec<u8>, AppError>> + Send + 'static) -> Response {
+pub fn csv_download(
+    file_name: String,
+    chunks: impl Stream<Item = Result<Vec<u8>, AppError>> + Send + 'static,
+) -> Response {
     // A failure half way can only cut the download short; the log has the reason.
     let body =
         chunks.map(|chunk| chunk.map(Bytes::from).map_err(|_| std::io::Error::other("database error while exporting")));
@@ -66,5 +69,20 @@ pub async fn messages(State(state): State<AppState>, session: Session, Path(acti
         Err(e) => return error_response(e),
     };
     let name = format!("{}-messages.csv", db::exports::file_stem(&layout.action_title));
-    csv_download(name, db::exports::messages_stream(state.read_db.clone(), org_id, action_id))
+    csv_download(name, db::exports::messages_stream(state.read_db.clone(), org_id, action_id, layout.time_zone))
+}
+
+/// The send audit: every outbound text of the action with the press behind it (or the inbound
+/// message an automatic reply answered), when the carrier took it and its status.
+pub async fn send_audit(State(state): State<AppState>, session: Session, Path(action_id): Path<Uuid>) -> Response {
+    let org_id = match authorize(&state, &session, action_id).await {
+        Ok(org_id) => org_id,
+        Err(e) => return error_response(e),
+    };
+    let layout = match db::exports::contacts_layout(&state.read_db, org_id, action_id).await {
+        Ok(layout) => layout,
+        Err(e) => return error_response(e),
+    };
+    let name = format!("{}-send-audit.csv", db::exports::file_stem(&layout.action_title));
+    csv_download(name, db::send_audit::audit_stream(state.read_db.clone(), org_id, action_id, layout.time_zone))
 }

@@ -4,6 +4,7 @@
 pub mod carrier_simulator;
 pub mod contact_files;
 pub mod demo;
+pub mod do_not_contact;
 pub mod embedded_postgres;
 pub mod exports;
 pub mod health;

@@ -326,11 +326,12 @@ impl Outbox {
                         // As an inbound STOP does (db::webhooks::record_inbound).
                         Consequence::ContactOptedOut => {
                             sqlx::query(
-                                r#"insert into opt_outs (organization_id, phone, source) values ($1, $2, 'carrier')
+                                r#"insert into opt_outs (organization_id, phone, source, detail) values ($1, $2, 'carrier', left($3, 1600))
                                    on conflict do nothing"#,
                             )
                             .bind(message.organization_id)
                             .bind(&message.to_phone)
+                            .bind(error.to_string())
                             .execute(&mut *tx)
                             .await?;
                         }

@@ -141,6 +141,12 @@ async fn action_clock(db: PgPool) {
         }
         // Hourly (every 720 ticks of 5 s), and once at start.
         if tick % 720 == 1 {
+            // Retention: the data of actions closed longer ago than their organization keeps it.
+            match db::retention::run(&db).await {
+                Ok(run) if run.actions > 0 => tracing::info!(?run, "retention deleted the data of closed actions"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(?error, "retention"),
+            }
             if let Err(error) = db::assignment::archive_idle(&db).await {
                 tracing::warn!(?error, "archiving idle conversations");
             }
@@ -199,6 +205,9 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
         .route("/api/imports/{import_id}/rejects.csv", get(contact_files::rejects))
         .route("/api/actions/{action_id}/export/contacts.csv", get(exports::contacts))
         .route("/api/actions/{action_id}/export/messages.csv", get(exports::messages))
+        .route("/api/actions/{action_id}/export/send-audit.csv", get(exports::send_audit))
+        .route("/api/orgs/{org_id}/do-not-contact", post(crate::do_not_contact::upload))
+        .route("/api/orgs/{org_id}/opt-outs.csv", get(crate::do_not_contact::export))
         .route("/api/actions/{action_id}/image", post(script_images::upload).delete(script_images::remove))
         .route(script_images::MEDIA_PATH, get(script_images::serve))
         .nest_service("/pkg", pkg)

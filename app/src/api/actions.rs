@@ -5,6 +5,7 @@ use crate::domain::action_lifecycle::ActionStatus;
 #[cfg(feature = "ssr")]
 use crate::domain::action_lifecycle::Transition;
 use crate::domain::cost_estimate::Estimate;
+use crate::domain::script_template::ScriptValues;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -23,6 +24,9 @@ pub struct ActionSummary {
     pub publish_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Contacts sent their initial text so far, and replies received: the list's progress.
+    pub texted: i64,
+    pub replies: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +71,9 @@ pub struct ActionPage {
     pub estimate_missing: Option<String>,
     pub lists: Vec<(Uuid, String, i32)>,
     pub custom_fields: Vec<String>,
+    /// What the script counters count with (the list's sample contact and worst case); `None`
+    /// until a list is chosen.
+    pub script_values: Option<ScriptValues>,
     /// For the editor's sender-identification warning.
     pub org_name: String,
     /// What the saved initial scripts lack ("Variant 2: it has no opt-out language, …").
@@ -202,11 +209,7 @@ pub async fn change_action_status(
         Transition::parse(transition.trim()).ok_or_else(|| AppError::invalid("transition", "Unknown change."))?;
     let publish_at = match publish_at.trim() {
         "" => None,
-        raw => Some(
-            DateTime::parse_from_rfc3339(raw)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| AppError::invalid("publish_at", "Give the start as a date and time."))?,
-        ),
+        raw => Some(caller.time_zone.parse_moment(raw).map_err(|m| AppError::invalid("publish_at", m))?),
     };
     let acknowledged = acknowledged_micros.trim().parse::<i64>().ok();
     let compliance_ack = crate::api::settings::checked(&acknowledge_compliance).then_some(caller.user.id);
@@ -214,16 +217,15 @@ pub async fn change_action_status(
 }
 
 /// Moves the end of a scheduled or live action: after it goes live (and after now), at most
-/// 30 days after it goes live. `ends_at` is RFC 3339 ("2026-12-01T15:00:00Z").
+/// 30 days after it goes live. `ends_at` is the picker's local time in the organization's zone
+/// (or RFC 3339 with an offset).
 #[server(endpoint = "set_action_end")]
 pub async fn set_action_end(org_id: Uuid, action_id: Uuid, ends_at: String) -> Result<DateTime<Utc>, AppError> {
     use crate::domain::Role;
     use crate::server::{auth, db, state};
     let state = state()?;
-    auth::require_member(&state, org_id, Role::Admin).await?;
-    let ends_at = DateTime::parse_from_rfc3339(ends_at.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| AppError::invalid("ends_at", "Give the end as a date and time, e.g. 2026-12-01T21:00:00Z."))?;
+    let caller = auth::require_member(&state, org_id, Role::Admin).await?;
+    let ends_at = caller.time_zone.parse_moment(&ends_at).map_err(|m| AppError::invalid("ends_at", m))?;
     db::actions::set_end(&state.db, org_id, action_id, ends_at).await
 }
 

@@ -19,13 +19,23 @@ pub struct ImportSummary {
     pub duplicates: u64,
     pub invalid_numbers: u64,
     pub missing_numbers: u64,
+    /// Opted out by a reply, the carrier or a volunteer.
     pub opted_out: u64,
+    /// On the organization's imported do-not-contact list (summaries stored before it was
+    /// counted apart have none).
+    #[serde(default)]
+    pub do_not_contact: u64,
     pub unknown_assignees: u64,
 }
 
 impl ImportSummary {
     pub fn rejected(&self) -> u64 {
-        self.duplicates + self.invalid_numbers + self.missing_numbers + self.opted_out + self.unknown_assignees
+        self.duplicates
+            + self.invalid_numbers
+            + self.missing_numbers
+            + self.opted_out
+            + self.do_not_contact
+            + self.unknown_assignees
     }
 }
 

@@ -227,14 +227,21 @@ pub async fn set_archived(org_id: Uuid, conversation_id: i64, archived: bool) ->
 }
 
 /// The volunteer heard "stop" in other words: the number is opted out of the organization and
-/// the contact tagged Opt Out.
+/// the contact tagged Opt Out. The volunteer says why; the opt-out records who, why and when
+/// (the organization's opt-out export shows them).
 #[server(endpoint = "opt_out_contact")]
-pub async fn opt_out_contact(org_id: Uuid, conversation_id: i64) -> Result<(), AppError> {
+pub async fn opt_out_contact(
+    org_id: Uuid,
+    conversation_id: i64,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    use crate::domain::do_not_contact::OptOutReason;
     use crate::domain::Role;
     use crate::server::{auth, db, state};
     let state = state()?;
     let caller = auth::require_member(&state, org_id, Role::Volunteer).await?;
-    db::inbox::opt_out(&state.db, &caller, conversation_id).await
+    let reason = OptOutReason::parse(&reason).map_err(|m| AppError::invalid("reason", m))?;
+    db::inbox::opt_out(&state.db, &caller, conversation_id, &reason).await
 }
 
 /// Hands the thread to the action's creator, who is notified.

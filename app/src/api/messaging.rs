@@ -34,5 +34,6 @@ pub async fn send_message(
         return Err(AppError::invalid("idempotency_key", "A send needs a request key of 1 to 100 characters."));
     }
     let response = Some(response.trim()).filter(|r| !r.is_empty());
-    db::messaging::send(&state.db, &caller, conversation_id, &body, response, key, chrono::Utc::now()).await
+    let session = auth::session_fingerprint().await?;
+    db::messaging::send(&state.db, &caller, conversation_id, &body, response, key, &session, chrono::Utc::now()).await
 }

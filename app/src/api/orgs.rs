@@ -1,5 +1,6 @@
 //! Organizations (campaigns): create, list, join with a code, the join code and link.
 
+use crate::domain::org_time::OrgTimeZone;
 use crate::domain::Role;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -13,6 +14,10 @@ pub struct OrgMembership {
     pub id: Uuid,
     pub name: String,
     pub role: Role,
+    /// Every time shown in the organization is in this zone (Settings → Default time zone; the
+    /// default until the settings are first saved).
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
+    pub time_zone: OrgTimeZone,
 }
 
 impl OrgMembership {

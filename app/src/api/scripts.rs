@@ -15,6 +15,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScriptPage {
     pub tree: ScriptTree,
+    /// The initial script as last saved, so the preview starts where the conversation does.
+    pub initial_script: String,
     /// Draft, scheduled or paused: the same rule as the basic information.
     pub editable: bool,
     pub data: OrgData,

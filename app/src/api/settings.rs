@@ -165,13 +165,8 @@ pub fn parse(
     use crate::domain::texting_window::TextingWindow;
     let window = TextingWindow::parse(window_start.trim(), window_end.trim())
         .map_err(|m| AppError::invalid("window_end", format!("Texting window: {m}")))?;
-    let zone = default_time_zone.trim();
-    if zone.parse::<chrono_tz::Tz>().is_err() {
-        return Err(AppError::invalid(
-            "default_time_zone",
-            format!("\"{zone}\" is not a time zone like America/New_York."),
-        ));
-    }
+    let zone = crate::domain::org_time::OrgTimeZone::parse(default_time_zone)
+        .map_err(|m| AppError::invalid("default_time_zone", m))?;
     let batch_size: i32 = batch_size
         .trim()
         .parse()
@@ -197,7 +192,7 @@ pub fn parse(
     Ok(TextingSettings {
         window_start: window.start().format("%H:%M").to_string(),
         window_end: window.end().format("%H:%M").to_string(),
-        default_time_zone: zone.to_string(),
+        default_time_zone: zone.name().to_string(),
         batch_size,
         preferred_area_codes: area_codes,
         contact_fallback_name,

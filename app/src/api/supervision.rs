@@ -216,9 +216,11 @@ pub struct SupervisionChoices {
     pub actions: Vec<(Uuid, String)>,
     pub members: Vec<MemberChoice>,
     pub tags: Vec<(i64, String)>,
+    /// The tags an admin can put on a conversation by hand (not the built-in Opt Out).
+    pub taggable: Vec<(i64, String)>,
 }
 
-/// One conversation, read-only, as an admin sees it.
+/// One conversation as an admin sees it, with what they can do in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupervisedThread {
     pub conversation_id: i64,
@@ -231,7 +233,10 @@ pub struct SupervisedThread {
     /// (question, answer) so far.
     pub survey: Vec<(String, String)>,
     pub tags: Vec<String>,
+    pub tag_ids: Vec<i64>,
     pub fields: Vec<(String, String)>,
+    /// Whether the first text has gone out: only then can an admin answer.
+    pub texted: bool,
 }
 
 #[server(endpoint = "supervision_options")]
@@ -285,6 +290,21 @@ pub async fn reassign_conversations(org_id: Uuid, conversation_ids: String, to_u
     let caller = auth::require_member(&state, org_id, Role::Admin).await?;
     let ids = parse_ids(&conversation_ids)?;
     db::supervision::reassign(&state.db, &caller, &ids, to_user).await
+}
+
+/// Tags the conversation with one of the organization's tags (`on`), or removes it.
+#[server(endpoint = "tag_conversation")]
+pub async fn tag_conversation(
+    org_id: Uuid,
+    conversation_id: i64,
+    tag_id: i64,
+    #[server(default)] remove: bool,
+) -> Result<(), AppError> {
+    use crate::domain::Role;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    let caller = auth::require_member(&state, org_id, Role::Admin).await?;
+    db::supervision::tag(&state.db, &caller, conversation_id, tag_id, !remove).await
 }
 
 /// "12, 15,16" → [12, 15, 16], without repeats; at least one, at most `MAX_REASSIGN`.

@@ -89,11 +89,7 @@ impl InboundIntent {
             return InboundIntent::Other;
         }
         let is = |keywords: &[&str]| keywords.contains(&folded.as_str());
-        if is(OPT_OUT_KEYWORDS) {
-            return InboundIntent::OptOut;
-        }
-        // "STOP STOP", "Stop. Unsubscribe.": nothing but opt-out keywords, repeated.
-        if folded.split(' ').all(|word| OPT_OUT_KEYWORDS.contains(&word)) {
+        if is_opt_out_keyword(&folded) {
             return InboundIntent::OptOut;
         }
         if is(OPT_IN_KEYWORDS) {
@@ -107,6 +103,40 @@ impl InboundIntent {
         }
         InboundIntent::Other
     }
+}
+
+/// How an opt-out reply said stop, recorded with the opt-out (the export shows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptOutWording {
+    /// The whole message was a carrier keyword ("STOP", "Unsubscribe"), perhaps repeated.
+    Keyword,
+    /// The message contained one of the opt-out phrases ("please remove me").
+    Phrase,
+}
+
+impl OptOutWording {
+    /// How `body` opts out, when `InboundIntent::classify` says it does.
+    pub fn of(body: &str) -> Option<OptOutWording> {
+        if InboundIntent::classify(body) != InboundIntent::OptOut {
+            return None;
+        }
+        Some(if is_opt_out_keyword(&fold_for_matching(body)) { OptOutWording::Keyword } else { OptOutWording::Phrase })
+    }
+
+    /// The `opt_outs.source` it is stored as.
+    pub fn source(self) -> &'static str {
+        match self {
+            OptOutWording::Keyword => "keyword",
+            OptOutWording::Phrase => "phrase",
+        }
+    }
+}
+
+/// The whole (folded) message is an opt-out keyword, or nothing but opt-out keywords repeated
+/// ("STOP STOP", "Stop. Unsubscribe.").
+fn is_opt_out_keyword(folded: &str) -> bool {
+    OPT_OUT_KEYWORDS.contains(&folded) || folded.split(' ').all(|word| OPT_OUT_KEYWORDS.contains(&word))
 }
 
 /// Whether `folded` (already passed through `fold_for_matching`) contains `phrase` as whole
@@ -165,6 +195,18 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use InboundIntent::*;
+
+    #[test]
+    fn opt_outs_say_whether_a_keyword_or_a_phrase_did_it() {
+        assert_eq!(OptOutWording::of("STOP"), Some(OptOutWording::Keyword));
+        assert_eq!(OptOutWording::of("Stop. Unsubscribe."), Some(OptOutWording::Keyword));
+        assert_eq!(OptOutWording::of("¡PARA!"), Some(OptOutWording::Keyword));
+        assert_eq!(OptOutWording::of("Please remove me from your list"), Some(OptOutWording::Phrase));
+        assert_eq!(OptOutWording::of("stop texting me"), Some(OptOutWording::Phrase));
+        assert_eq!(OptOutWording::of("I can't stop thinking about it"), None);
+        assert_eq!(OptOutWording::of("HELP"), None);
+        assert_eq!(OptOutWording::of(""), None);
+    }
 
     const EXAMPLES: &[(&str, InboundIntent)] = &[
         // Whole-message keywords, any case, any wrapping.

@@ -638,6 +638,38 @@ fn collapse(value: &str) -> String {
     value.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// What the editor counts a script with, so its counter and the estimate agree: a real contact
+/// of the list (the sample) and the list's longest values with the organization's fallbacks
+/// (the worst case the estimate charges). Built on the server by the same query as the estimate.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScriptValues {
+    pub sample: RenderContext,
+    pub longest: LongestValues,
+    pub fallbacks: RenderContext,
+}
+
+/// The two counts the editor shows under a script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptCounts {
+    /// The text as the sample contact would get it.
+    pub sample_text: String,
+    pub sample: SegmentInfo,
+    /// The longest text any contact of the list can get.
+    pub worst: SegmentInfo,
+}
+
+impl ScriptValues {
+    /// Counts `template` for the sample contact and for the worst case.
+    pub fn counts(&self, template: &ScriptTemplate) -> ScriptCounts {
+        let sample_text = template.render(&self.sample);
+        ScriptCounts {
+            sample: Segments::count(&sample_text),
+            sample_text,
+            worst: template.worst_case_segments(&self.longest, &self.fallbacks),
+        }
+    }
+}
+
 /// The longest values seen per variable, for `worst_case_segments`. Built on the server from
 /// a contact list (one `observe` per contact) and sent to the editor.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -900,6 +932,22 @@ mod tests {
         }
         // A variable between two words does not glue them into a keyword.
         assert!(!parse("ST{firstName}OP").unwrap().has_opt_out_language());
+    }
+
+    #[test]
+    fn script_values_count_the_rendered_text_not_the_placeholders() {
+        let fields = vec!["ward".to_string()];
+        let t = ScriptTemplate::parse(&format!("Hi {{firstName}}{}", " {custom:ward}".repeat(12)), &fields).unwrap();
+        let mut values = ScriptValues::default();
+        values.sample.contact_first_name = Some("Ana".into());
+        values.sample.custom_fields.insert("ward".into(), "7".into());
+        values.longest.observe(&values.sample);
+        let counts = values.counts(&t);
+        assert!(counts.sample_text.starts_with("Hi Ana 7 7"), "{}", counts.sample_text);
+        assert_eq!((counts.sample.segments, counts.worst.segments), (1, 1));
+        values.longest.observe_value(&Variable::FirstName, &"Maximiliana".repeat(15));
+        assert_eq!(values.counts(&t).sample.segments, 1);
+        assert_eq!(values.counts(&t).worst.segments, 2, "the longest name in the list decides the worst case");
     }
 
     #[test]

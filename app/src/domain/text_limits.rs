@@ -30,6 +30,8 @@ pub const FIELD_NAME: TextLimit = TextLimit { field: "name", label: "A custom fi
 pub const FIELD_VALUE: TextLimit = TextLimit { field: "value", label: "An answer", max: 500 };
 pub const HELP_REPLY: TextLimit = TextLimit { field: "help_reply", label: "The answer to HELP", max: 320 };
 pub const FALLBACK_NAME: TextLimit = TextLimit { field: "fallback", label: "A fallback name", max: 40 };
+/// Why a volunteer opted a contact out by hand (migrations/0035 checks the same number).
+pub const OPT_OUT_REASON: TextLimit = TextLimit { field: "reason", label: "The reason", max: 300 };
 
 /// The limit of the action editor's field `name`, if it is a free-text one.
 pub fn action_field(name: &str) -> Option<TextLimit> {

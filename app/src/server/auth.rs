@@ -3,6 +3,7 @@
 
 use super::{db, password, AppState};
 use crate::api::auth::SessionUser;
+use crate::domain::org_time::OrgTimeZone;
 use crate::domain::{Email, Role};
 use crate::error::AppError;
 use tower_sessions::Session;
@@ -21,6 +22,8 @@ pub struct Caller {
     pub user: SessionUser,
     pub org_id: Uuid,
     pub role: Role,
+    /// The organization's zone, for reading date-time pickers and showing times.
+    pub time_zone: OrgTimeZone,
 }
 
 async fn session() -> Result<Session, AppError> {
@@ -60,13 +63,26 @@ pub async fn user_in_session(state: &AppState, session: &Session) -> Result<Opti
 /// The admin (or owner) of `org_id` behind a session, for plain axum handlers.
 pub async fn admin_in_session(state: &AppState, session: &Session, org_id: Uuid) -> Result<Caller, AppError> {
     let user = user_in_session(state, session).await?.ok_or(AppError::Unauthenticated)?;
-    let role = db::members::role_of(&state.db, org_id, user.id)
+    let (role, time_zone) = db::members::role_of(&state.db, org_id, user.id)
         .await?
         .ok_or_else(|| AppError::forbidden("You are not a member of this organization."))?;
     if !role.is_admin() {
         return Err(AppError::forbidden("Only admins of this organization can do that."));
     }
-    Ok(Caller { user, org_id, role })
+    Ok(Caller { user, org_id, role, time_zone })
+}
+
+/// The caller's session as the press records keep it (migrations/0035): the SHA-256 of its id,
+/// in hex. It ties each press to one sign-in without storing anything that could resume it.
+pub async fn session_fingerprint() -> Result<String, AppError> {
+    let id = session().await?.id().ok_or(AppError::Unauthenticated)?;
+    Ok(fingerprint(&id.to_string()))
+}
+
+/// SHA-256 of `session_id`, lower-case hex.
+pub fn fingerprint(session_id: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(session_id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub async fn require_user(state: &AppState) -> Result<SessionUser, AppError> {
@@ -76,7 +92,7 @@ pub async fn require_user(state: &AppState) -> Result<SessionUser, AppError> {
 /// The caller, if they belong to `org_id` with at least `needs` (admin covers owner too).
 pub async fn require_member(state: &AppState, org_id: Uuid, needs: Role) -> Result<Caller, AppError> {
     let user = require_user(state).await?;
-    let role = db::members::role_of(&state.db, org_id, user.id)
+    let (role, time_zone) = db::members::role_of(&state.db, org_id, user.id)
         .await?
         .ok_or_else(|| AppError::forbidden("You are not a member of this organization."))?;
     let allowed = match needs {
@@ -90,7 +106,7 @@ pub async fn require_member(state: &AppState, org_id: Uuid, needs: Role) -> Resu
             _ => "Only admins of this organization can do that.",
         }));
     }
-    Ok(Caller { user, org_id, role })
+    Ok(Caller { user, org_id, role, time_zone })
 }
 
 pub async fn start_session(user: &SessionUser) -> Result<(), AppError> {

@@ -451,7 +451,7 @@ async fn merge(
     .await?;
 
     // One pass classifies every valid row; the CTE is materialised once and feeds both inserts.
-    let counts: (i64, i64, i64, i64) = sqlx::query_as(
+    let counts: (i64, i64, i64, i64, i64) = sqlx::query_as(
         r#"with members as (
                select u.id, u.id::text as id_text, u.email::text as email
                from memberships m join users u on u.id = m.user_id
@@ -461,6 +461,7 @@ async fn merge(
                select s.*,
                       row_number() over (partition by s.phone order by s.row_number desc) = 1 as winner,
                       o.phone is not null as opted_out,
+                      o.source = 'imported' as do_not_contact,
                       coalesce(m1.id, m2.id) as assigned_user_id,
                       (s.assigned_id is not null or s.assigned_email is not null) as wants_assignment
                from import_staging s
@@ -472,6 +473,7 @@ async fn merge(
            outcome as (
                select c.*,
                       case when not winner then 'duplicate'
+                           when do_not_contact then 'do_not_contact'
                            when opted_out then 'opted_out'
                            when wants_assignment and assigned_user_id is null then 'unknown_assigned_user'
                       end as rejected
@@ -493,6 +495,7 @@ async fn merge(
            select (select count(*) from inserted),
                   count(*) filter (where reason = 'duplicate'),
                   count(*) filter (where reason = 'opted_out'),
+                  count(*) filter (where reason = 'do_not_contact'),
                   count(*) filter (where reason = 'unknown_assigned_user')
            from rejected"#,
     )
@@ -501,7 +504,7 @@ async fn merge(
     .bind(list_id)
     .fetch_one(&mut **tx)
     .await?;
-    let (imported, duplicates, opted_out, unknown_assignees) = counts;
+    let (imported, duplicates, opted_out, do_not_contact, unknown_assignees) = counts;
     Ok(ImportSummary {
         rows: stager.data_rows,
         imported: imported as u64,
@@ -509,6 +512,7 @@ async fn merge(
         invalid_numbers: stager.invalid,
         missing_numbers: stager.missing,
         opted_out: opted_out as u64,
+        do_not_contact: do_not_contact as u64,
         unknown_assignees: unknown_assignees as u64,
     })
 }

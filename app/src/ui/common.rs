@@ -2,6 +2,7 @@
 
 use super::use_session;
 use crate::api::orgs::{get_membership, OrgMembership};
+use crate::domain::org_time::OrgTimeZone;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::{
@@ -140,6 +141,12 @@ impl OrgContext {
         let ctx = OrgContext { id, membership };
         provide_context(ctx);
         ctx
+    }
+
+    /// The organization's time zone, for showing times and reading date-time pickers. Await it
+    /// inside the page's own `Suspend`, next to its data.
+    pub async fn zone(self) -> OrgTimeZone {
+        self.membership.await.map(|m| m.time_zone).unwrap_or_default()
     }
 
     /// The organization id for a page already inside its layout.

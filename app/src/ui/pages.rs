@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod contacts;
 pub mod data;
+pub mod do_not_contact;
 pub mod home;
 pub mod inbox;
 pub mod join;

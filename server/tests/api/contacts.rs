@@ -3,14 +3,14 @@ use app::domain::csv_import::{preview, ColumnMapping, ColumnRole, TextEncoding};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
-struct Imported {
-    status: StatusCode,
-    body: Value,
-    import_id: String,
+pub(crate) struct Imported {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Value,
+    pub(crate) import_id: String,
 }
 
 /// Registers an import with the mapping the preview suggests (or `mapping`) and uploads `csv`.
-async fn import(
+pub(crate) async fn import(
     app: &TestApp,
     admin: &Client,
     org: &str,

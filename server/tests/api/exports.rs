@@ -219,7 +219,7 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
                 "7",
                 "'=HYPERLINK(\"http://x\")",
                 "Val Volunteer",
-                "2026-03-01T11:30:00Z",
+                "2026-03-01T06:30:00-05:00",
                 "no",
                 "Alpha;Supporter",
                 "Housing, rent",
@@ -227,7 +227,7 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
                 "Yes",
                 "Needs a ride",
                 "Great! Need a ride?",
-                "2026-03-01T12:06:00Z",
+                "2026-03-01T07:06:00-05:00",
                 "outbound",
                 "sent",
             ]),
@@ -242,7 +242,7 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
                 "8",
                 "",
                 "Wen Second",
-                "2026-03-01T12:02:00Z",
+                "2026-03-01T07:02:00-05:00",
                 "yes",
                 "",
                 "",
@@ -250,7 +250,7 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
                 "",
                 "",
                 "Hi Bo",
-                "2026-03-01T12:02:00Z",
+                "2026-03-01T07:02:00-05:00",
                 "outbound",
                 "failed",
             ]),
@@ -285,7 +285,7 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
         text.starts_with("first_name,last_name,phone,zip,time_zones,email,external_id,ward,note,volunteer,first_texted_at,opted_out,tags,Top issue,Pledge,"),
         "{text}"
     );
-    assert!(text.contains("\r\nAna,Alvarez,+13125550601,60601,America/Chicago,ana@example.org,,7,\"'=HYPERLINK(\"\"http://x\"\")\",Val Volunteer,2026-03-01T11:30:00Z,no,Alpha;Supporter,\"Housing, rent\",'@home,"), "{text}");
+    assert!(text.contains("\r\nAna,Alvarez,+13125550601,60601,America/Chicago,ana@example.org,,7,\"'=HYPERLINK(\"\"http://x\"\")\",Val Volunteer,2026-03-01T06:30:00-05:00,no,Alpha;Supporter,\"Housing, rent\",'@home,"), "{text}");
 
     // The library writer gives the same bytes.
     let org = uuid::Uuid::parse_str(&w.org).unwrap();
@@ -318,7 +318,7 @@ async fn the_messages_export_lists_every_message_thread_by_thread() {
         rows,
         vec![
             strings(&[
-                "2026-03-01T11:30:00Z",
+                "2026-03-01T06:30:00-05:00",
                 "outbound",
                 "+13125550601",
                 "Val Volunteer",
@@ -328,7 +328,7 @@ async fn the_messages_export_lists_every_message_thread_by_thread() {
                 "SMa1"
             ]),
             strings(&[
-                "2026-03-01T12:05:00Z",
+                "2026-03-01T07:05:00-05:00",
                 "inbound",
                 "+13125550601",
                 "Val Volunteer",
@@ -338,7 +338,7 @@ async fn the_messages_export_lists_every_message_thread_by_thread() {
                 "SMa2"
             ]),
             strings(&[
-                "2026-03-01T12:06:00Z",
+                "2026-03-01T07:06:00-05:00",
                 "outbound",
                 "+13125550601",
                 "Val Volunteer",
@@ -348,7 +348,7 @@ async fn the_messages_export_lists_every_message_thread_by_thread() {
                 "SMa3"
             ]),
             strings(&[
-                "2026-03-01T12:02:00Z",
+                "2026-03-01T07:02:00-05:00",
                 "outbound",
                 "+13125550602",
                 "Wen Second",
@@ -427,9 +427,12 @@ async fn large_exports_page_through_every_row_once() {
     .await
     .unwrap();
     sqlx::query(
-        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, status, created_at)
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, status, created_at,
+                                 sent_by, pressed_at, press_session)
            select c.organization_id, c.id, 'outbound', case when i = 1 then 'initial' else 'custom' end, 'm' || i,
-                  c.contact_phone, 'delivered', now() + make_interval(secs => i)
+                  c.contact_phone, 'delivered', now() + make_interval(secs => i),
+                  coalesce(c.volunteer_id, (select user_id from memberships m where m.organization_id = c.organization_id limit 1)),
+                  now(), repeat('a', 64)
            from conversations c, generate_series(1, 3) i where c.action_id = $1::uuid"#,
     )
     .bind(&w.action)

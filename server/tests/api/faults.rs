@@ -64,8 +64,9 @@ async fn queue(world: &World, count: i32) -> Vec<String> {
                from contact c, (select user_id from memberships where organization_id = $4::uuid and role = 'volunteer' limit 1) v
                returning id, organization_id, contact_phone
            )
-           insert into messages (organization_id, conversation_id, direction, kind, body, to_phone)
-           select organization_id, id, 'outbound', 'initial', $6, contact_phone from conversation"#,
+           insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, sent_by, pressed_at, press_session)
+           select organization_id, id, 'outbound', 'initial', $6, contact_phone, v.user_id, now(), repeat('a', 64)
+           from conversation, (select user_id from memberships where organization_id = $4::uuid and role = 'volunteer' limit 1) v"#,
     )
     .bind(&world.list)
     .bind(open_zone())

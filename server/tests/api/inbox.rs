@@ -241,7 +241,8 @@ async fn opted_out_contacts_never_need_attention() {
     let c = i.texted("+13125550422").await;
     i.reply("+13125550422", "Who gave you my number?").await;
     assert_eq!(i.counts(v).await["needs_attention"], 1);
-    let (status, _) = i.call(v, "opt_out_contact", &[("conversation_id", &c)]).await;
+    let (status, _) =
+        i.call(v, "opt_out_contact", &[("conversation_id", &c), ("reason", "Asked who gave us the number")]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(i.counts(v).await["needs_attention"], 0);
     let (_, thread) = i.thread(v, &c).await;
@@ -293,7 +294,7 @@ async fn a_volunteer_reaches_only_their_own_threads() {
         ("get_thread", None),
         ("file_report", Some(("report", "{}"))),
         ("set_archived", Some(("archived", "true"))),
-        ("opt_out_contact", None),
+        ("opt_out_contact", Some(("reason", "Asked not to be texted"))),
         ("reassign_conversation", None),
     ] {
         let mut args = vec![("conversation_id", c.as_str())];

@@ -245,8 +245,8 @@ async fn a_number_rests_six_hours_unless_it_wrote_in() {
     let c = w.conversation(phone, true, true).await;
     // Texted 2 hours ago from another action of the organization.
     sqlx::query(
-        r#"insert into messages (organization_id, direction, kind, body, to_phone, created_at)
-           values ($1::uuid, 'outbound', 'custom', 'earlier', $2, now() - interval '2 hours')"#,
+        r#"insert into messages (organization_id, direction, kind, body, to_phone, created_at, sent_by, pressed_at, press_session)
+           values ($1::uuid, 'outbound', 'custom', 'earlier', $2, now() - interval '2 hours', (select user_id from memberships where organization_id = $1::uuid limit 1), now(), repeat('a', 64))"#,
     )
     .bind(&w.org)
     .bind(phone)

@@ -209,7 +209,8 @@ impl World {
             "get_contact_page" | "delete_contact_list" => {
                 vec![("org_id", org.clone()), ("list_id", self.new_list(&org).await)]
             }
-            "get_texting_settings" | "get_state_rules" => vec![("org_id", org)],
+            "get_texting_settings" | "get_retention" | "get_state_rules" => vec![("org_id", org)],
+            "save_retention" => vec![("org_id", org), ("retention_days", "365".into())],
             "set_state_rules" => vec![("org_id", org), ("acknowledge", "on".into())],
             "save_texting_settings" => vec![
                 ("org_id", org),
@@ -283,8 +284,11 @@ impl World {
             "get_batch" | "claim_batch" | "start_texting" | "release_batch" | "reassign_all" => {
                 vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await)]
             }
-            "skip_contact" | "get_thread" | "opt_out_contact" | "reassign_conversation" => {
+            "skip_contact" | "get_thread" | "reassign_conversation" => {
                 vec![("org_id", org), ("conversation_id", "999999".into())]
+            }
+            "opt_out_contact" => {
+                vec![("org_id", org), ("conversation_id", "999999".into()), ("reason", "Asked not to be texted".into())]
             }
             "file_report" => vec![("org_id", org), ("conversation_id", "999999".into()), ("report", "{}".into())],
             "set_archived" => vec![("org_id", org), ("conversation_id", "999999".into()), ("archived", "true".into())],
@@ -355,6 +359,8 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "save_script", expect: ADMIN },
         Case { endpoint: "save_report_settings", expect: ADMIN },
         Case { endpoint: "save_texting_settings", expect: ADMIN },
+        Case { endpoint: "get_retention", expect: ADMIN },
+        Case { endpoint: "save_retention", expect: ADMIN },
         Case { endpoint: "get_import_status", expect: ADMIN },
         Case { endpoint: "cancel_import", expect: ADMIN },
         Case { endpoint: "contact_lists", expect: ADMIN },

@@ -131,8 +131,11 @@ async fn dispatch_capped(rig: &Rig, caps: RateCaps, count: usize, workers: usize
         rig.world.conversation(&format!("+1312555{:04}", 600 + i), true, true).await;
     }
     sqlx::query(
-        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone)
-           select organization_id, id, 'outbound', 'initial', 'Hi! STOP to opt out', contact_phone from conversations"#,
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, sent_by, pressed_at, press_session)
+           select c.organization_id, c.id, 'outbound', 'initial', 'Hi! STOP to opt out', c.contact_phone,
+                  coalesce(c.volunteer_id, (select user_id from memberships m where m.organization_id = c.organization_id limit 1)),
+                  now(), repeat('a', 64)
+           from conversations c"#,
     )
     .execute(&rig.world.app.pool)
     .await

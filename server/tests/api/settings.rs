@@ -1,7 +1,7 @@
 use crate::helpers::spawn_app;
 use reqwest::StatusCode;
 
-fn form<'a>(org: &'a str, overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub fn form<'a>(org: &'a str, overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut fields = vec![
         ("org_id", org),
         ("window_start", "10:00"),

@@ -88,10 +88,12 @@ pub async fn conversation(
         }
         sqlx::query(
             r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, status,
-                                     error_code, twilio_sid, sent_by, created_at)
+                                     error_code, twilio_sid, sent_by, created_at, pressed_at, press_session)
                values ($1::uuid, $2, $3::message_direction, $4, $5, $6, $7, $8, $9, $10,
                        case when $3 = 'outbound' then $11::uuid end,
-                       '2026-03-01T12:00:00Z'::timestamptz + make_interval(mins => $12))"#,
+                       '2026-03-01T12:00:00Z'::timestamptz + make_interval(mins => $12),
+                       case when $3 = 'outbound' then '2026-03-01T12:00:00Z'::timestamptz + make_interval(mins => $12) end,
+                       case when $3 = 'outbound' then repeat('a', 64) end)"#,
         )
         .bind(org)
         .bind(id)

@@ -117,8 +117,8 @@ async fn a_text_the_carrier_failed_does_not_lock_the_number() {
     let c = w.conversation(phone, true, true).await;
     // An earlier text to the number failed at the carrier (21617: body too long).
     sqlx::query(
-        r#"insert into messages (organization_id, direction, kind, body, to_phone, status, error_code, created_at)
-           values ($1::uuid, 'outbound', 'custom', 'too long', $2, 'failed', 21617, now() - interval '1 hour')"#,
+        r#"insert into messages (organization_id, direction, kind, body, to_phone, status, error_code, created_at, sent_by, pressed_at, press_session)
+           values ($1::uuid, 'outbound', 'custom', 'too long', $2, 'failed', 21617, now() - interval '1 hour', (select user_id from memberships where organization_id = $1::uuid limit 1), now(), repeat('a', 64))"#,
     )
     .bind(&w.org)
     .bind(phone)
@@ -132,8 +132,8 @@ async fn a_text_the_carrier_failed_does_not_lock_the_number() {
     let other = "+13125550602";
     let c2 = w.conversation(other, true, true).await;
     sqlx::query(
-        r#"insert into messages (organization_id, direction, kind, body, to_phone, status, created_at)
-           values ($1::uuid, 'outbound', 'custom', 'hello', $2, 'sent', now() - interval '1 hour')"#,
+        r#"insert into messages (organization_id, direction, kind, body, to_phone, status, created_at, sent_by, pressed_at, press_session)
+           values ($1::uuid, 'outbound', 'custom', 'hello', $2, 'sent', now() - interval '1 hour', (select user_id from memberships where organization_id = $1::uuid limit 1), now(), repeat('a', 64))"#,
     )
     .bind(&w.org)
     .bind(other)
@@ -181,8 +181,9 @@ async fn one_statement_of_many_messages_counts_like_a_recount() {
     // History in one statement: an initial text each, two follow-ups and two replies in the first
     // conversation, one reply in the second.
     sqlx::query(
-        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, status, sent_by)
-           select $1::uuid, c.id, d.direction::message_direction, d.kind, 'x', c.contact_phone, d.status, c.volunteer_id
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, status, sent_by, pressed_at, press_session)
+           select $1::uuid, c.id, d.direction::message_direction, d.kind, 'x', c.contact_phone, d.status, c.volunteer_id,
+                  case when d.direction = 'outbound' then now() end, case when d.direction = 'outbound' then repeat('a', 64) end
            from conversations c
            join (values (0, 'outbound', 'initial', 'delivered'), (1, 'outbound', 'initial', 'delivered'),
                         (2, 'outbound', 'initial', 'failed'), (0, 'outbound', 'custom', 'sent'),

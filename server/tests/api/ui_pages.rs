@@ -158,3 +158,64 @@ async fn a_failed_plain_send_comes_back_to_the_screen_with_its_reason() {
     assert!(html.contains("A send needs a request key"), "{html}");
     assert_eq!(messages(&w).await, 0);
 }
+
+/// The editor's counter counts the text a contact gets, with the values the estimate uses:
+/// placeholders longer than their values must not make it say "2 segments".
+#[tokio::test]
+async fn the_script_counter_counts_rendered_text_like_the_estimate() {
+    let w = World::new().await;
+    contacts(&w, 2).await;
+    sqlx::query("update contact_lists set contact_count = 2 where id = $1::uuid")
+        .bind(&w.list)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    // 170 characters as typed, 30 as sent ("Hi Ana 7 7 …").
+    let script = format!("Hi {{firstName}}{}", " {custom:ward}".repeat(12));
+    assert!(script.len() > 160);
+    sqlx::query("update actions set initial_script = $2, status = 'draft', published_at = null where id = $1::uuid")
+        .bind(&w.action)
+        .bind(&script)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let (status, page_data) = w.app.call(&w.admin, "get_action", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(status, StatusCode::OK, "{page_data}");
+    assert_eq!(page_data["estimate"]["segments_per_message"], 1, "{page_data}");
+    let html = page(&w, &w.admin, &format!("/o/{}/admin/actions/{}", w.org, w.action)).await.text().await.unwrap();
+    assert!(html.contains("For Ana: GSM-7 · 1 segment · "), "{html}");
+    assert!(html.contains("Longest in this list: 1 segment (what the estimate charges)"), "{html}");
+    assert!(!html.contains("2 segments"), "{html}");
+    // The script preview starts with the initial message, rendered for the list's first contact.
+    let (_, script_page) = w.app.call(&w.admin, "get_script", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    assert_eq!(script_page["initial_script"], script.as_str());
+}
+
+/// The actions list says how far each action has come and links its results; the editor keeps
+/// Close apart and asks first; the description is a text area.
+#[tokio::test]
+async fn the_actions_list_shows_progress_and_close_asks_first() {
+    let w = World::new().await;
+    contacts(&w, 2).await;
+    sqlx::query("update contact_lists set contact_count = 2 where id = $1::uuid")
+        .bind(&w.list)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    w.app.call(&w.volunteer, "claim_batch", &[("org_id", &w.org), ("action_id", &w.action)]).await;
+    let screen = format!("/o/{}/text/{}", w.org, w.action);
+    let html = page(&w, &w.volunteer, &screen).await.text().await.unwrap();
+    let id = hidden(&html, "conversation_id");
+    let (status, body) = w.send(&id, SCRIPT, "progress-1").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let list = page(&w, &w.admin, &format!("/o/{}/admin", w.org)).await.text().await.unwrap();
+    assert!(list.contains("1 of 2 texted (50%) · 0 replies"), "{list}");
+    assert!(list.contains(&format!("/o/{}/admin/actions/{}/results", w.org, w.action)), "{list}");
+
+    let editor = page(&w, &w.admin, &format!("/o/{}/admin/actions/{}", w.org, w.action)).await.text().await.unwrap();
+    let zone = editor.find("class=\"danger-zone\"").expect("Close sits in its own section");
+    assert!(editor[zone..].contains(r#"name="confirm_close" required"#), "{editor}");
+    assert!(!editor[..zone].contains(">Close action<"), "Close is not beside Publish/Pause: {editor}");
+    assert!(editor.contains(r#"<textarea id="action-description" name="description""#), "{editor}");
+}

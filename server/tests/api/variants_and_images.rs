@@ -287,7 +287,7 @@ async fn pictures_nothing_uses_are_swept_but_sent_and_fresh_ones_stay() {
         .unwrap();
     let c = w.conversation("+13125550701", true, true).await;
     sqlx::query(
-        "insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, status, image_id) values ($1::uuid, $2::bigint, 'outbound', 'initial', 'Hi', '+13125550701', 'delivered', $3)",
+        "insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, status, image_id, sent_by, pressed_at, press_session) select $1::uuid, $2::bigint, 'outbound', 'initial', 'Hi', '+13125550701', 'delivered', $3, volunteer_id, now(), repeat('a', 64) from conversations where id = $2::bigint",
     )
     .bind(&w.org)
     .bind(&c)

@@ -1,8 +1,9 @@
 use crate::api::actions::{ActionDetail, ActionEdit, ActionPage, ActionSummary};
+use crate::api::settings::TextingSettings;
 use crate::domain::action_lifecycle::{end_time, ActionStatus, Transition};
 use crate::domain::cost_estimate::{estimate, format_dollars, Estimate, Prices};
 use crate::domain::initial_scripts::{InitialScripts, VariantError};
-use crate::domain::script_template::{LongestValues, RenderContext, Variable};
+use crate::domain::script_template::{LongestValues, RenderContext, ScriptValues, Variable};
 use crate::domain::text_limits::{thousands, ACTION_TITLE, MESSAGE_BODY};
 use crate::error::AppError;
 use crate::server::auth::Caller;
@@ -37,8 +38,15 @@ pub async fn list(
     status: Option<ActionStatus>,
 ) -> Result<Vec<ActionSummary>, AppError> {
     Ok(sqlx::query_as::<_, ActionSummary>(
-        r#"select a.id, a.title, a.status, a.folder, l.name as list_name, l.contact_count, a.publish_at, a.ends_at, a.created_at
+        r#"select a.id, a.title, a.status, a.folder, l.name as list_name, l.contact_count, a.publish_at, a.ends_at, a.created_at,
+                  coalesce(c.texted, 0) as texted, coalesce(c.replies, 0) as replies
            from actions a left join contact_lists l on l.id = a.contact_list_id
+           left join lateral (
+               -- The counters the results page reads, summed over volunteers.
+               select sum(n) filter (where metric = 'initial_sent')::bigint as texted,
+                      sum(n) filter (where metric = 'replies')::bigint as replies
+               from action_counts where action_id = a.id and metric in ('initial_sent', 'replies')
+           ) c on true
            where a.organization_id = $1 and ($2::action_status is null or a.status = $2)
            order by a.folder, a.created_at desc, a.id"#,
     )
@@ -96,14 +104,31 @@ pub async fn page(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ActionPa
         Some(list) => list_custom_fields(db, list).await?,
         None => Vec::new(),
     };
-    let (estimate, estimate_missing) = match estimate_for(&mut *db.acquire().await?, org_id, &action).await? {
+    let mut conn = db.acquire().await?;
+    let (estimate, estimate_missing) = match estimate_for(&mut conn, org_id, &action).await? {
         Ok(e) => (Some(e), None),
         Err(reason) => (None, Some(reason)),
     };
-    let compliance_problems = compliance_problems(&mut *db.acquire().await?, org_id, &action).await?;
+    let script_values = match action.contact_list_id {
+        Some(list) => {
+            let settings = crate::server::db::settings::get_in(&mut conn, org_id).await?;
+            Some(script_values(&mut conn, org_id, list, &settings).await?)
+        }
+        None => None,
+    };
+    let compliance_problems = compliance_problems(&mut conn, org_id, &action).await?;
     let org_name: String =
-        sqlx::query_scalar("select name from organizations where id = $1").bind(org_id).fetch_one(db).await?;
-    Ok(ActionPage { action, estimate, estimate_missing, lists, custom_fields, org_name, compliance_problems })
+        sqlx::query_scalar("select name from organizations where id = $1").bind(org_id).fetch_one(&mut *conn).await?;
+    Ok(ActionPage {
+        action,
+        estimate,
+        estimate_missing,
+        lists,
+        custom_fields,
+        script_values,
+        org_name,
+        compliance_problems,
+    })
 }
 
 async fn list_custom_fields(db: impl PgExecutor<'_>, list_id: Uuid) -> Result<Vec<String>, AppError> {
@@ -112,6 +137,87 @@ async fn list_custom_fields(db: impl PgExecutor<'_>, list_id: Uuid) -> Result<Ve
         .fetch_optional(db)
         .await?
         .unwrap_or_default())
+}
+
+/// The values the editor counts a script with and the estimate charges: the list's first
+/// contact as the sample, the longest names and field values the list holds, and the
+/// organization's fallbacks.
+pub async fn script_values(
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    list_id: Uuid,
+    settings: &TextingSettings,
+) -> Result<ScriptValues, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct ListValues {
+        longest_first: Option<String>,
+        longest_last: Option<String>,
+        sample_first: Option<String>,
+        sample_last: Option<String>,
+        sample_custom: Option<serde_json::Value>,
+    }
+    let list: ListValues = sqlx::query_as(
+        r#"select (select first_name from contacts where list_id = l.id order by length(first_name) desc limit 1) as longest_first,
+                  (select last_name from contacts where list_id = l.id order by length(last_name) desc limit 1) as longest_last,
+                  s.first_name as sample_first, s.last_name as sample_last, s.custom as sample_custom
+           from contact_lists l
+           left join lateral (select first_name, last_name, custom from contacts where list_id = l.id order by id limit 1) s on true
+           where l.id = $1"#,
+    )
+    .bind(list_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let customs: Vec<(String, String)> = sqlx::query_as(
+        r#"select distinct on (f.key) f.key, f.value from contacts c, jsonb_each_text(c.custom) f
+           where c.list_id = $1 order by f.key, length(f.value) desc"#,
+    )
+    .bind(list_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let (org_name, sender): (String, Option<String>) = sqlx::query_as(
+        r#"select o.name, (select split_part(u.display_name, ' ', 1) from memberships m join users u on u.id = m.user_id
+                            where m.organization_id = o.id order by length(split_part(u.display_name, ' ', 1)) desc limit 1)
+           from organizations o where o.id = $1"#,
+    )
+    .bind(org_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut longest = LongestValues::new();
+    if let Some(first) = &list.longest_first {
+        longest.observe_value(&Variable::FirstName, first);
+    }
+    if let Some(last) = &list.longest_last {
+        longest.observe_value(&Variable::LastName, last);
+    }
+    if let Some(sender) = &sender {
+        longest.observe_value(&Variable::SenderFirstName, sender);
+    }
+    longest.observe_value(&Variable::OrganizationName, &org_name);
+    for (key, value) in customs {
+        if let Some(variable) = Variable::from_name(&format!("custom:{key}")) {
+            longest.observe_value(&variable, &value);
+        }
+    }
+    let fallbacks = RenderContext {
+        organization_name: org_name,
+        contact_fallback_first_name: settings.contact_fallback_name.clone(),
+        sender_fallback_first_name: settings.sender_fallback_name.clone(),
+        ..RenderContext::default()
+    };
+    let custom_fields = match list.sample_custom {
+        Some(serde_json::Value::Object(map)) => {
+            map.into_iter().map(|(k, v)| (k, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect()
+        }
+        _ => Default::default(),
+    };
+    let sample = RenderContext {
+        contact_first_name: list.sample_first,
+        contact_last_name: list.sample_last,
+        sender_first_name: sender,
+        custom_fields,
+        ..fallbacks.clone()
+    };
+    Ok(ScriptValues { sample, longest, fallbacks })
 }
 
 /// The cost of sending the initial script to every contact of the list, with the longest
@@ -134,52 +240,12 @@ pub async fn estimate_for(
         Err(e) => return Ok(Err(format!("The initial script has a problem: {e}"))),
     };
     let settings = crate::server::db::settings::get_in(&mut *conn, org_id).await?;
-    let (contacts, first, last): (i32, Option<String>, Option<String>) = sqlx::query_as(
-        r#"select l.contact_count,
-                  (select first_name from contacts where list_id = l.id order by length(first_name) desc limit 1),
-                  (select last_name from contacts where list_id = l.id order by length(last_name) desc limit 1)
-           from contact_lists l where l.id = $1"#,
-    )
-    .bind(list_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let customs: Vec<(String, String)> = sqlx::query_as(
-        r#"select distinct on (f.key) f.key, f.value from contacts c, jsonb_each_text(c.custom) f
-           where c.list_id = $1 order by f.key, length(f.value) desc"#,
-    )
-    .bind(list_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let (org_name, sender): (String, Option<String>) = sqlx::query_as(
-        r#"select o.name, (select split_part(u.display_name, ' ', 1) from memberships m join users u on u.id = m.user_id
-                            where m.organization_id = o.id order by length(split_part(u.display_name, ' ', 1)) desc limit 1)
-           from organizations o where o.id = $1"#,
-    )
-    .bind(org_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let mut longest = LongestValues::new();
-    if let Some(first) = first {
-        longest.observe_value(&Variable::FirstName, &first);
-    }
-    if let Some(last) = last {
-        longest.observe_value(&Variable::LastName, &last);
-    }
-    if let Some(sender) = sender {
-        longest.observe_value(&Variable::SenderFirstName, &sender);
-    }
-    longest.observe_value(&Variable::OrganizationName, &org_name);
-    for (key, value) in customs {
-        if let Some(variable) = Variable::from_name(&format!("custom:{key}")) {
-            longest.observe_value(&variable, &value);
-        }
-    }
-    let fallbacks = RenderContext {
-        organization_name: org_name,
-        contact_fallback_first_name: settings.contact_fallback_name.clone(),
-        sender_fallback_first_name: settings.sender_fallback_name.clone(),
-        ..RenderContext::default()
-    };
+    let values = script_values(&mut *conn, org_id, list_id, &settings).await?;
+    let contacts: i32 = sqlx::query_scalar("select contact_count from contact_lists where id = $1")
+        .bind(list_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let ScriptValues { longest, fallbacks, .. } = values;
     // Every variant goes to some contacts: charge the longest.
     let worst = scripts.worst_case_segments(&longest, &fallbacks);
     if worst.units > MESSAGE_BODY.max {

@@ -247,6 +247,7 @@ impl RejectRow {
             INVALID_NUMBER => "not a valid cell phone number",
             "duplicate" => "duplicate number (a later row has the same number)",
             "opted_out" => "number opted out",
+            "do_not_contact" => "number on the organization's do-not-contact list",
             "unknown_assigned_user" => "assigned volunteer is not a member",
             _ => "rejected",
         }

@@ -5,9 +5,9 @@
 //! `server/src/exports.rs` streams these over HTTP; `write_contacts` and `write_messages` write
 //! a whole export to any `std::io::Write` (benchmarks, tools).
 
+use crate::domain::org_time::OrgTimeZone;
 use crate::domain::script_tree::ScriptTree;
 use crate::error::AppError;
-use crate::server::db::actions::action_org;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::{stream, Stream, StreamExt};
 use sqlx::PgPool;
@@ -71,8 +71,10 @@ where
     writer.into_inner().unwrap_or_default()
 }
 
-fn iso(at: Option<DateTime<Utc>>) -> String {
-    at.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)).unwrap_or_default()
+/// ISO 8601 in the organization's zone, with its offset ("2026-03-01T06:30:00-05:00"): what
+/// people read in a spreadsheet is their own local time, and the offset keeps it unambiguous.
+pub fn iso(zone: OrgTimeZone, at: Option<DateTime<Utc>>) -> String {
+    at.map(|t| t.with_timezone(&zone.tz()).to_rfc3339_opts(SecondsFormat::Secs, false)).unwrap_or_default()
 }
 
 fn json_text(value: Option<&serde_json::Value>) -> String {
@@ -96,6 +98,8 @@ fn io_error(error: std::io::Error) -> AppError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactsLayout {
     pub action_title: String,
+    /// The organization's zone: every time in both exports is in it.
+    pub time_zone: OrgTimeZone,
     pub custom_fields: Vec<String>,
     /// (field id, name)
     pub report_fields: Vec<(i64, String)>,
@@ -105,16 +109,18 @@ pub struct ContactsLayout {
 
 /// The action's layout; NotFound when the action is not the organization's.
 pub async fn contacts_layout(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ContactsLayout, AppError> {
-    let row: Option<(String, Option<Vec<String>>, Vec<i64>, serde_json::Value)> = sqlx::query_as(
-        r#"select a.title, l.custom_fields, a.report_field_ids, a.script_tree
+    #[allow(clippy::type_complexity)]
+    let row: Option<(String, Option<Vec<String>>, Vec<i64>, serde_json::Value, Option<String>)> = sqlx::query_as(
+        r#"select a.title, l.custom_fields, a.report_field_ids, a.script_tree, ts.default_time_zone
            from actions a left join contact_lists l on l.id = a.contact_list_id
+                left join texting_settings ts on ts.organization_id = a.organization_id
            where a.id = $1 and a.organization_id = $2"#,
     )
     .bind(action_id)
     .bind(org_id)
     .fetch_optional(db)
     .await?;
-    let Some((action_title, custom_fields, report_field_ids, tree)) = row else {
+    let Some((action_title, custom_fields, report_field_ids, tree, time_zone)) = row else {
         return Err(AppError::NotFound("That action does not exist.".into()));
     };
     let names: Vec<(i64, String)> =
@@ -127,6 +133,7 @@ pub async fn contacts_layout(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Resu
     let report_fields = report_field_ids.iter().filter_map(|id| names.iter().find(|(f, _)| f == id).cloned()).collect();
     Ok(ContactsLayout {
         action_title,
+        time_zone: OrgTimeZone::from(time_zone),
         custom_fields: custom_fields.unwrap_or_default(),
         report_fields,
         questions: questions(&ScriptTree::from_json(&tree)),
@@ -245,13 +252,13 @@ pub fn contact_record(layout: &ContactsLayout, row: &ContactRow) -> Vec<String> 
     ];
     record.extend(layout.custom_fields.iter().map(|name| json_text(row.custom.get(name))));
     record.push(row.volunteer.clone().unwrap_or_default());
-    record.push(iso(row.initial_sent_at));
+    record.push(iso(layout.time_zone, row.initial_sent_at));
     record.push(if row.opted_out { "yes" } else { "no" }.to_string());
     record.push(row.tags.clone());
     record.extend(layout.report_fields.iter().map(|(id, _)| json_text(row.fields.get(id.to_string()))));
     record.extend(layout.questions.iter().map(|(node, _)| json_text(row.answers.get(node))));
     record.push(row.last_body.clone().unwrap_or_default());
-    record.push(iso(row.last_at));
+    record.push(iso(layout.time_zone, row.last_at));
     record.push(row.last_direction.clone().unwrap_or_default());
     record.push(row.last_status.clone().unwrap_or_default());
     record
@@ -378,9 +385,9 @@ pub async fn messages_page(
     .await?)
 }
 
-pub fn message_record(row: &MessageRow) -> Vec<String> {
+pub fn message_record(zone: OrgTimeZone, row: &MessageRow) -> Vec<String> {
     vec![
-        iso(Some(row.created_at)),
+        iso(zone, Some(row.created_at)),
         row.direction.clone(),
         row.contact_phone.clone(),
         row.volunteer.clone().unwrap_or_default(),
@@ -391,8 +398,8 @@ pub fn message_record(row: &MessageRow) -> Vec<String> {
     ]
 }
 
-pub fn messages_csv(rows: &[MessageRow]) -> Vec<u8> {
-    csv_lines(rows.iter().map(message_record))
+pub fn messages_csv(zone: OrgTimeZone, rows: &[MessageRow]) -> Vec<u8> {
+    csv_lines(rows.iter().map(|row| message_record(zone, row)))
 }
 
 /// The whole messages export as chunks of CSV: the header, then one chunk per page. The
@@ -401,6 +408,7 @@ pub fn messages_stream(
     db: PgPool,
     org_id: Uuid,
     action_id: Uuid,
+    zone: OrgTimeZone,
 ) -> impl Stream<Item = Result<Vec<u8>, AppError>> + Send + 'static {
     let head = csv_lines([messages_header()]);
     let pages = stream::unfold(Some(MessageCursor::default()), move |after| {
@@ -411,7 +419,7 @@ pub fn messages_stream(
                 Ok(rows) if rows.is_empty() => None,
                 Ok(rows) => {
                     let next = rows.last().map(MessageRow::cursor);
-                    Some((Ok(messages_csv(&rows)), next))
+                    Some((Ok(messages_csv(zone, &rows)), next))
                 }
                 Err(e) => Some((Err(e), None)),
             }
@@ -428,9 +436,8 @@ pub async fn write_messages<W: std::io::Write>(
     action_id: Uuid,
     out: &mut W,
 ) -> Result<u64, AppError> {
-    if action_org(db, action_id).await? != Some(org_id) {
-        return Err(AppError::NotFound("That action does not exist.".into()));
-    }
+    // Also the check that the action is the organization's (NotFound otherwise).
+    let zone = contacts_layout(db, org_id, action_id).await?.time_zone;
     out.write_all(&csv_lines([messages_header()])).map_err(io_error)?;
     let (mut after, mut written) = (MessageCursor::default(), 0u64);
     loop {
@@ -438,7 +445,7 @@ pub async fn write_messages<W: std::io::Write>(
         let Some(last) = rows.last() else { break };
         after = last.cursor();
         written += rows.len() as u64;
-        out.write_all(&messages_csv(&rows)).map_err(io_error)?;
+        out.write_all(&messages_csv(zone, &rows)).map_err(io_error)?;
     }
     Ok(written)
 }

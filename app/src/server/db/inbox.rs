@@ -256,11 +256,13 @@ async fn own(
 ) -> Result<(Uuid, Vec<i64>, Vec<i64>), AppError> {
     sqlx::query_as(
         r#"select a.id, a.report_tag_ids, a.report_field_ids from conversations c join actions a on a.id = c.action_id
-           where c.id = $1 and c.volunteer_id = $2 and c.organization_id = $3 for update of c"#,
+           where c.id = $1 and (c.volunteer_id = $2 or $4) and c.organization_id = $3 for update of c"#,
     )
     .bind(conversation_id)
     .bind(caller.user.id)
     .bind(caller.org_id)
+    // Admins act on any conversation of their organization (from Conversations).
+    .bind(caller.role.is_admin())
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| AppError::NotFound("That conversation is not in your inbox.".into()))
@@ -357,7 +359,14 @@ pub async fn set_archived(db: &PgPool, caller: &Caller, conversation_id: i64, ar
     Ok(())
 }
 
-pub async fn opt_out(db: &PgPool, caller: &Caller, conversation_id: i64) -> Result<(), AppError> {
+/// The volunteer's opt-out, with who and why. A number opted out already keeps its first record
+/// (how it first said stop).
+pub async fn opt_out(
+    db: &PgPool,
+    caller: &Caller,
+    conversation_id: i64,
+    reason: &crate::domain::do_not_contact::OptOutReason,
+) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     own(&mut tx, caller, conversation_id).await?;
     let phone: String = sqlx::query_scalar("select contact_phone from conversations where id = $1")
@@ -365,10 +374,13 @@ pub async fn opt_out(db: &PgPool, caller: &Caller, conversation_id: i64) -> Resu
         .fetch_one(&mut *tx)
         .await?;
     sqlx::query(
-        "insert into opt_outs (organization_id, phone, source) values ($1, $2, 'volunteer') on conflict do nothing",
+        r#"insert into opt_outs (organization_id, phone, source, recorded_by, reason)
+           values ($1, $2, 'volunteer', $3, $4) on conflict do nothing"#,
     )
     .bind(caller.org_id)
     .bind(&phone)
+    .bind(caller.user.id)
+    .bind(reason.as_str())
     .execute(&mut *tx)
     .await?;
     // Every conversation with this number in the organization carries the tag.

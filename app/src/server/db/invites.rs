@@ -119,7 +119,9 @@ pub async fn accept_in(
                on conflict (organization_id, user_id) do update set role = least(memberships.role, excluded.role)
                returning organization_id, role
            )
-           select o.id, o.name, joined.role from joined join organizations o on o.id = joined.organization_id"#,
+           select o.id, o.name, joined.role,
+                  (select ts.default_time_zone from texting_settings ts where ts.organization_id = o.id) as time_zone
+           from joined join organizations o on o.id = joined.organization_id"#,
     )
     .bind(org_id)
     .bind(user.id)

@@ -1,4 +1,5 @@
 use crate::api::members::{Member, MemberProfile};
+use crate::domain::org_time::OrgTimeZone;
 use crate::domain::volunteer_profile::{District, Languages};
 use crate::domain::Role;
 use crate::error::AppError;
@@ -6,12 +7,28 @@ use crate::server::auth::Caller;
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-pub async fn role_of(db: impl PgExecutor<'_>, org_id: Uuid, user_id: Uuid) -> Result<Option<Role>, AppError> {
-    Ok(sqlx::query_scalar::<_, Role>("select role from memberships where organization_id = $1 and user_id = $2")
-        .bind(org_id)
-        .bind(user_id)
-        .fetch_optional(db)
-        .await?)
+/// The caller's role in the organization and the organization's time zone (every time shown
+/// or read for them is in it), or `None` for a non-member.
+pub async fn role_of(
+    db: impl PgExecutor<'_>,
+    org_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<(Role, OrgTimeZone)>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct RoleRow {
+        role: Role,
+        time_zone: Option<String>,
+    }
+    let row = sqlx::query_as::<_, RoleRow>(
+        r#"select m.role, ts.default_time_zone as time_zone
+           from memberships m left join texting_settings ts on ts.organization_id = m.organization_id
+           where m.organization_id = $1 and m.user_id = $2"#,
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.role, OrgTimeZone::from(r.time_zone))))
 }
 
 pub async fn list(db: impl PgExecutor<'_>, org_id: Uuid) -> Result<Vec<Member>, AppError> {

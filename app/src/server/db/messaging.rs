@@ -50,7 +50,11 @@ async fn existing(db: impl sqlx::PgExecutor<'_>, caller: &Caller, key: &str) -> 
 }
 
 /// Sends `body` in the conversation as the caller. A repeated key answers with the message the
-/// first request created, so a double click or a retry never sends twice.
+/// first request created, so a double click or a retry never sends twice. The message records
+/// the press that made it (who, `now`, `session_hash`: the caller's session as
+/// `auth::session_fingerprint` hashes it, and the script as rendered for this contact): the
+/// proof that a person sent it (migrations/0035).
+#[allow(clippy::too_many_arguments)]
 pub async fn send(
     db: &PgPool,
     caller: &Caller,
@@ -58,6 +62,7 @@ pub async fn send(
     body: &str,
     response: Option<&str>,
     key: &str,
+    session_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<SentMessage, AppError> {
     if let Some(sent) = existing(db, caller, key).await? {
@@ -86,8 +91,15 @@ pub async fn send(
     if let Some(sent) = existing(&mut *tx, caller, key).await? {
         return Ok(sent);
     }
-    if target.volunteer_id != Some(caller.user.id) {
-        return Err(AppError::forbidden("This contact is not assigned to you."));
+    // An admin may answer from the Conversations page, as themselves, once the contact has had
+    // its first text; the first text stays with the volunteer the contact is assigned to.
+    let admin_reply = caller.role.is_admin() && target.initial_sent_at.is_some();
+    if target.volunteer_id != Some(caller.user.id) && !admin_reply {
+        return Err(AppError::forbidden(if caller.role.is_admin() {
+            "The first text goes from the volunteer this contact is assigned to; you can answer once it has been texted."
+        } else {
+            "This contact is not assigned to you."
+        }));
     }
     match target.action_status {
         ActionStatus::Published => {}
@@ -162,6 +174,8 @@ pub async fn send(
     };
     // Which variant of the initial script this text is (1 = the main script), for the results.
     let mut variant: Option<i16> = None;
+    // The script as the server rendered it for this contact, kept with the press.
+    let mut script_rendered: Option<String> = None;
     let kind = match (&placement, initial) {
         (Some(_), true) => {
             return Err(AppError::Conflict("Send the initial message before a response script.".into()));
@@ -175,6 +189,7 @@ pub async fn send(
                     "Custom text is turned off in this organization: send the response script as written.",
                 ));
             }
+            script_rendered = Some(rendered);
             "reply"
         }
         (None, true) => {
@@ -189,6 +204,7 @@ pub async fn send(
                     "Custom text is turned off in this organization: send the script as written.",
                 ));
             }
+            script_rendered = Some(rendered);
             "initial"
         }
         (None, false) => {
@@ -239,8 +255,9 @@ pub async fn send(
     }
 
     let inserted = sqlx::query_as::<_, SentMessage>(
-        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, idempotency_key, sent_by, script_node, image_id, variant)
-           values ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10)
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, idempotency_key, sent_by, script_node, image_id, variant,
+                                pressed_at, press_session, script_rendered)
+           values ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, left($13, 1600))
            on conflict (organization_id, idempotency_key) do nothing
            returning id, status, body"#,
     )
@@ -255,6 +272,9 @@ pub async fn send(
     // The action's picture goes with the initial text only.
     .bind(if kind == "initial" { target.script_image_id } else { None })
     .bind(variant)
+    .bind(now)
+    .bind(session_hash)
+    .bind(script_rendered.as_deref().map(str::trim))
     .fetch_optional(&mut *tx)
     .await
     .map_err(|e| {

@@ -47,12 +47,12 @@ pub async fn create(db: &PgPool, name: &OrgName, owner: Uuid) -> Result<OrgMembe
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(OrgMembership { id, name: name.as_str().to_string(), role: Role::Owner })
+    Ok(OrgMembership { id, name: name.as_str().to_string(), role: Role::Owner, time_zone: Default::default() })
 }
 
 pub async fn list_for_user(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Vec<OrgMembership>, AppError> {
     Ok(sqlx::query_as::<_, OrgMembership>(
-        r#"select o.id, o.name, m.role
+        r#"select o.id, o.name, m.role, (select ts.default_time_zone from texting_settings ts where ts.organization_id = o.id) as time_zone
            from memberships m join organizations o on o.id = m.organization_id
            where m.user_id = $1
            order by lower(o.name), o.id"#,
@@ -64,7 +64,7 @@ pub async fn list_for_user(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Vec
 
 pub async fn membership(db: impl PgExecutor<'_>, org_id: Uuid, user_id: Uuid) -> Result<OrgMembership, AppError> {
     sqlx::query_as::<_, OrgMembership>(
-        r#"select o.id, o.name, m.role
+        r#"select o.id, o.name, m.role, (select ts.default_time_zone from texting_settings ts where ts.organization_id = o.id) as time_zone
            from memberships m join organizations o on o.id = m.organization_id
            where m.organization_id = $1 and m.user_id = $2"#,
     )
@@ -92,8 +92,9 @@ pub async fn join_with_code(
                select id, $2, 'volunteer' from org
                on conflict (organization_id, user_id) do nothing
            )
-           select org.id, org.name, coalesce(m.role, 'volunteer') as role
-           from org left join memberships m on m.organization_id = org.id and m.user_id = $2"#,
+           select o.id, o.name, coalesce(m.role, 'volunteer') as role,
+                  (select ts.default_time_zone from texting_settings ts where ts.organization_id = o.id) as time_zone
+           from org o left join memberships m on m.organization_id = o.id and m.user_id = $2"#,
     )
     .bind(code.as_str())
     .bind(user_id)

@@ -16,13 +16,14 @@ struct Row {
     status: ActionStatus,
     contact_list_id: Option<Uuid>,
     script_tree: sqlx::types::Json<serde_json::Value>,
+    initial_script: String,
     report_tag_ids: Vec<i64>,
     report_field_ids: Vec<i64>,
 }
 
 async fn row(db: impl sqlx::PgExecutor<'_>, org_id: Uuid, action_id: Uuid, lock: bool) -> Result<Row, AppError> {
     let sql = format!(
-        "select status, contact_list_id, script_tree, report_tag_ids, report_field_ids from actions where id = $1 and organization_id = $2{}",
+        "select status, contact_list_id, script_tree, initial_script, report_tag_ids, report_field_ids from actions where id = $1 and organization_id = $2{}",
         if lock { " for update" } else { "" }
     );
     sqlx::query_as::<_, Row>(&sql).bind(action_id).bind(org_id).fetch_optional(db).await?.ok_or_else(not_found)
@@ -84,6 +85,7 @@ pub async fn page(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ScriptPa
     };
     Ok(ScriptPage {
         tree: ScriptTree::from_json(&action.script_tree.0),
+        initial_script: action.initial_script,
         editable: action.status.editable(),
         data,
         list_fields,

@@ -37,11 +37,13 @@ pub async fn options(db: &PgPool, org_id: Uuid) -> Result<SupervisionChoices, Ap
     .bind(org_id)
     .fetch_all(db)
     .await?;
-    let tags: Vec<(i64, String)> =
-        sqlx::query_as("select id, name from tags where organization_id = $1 order by lower(name), id")
+    let tags: Vec<(i64, String, bool)> =
+        sqlx::query_as("select id, name, built_in from tags where organization_id = $1 order by lower(name), id")
             .bind(org_id)
             .fetch_all(db)
             .await?;
+    let taggable = tags.iter().filter(|(_, _, built_in)| !built_in).map(|(id, name, _)| (*id, name.clone())).collect();
+    let tags = tags.into_iter().map(|(id, name, _)| (id, name)).collect();
     Ok(SupervisionChoices {
         actions,
         members: members
@@ -49,6 +51,7 @@ pub async fn options(db: &PgPool, org_id: Uuid) -> Result<SupervisionChoices, Ap
             .map(|(user_id, display_name, role)| MemberChoice { user_id, display_name, role })
             .collect(),
         tags,
+        taggable,
     })
 }
 
@@ -164,14 +167,15 @@ struct ThreadRow {
     action_title: String,
     volunteer_name: Option<String>,
     status: String,
+    texted: bool,
 }
 
-/// A conversation of the organization, read-only: reading it changes nothing (not even the
-/// volunteer's unread mark).
+/// A conversation of the organization as an admin sees it: reading it changes nothing (not
+/// even the volunteer's unread mark).
 pub async fn thread(db: &PgPool, org_id: Uuid, conversation_id: i64) -> Result<SupervisedThread, AppError> {
     let sql = format!(
         r#"select trim(k.first_name || ' ' || k.last_name) as contact_name, c.contact_phone, a.title as action_title,
-                  u.display_name as volunteer_name, {status_badge} as status
+                  u.display_name as volunteer_name, {status_badge} as status, c.initial_sent_at is not null as texted
            from conversations c
            join contacts k on k.id = c.contact_id
            join actions a on a.id = c.action_id
@@ -197,7 +201,9 @@ pub async fn thread(db: &PgPool, org_id: Uuid, conversation_id: i64) -> Result<S
         status: RowStatus::parse(&row.status),
         messages: history.messages,
         survey: history.survey,
+        tag_ids: history.tags.iter().map(|(id, _)| *id).collect(),
         tags: history.tags.into_iter().map(|(_, name)| name).collect(),
+        texted: row.texted,
         fields: history.fields.into_iter().map(|(_, name, value)| (name, value)).collect(),
     })
 }
@@ -259,4 +265,45 @@ pub async fn reassign(db: &PgPool, caller: &Caller, ids: &[i64], to_user: Uuid) 
         .await?;
     tx.commit().await?;
     Ok(moved)
+}
+
+/// Puts one of the organization's tags on a conversation (or takes it off), as the admin. The
+/// built-in Opt Out tag only comes with an opt-out, never on its own.
+pub async fn tag(db: &PgPool, caller: &Caller, conversation_id: i64, tag_id: i64, on: bool) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let found: Option<(bool, bool)> = sqlx::query_as(
+        r#"select t.built_in, exists (select 1 from conversations c where c.id = $1 and c.organization_id = $3)
+           from tags t where t.id = $2 and t.organization_id = $3"#,
+    )
+    .bind(conversation_id)
+    .bind(tag_id)
+    .bind(caller.org_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match found {
+        None => return Err(AppError::invalid("tag_id", "That tag is not one of this organization's.")),
+        Some((_, false)) => return Err(AppError::NotFound("That conversation is not in this organization.".into())),
+        Some((true, _)) => {
+            return Err(AppError::invalid("tag_id", "Opt Out is applied by opting the contact out, not as a tag."))
+        }
+        Some((false, true)) => {}
+    }
+    if on {
+        sqlx::query(
+            "insert into conversation_tags (conversation_id, tag_id, applied_by) values ($1, $2, $3) on conflict do nothing",
+        )
+        .bind(conversation_id)
+        .bind(tag_id)
+        .bind(caller.user.id)
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        sqlx::query("delete from conversation_tags where conversation_id = $1 and tag_id = $2")
+            .bind(conversation_id)
+            .bind(tag_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

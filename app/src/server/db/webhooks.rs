@@ -2,7 +2,7 @@
 //! callback beats the send's own record of the SID) and inbound replies (idempotent by SID,
 //! routed by the contact's number and ours, opt-outs applied to the whole organization).
 
-use crate::domain::opt_out::InboundIntent;
+use crate::domain::opt_out::{InboundIntent, OptOutWording};
 use crate::error::AppError;
 use sqlx::PgPool;
 
@@ -49,7 +49,7 @@ pub async fn record_sid(
 ) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     sqlx::query(
-        "update messages set twilio_sid = $2, status = $3, from_phone = coalesce($4, from_phone) where id = $1",
+        "update messages set twilio_sid = $2, status = $3, from_phone = coalesce($4, from_phone), sent_at = coalesce(sent_at, now()) where id = $1",
     )
     .bind(message_id)
     .bind(sid)
@@ -114,10 +114,11 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
         tx.commit().await?;
         return Ok(None);
     };
-    let inserted = sqlx::query(
+    let inserted: Option<i64> = sqlx::query_scalar(
         r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, status, twilio_sid)
            values ($1, $2, 'inbound', 'inbound', $3, $4, $5, 'received', $6)
-           on conflict (twilio_sid) do nothing"#,
+           on conflict (twilio_sid) do nothing
+           returning id"#,
     )
     .bind(org)
     .bind(conversation.map(|c| c.0))
@@ -125,20 +126,25 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
     .bind(to)
     .bind(from)
     .bind(sid)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
-    if inserted.rows_affected() == 0 {
+    let Some(inbound_id) = inserted else {
         // A retried webhook: already stored and applied.
         tx.commit().await?;
         return Ok(conversation.map(|c| c.0));
-    }
+    };
     match InboundIntent::classify(body) {
         InboundIntent::OptOut => {
+            // Keyword or phrase, with what they wrote: the record of how they said stop.
+            let source = OptOutWording::of(body).unwrap_or(OptOutWording::Keyword).source();
             sqlx::query(
-                "insert into opt_outs (organization_id, phone, source) values ($1, $2, 'reply') on conflict do nothing",
+                r#"insert into opt_outs (organization_id, phone, source, detail) values ($1, $2, $3, left($4, 1600))
+                   on conflict do nothing"#,
             )
             .bind(org)
             .bind(from)
+            .bind(source)
+            .bind(body)
             .execute(&mut *tx)
             .await?;
             // Every conversation with this number shows why it went quiet. START lifts the
@@ -163,7 +169,7 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
         }
         InboundIntent::Help => {
             if let Some((conversation_id, _)) = conversation {
-                queue_help_reply(&mut tx, org, conversation_id, sid, from, to).await?;
+                queue_help_reply(&mut tx, org, conversation_id, inbound_id, sid, from, to).await?;
             }
         }
         InboundIntent::Other => {}
@@ -180,13 +186,16 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
 
 /// Queues the organization's HELP answer to the contact, from the number they texted. Keyed by
 /// the inbound SID, so however often the webhook is retried the answer is queued once; never
-/// to a number that has opted out (the insert selects nothing then). The conversation's
+/// to a number that has opted out (the insert selects nothing then). It is an automatic reply:
+/// no one pressed Send, and the message names the inbound text it answers (`auto_reply_to`,
+/// which the database requires of every outbound message without a press). The conversation's
 /// last_outbound_at is left alone: the contact wrote in, so a volunteer may still answer them
 /// despite the 6-hour outbound lock.
 async fn queue_help_reply(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     org: uuid::Uuid,
     conversation_id: i64,
+    inbound_id: i64,
     sid: &str,
     contact: &str,
     our_number: &str,
@@ -196,8 +205,8 @@ async fn queue_help_reply(
         .execute(&mut **tx)
         .await?;
     sqlx::query(
-        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, idempotency_key)
-           select o.id, $2, 'outbound', 'auto', replace(s.help_reply, '{organizationName}', o.name), $4, $5, 'help:' || $3
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, idempotency_key, auto_reply_to)
+           select o.id, $2, 'outbound', 'auto', replace(s.help_reply, '{organizationName}', o.name), $4, $5, 'help:' || $3, $6
            from organizations o join texting_settings s on s.organization_id = o.id
            where o.id = $1 and not exists (select 1 from opt_outs where organization_id = $1 and phone = $4)
            on conflict (organization_id, idempotency_key) do nothing"#,
@@ -207,6 +216,7 @@ async fn queue_help_reply(
     .bind(sid)
     .bind(contact)
     .bind(our_number)
+    .bind(inbound_id)
     .execute(&mut **tx)
     .await?;
     Ok(())

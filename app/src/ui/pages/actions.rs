@@ -2,14 +2,17 @@
 //! script with a live segment counter, the estimate, and the lifecycle buttons).
 
 use crate::api::actions::{
-    get_action, list_actions, ActionPage, ChangeActionStatus, CreateAction, DuplicateAction, SaveAction, SetActionEnd,
+    get_action, list_actions, ActionPage, ActionSummary, ChangeActionStatus, CreateAction, DuplicateAction, SaveAction,
+    SetActionEnd,
 };
-use crate::domain::action_lifecycle::{ActionStatus, Transition};
+use crate::domain::action_lifecycle::{ActionStatus, Transition, MAX_RUN_DAYS};
 use crate::domain::cost_estimate::format_dollars;
 use crate::domain::initial_scripts::MAX_VARIANTS;
+use crate::domain::org_time::OrgTimeZone;
 use crate::domain::script_image::ImageSlot;
-use crate::domain::script_template::{ComplianceWarning, ScriptTemplate, Variable};
+use crate::domain::script_template::{ComplianceWarning, ScriptTemplate, ScriptValues, Variable};
 use crate::domain::segments::Segments;
+use crate::domain::wording::{plural, thousands};
 use crate::error::AppError;
 use crate::ui::common::{use_org, EmptyState, ErrorAlert, Field};
 use crate::ui::pages::scripts::ScriptEditorCard;
@@ -62,6 +65,7 @@ pub fn ActionsPage() -> impl IntoView {
         </nav>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let zone = org.zone().await;
                 match actions.await {
                     Ok(list) if list.is_empty() => view! {
                         <EmptyState title="No actions here yet">
@@ -73,18 +77,25 @@ pub fn ActionsPage() -> impl IntoView {
                             <table class="lists">
                                 <thead><tr>
                                     <th scope="col">"Title"</th><th scope="col">"Status"</th>
-                                    <th scope="col">"Folder"</th><th scope="col">"List"</th><th scope="col">"Ends"</th>
+                                    <th scope="col">"Folder"</th><th scope="col">"List"</th><th scope="col">"Progress"</th>
+                                    <th scope="col">{format!("Ends ({})", zone.name())}</th>
                                 </tr></thead>
                                 <tbody>
-                                    {list.into_iter().map(|a| view! {
+                                    {list.into_iter().map(|a| { let progress_text = progress(&a); view! {
                                         <tr>
                                             <td><A href=format!("/o/{}/admin/actions/{}", org.org_id(), a.id)>{a.title.clone()}</A></td>
                                             <td><span class=format!("badge status-{}", a.status.as_str())>{a.status.label()}</span></td>
                                             <td>{a.folder.clone()}</td>
                                             <td>{a.list_name.clone().unwrap_or_else(|| "—".into())}</td>
-                                            <td>{a.ends_at.map(|t| t.format("%b %-d, %Y").to_string()).unwrap_or_default()}</td>
+                                            <td class="progress-cell">{progress_text}
+                                                {(a.status != ActionStatus::Draft).then(|| {
+                                                    let href = format!("/o/{}/admin/actions/{}/results", org.org_id(), a.id);
+                                                    view! { " · " <A href=href>"Results"</A> }
+                                                })}
+                                            </td>
+                                            <td>{a.ends_at.map(|t| zone.date_time(t)).unwrap_or_default()}</td>
                                         </tr>
-                                    }).collect_view()}
+                                    }}).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -94,6 +105,21 @@ pub fn ActionsPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// "120 of 300 texted (40%) · 12 replies": how far the action has come.
+fn progress(a: &ActionSummary) -> String {
+    let total = a.contact_count.unwrap_or(0).max(0) as i64;
+    if total == 0 {
+        return "—".into();
+    }
+    let pct = (a.texted * 100).checked_div(total).unwrap_or(0).min(100);
+    format!(
+        "{} of {} texted ({pct}%) · {}",
+        thousands(a.texted as u64),
+        thousands(total as u64),
+        plural(a.replies, "reply", "replies")
+    )
 }
 
 #[component]
@@ -138,9 +164,10 @@ pub fn ActionEditorPage() -> impl IntoView {
         <p><A href=move || format!("/o/{}/admin", org.org_id())>"← All actions"</A></p>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let zone = org.zone().await;
                 match page.await {
                     Ok(p) => view! {
-                        <ActionEditor page=p save change duplicate set_end image_changed autosaving/>
+                        <ActionEditor page=p zone save change duplicate set_end image_changed autosaving/>
                     }.into_any(),
                     Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
@@ -160,6 +187,8 @@ pub fn ActionEditorPage() -> impl IntoView {
 #[component]
 fn ActionEditor(
     page: ActionPage,
+    /// The organization's zone: the pickers below are in it.
+    zone: OrgTimeZone,
     save: ServerAction<SaveAction>,
     change: ServerAction<ChangeActionStatus>,
     duplicate: ServerAction<DuplicateAction>,
@@ -182,6 +211,7 @@ fn ActionEditor(
         RwSignal::new(a.initial_variants.iter().cloned().enumerate().map(|(i, v)| (i, RwSignal::new(v))).collect());
     let at_most = move || variants.with(Vec::len) + 1 >= MAX_VARIANTS;
     let custom_fields = StoredValue::new(page.custom_fields.clone());
+    let script_values = StoredValue::new(page.script_values.clone());
     let org_name = StoredValue::new(page.org_name.clone());
     // The card's image is never texted, so it can change until the action closes.
     let card_editable = status != ActionStatus::Closed;
@@ -243,7 +273,8 @@ fn ActionEditor(
     });
     let change_error = Signal::derive(move || change.value().get().and_then(Result::err));
     let end_error = Signal::derive(move || set_end.value().get().and_then(Result::err));
-    let ends_text = a.ends_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default();
+    let ends_text = a.ends_at.map(|t| zone.picker_value(t)).unwrap_or_default();
+    let zone_label = zone.name();
     let area_codes_text = a.preferred_area_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
     let alternate_text = a.alternate_area_code.map(|c| c.to_string()).unwrap_or_default();
     let districts_text = a.districts.join(", ");
@@ -256,6 +287,7 @@ fn ActionEditor(
             <A href=format!("/o/{}/admin/actions/{action_id}/results", org.org_id())>"View Results"</A>
             <a href=format!("/api/actions/{action_id}/export/contacts.csv") download>"Export contacts (CSV)"</a>
             <a href=format!("/api/actions/{action_id}/export/messages.csv") download>"Export messages (CSV)"</a>
+            <a href=format!("/api/actions/{action_id}/export/send-audit.csv") download>"Send audit (CSV)"</a>
         </p>
         {(!editable).then(|| view! {
             <p class="alert" role="status">{match status {
@@ -291,15 +323,15 @@ fn ActionEditor(
                     <input type="hidden" name="org_id" value=org_id.to_string()/>
                     <input type="hidden" name="action_id" value=action_id.to_string()/>
                     <div class="field inline">
-                        <label for="ends-at">"Ends at (UTC, ISO 8601; at most 30 days after going live)"</label>
-                        <input id="ends-at" name="ends_at" type="text" value=ends_text.clone()
+                        <label for="ends-at">{format!("Ends at ({zone_label} time; at most {} days after going live)", MAX_RUN_DAYS)}</label>
+                        <input id="ends-at" name="ends_at" type="datetime-local" value=ends_text.clone()
                             aria-invalid=move || end_error.get().map(|_| "true")/>
                         <button type="submit" disabled=move || set_end.pending().get()>"Change end"</button>
                     </div>
                 </ActionForm>
             })}
             <div class="button-row">
-                {status.choices().into_iter().map(|t| {
+                {status.choices().into_iter().filter(|t| *t != Transition::Close).map(|t| {
                     let needs_ack = matches!(t, Transition::Publish | Transition::Schedule) && page.action.cost_acknowledged_at.is_none();
                     let compliance_problems = (matches!(t, Transition::Publish | Transition::Schedule)
                         && page.action.compliance_acknowledged_at.is_none())
@@ -321,8 +353,8 @@ fn ActionEditor(
                             <input type="hidden" name="transition" value=t.as_str()/>
                             {(t == Transition::Schedule).then(|| view! {
                                 <div class="field">
-                                    <label for="publish-at">"Goes live at (UTC, ISO 8601)"</label>
-                                    <input id="publish-at" name="publish_at" type="text" placeholder="2026-12-01T15:00:00Z"/>
+                                    <label for="publish-at">{format!("Goes live at ({zone_label} time)")}</label>
+                                    <input id="publish-at" name="publish_at" type="datetime-local" required=true/>
                                 </div>
                             })}
                             {move || estimate_total().filter(|_| needs_ack).map(|total| view! {
@@ -356,6 +388,25 @@ fn ActionEditor(
                     <button type="submit">"Duplicate"</button>
                 </ActionForm>
             </div>
+            // Closing cannot be undone, so it sits apart from Publish and Pause and asks first
+            // (a required box, which also works before the bundle has loaded).
+            {status.choices().contains(&Transition::Close).then(|| view! {
+                <div class="danger-zone">
+                    <h3>"Close this action"</h3>
+                    <ActionForm action=change>
+                        <input type="hidden" name="org_id" value=org_id.to_string()/>
+                        <input type="hidden" name="action_id" value=action_id.to_string()/>
+                        <input type="hidden" name="transition" value=Transition::Close.as_str()/>
+                        <div class="field checkbox">
+                            <input id="confirm-close" type="checkbox" name="confirm_close" required=true/>
+                            <label for="confirm-close">
+                                "Yes, close it: volunteers can no longer text or reply, its numbers are released, and it cannot be reopened (duplicate it to run it again)."
+                            </label>
+                        </div>
+                        <button type="submit" class="danger" disabled=move || change.pending().get()>"Close action"</button>
+                    </ActionForm>
+                </div>
+            })}
         </section>
         <section class="card" aria-labelledby="basics-heading">
             <h2 id="basics-heading">"Basic information and script"</h2>
@@ -365,7 +416,13 @@ fn ActionEditor(
                 <input type="hidden" name="action_id" value=action_id.to_string()/>
                 <fieldset disabled=!editable>
                     <TextField label="Title" name="title" value=a.title.clone() error=field_error("title")/>
-                    <TextField label="Description (shown to volunteers)" name="description" value=a.description.clone() error=field_error("description")/>
+                    <div class="field">
+                        <label for="action-description">"Description (shown to volunteers)"</label>
+                        <textarea id="action-description" name="description" rows="4"
+                            aria-invalid=move || field_error("description")().map(|_| "true")
+                            maxlength=crate::domain::text_limits::action_field("description").map(|l| l.max)>{a.description.clone()}</textarea>
+                        <p class="field-error" role="alert">{field_error("description")}</p>
+                    </div>
                     <TextField label="Disclaimer" name="disclaimer" value=a.disclaimer.clone() error=field_error("disclaimer")/>
                     <TextField label="Start button label" name="start_label" value=a.start_label.clone() error=field_error("start_label")/>
                     <TextField label="Folder" name="folder" value=a.folder.clone() error=field_error("folder")/>
@@ -397,7 +454,7 @@ fn ActionEditor(
                     </div>
                     <TextField label="Districts (comma-separated; empty for all)" name="districts" value=districts_text error=field_error("districts")/>
                     <ScriptBox id="initial-script".to_string() label="Initial script".to_string() name="initial_script" text=script remove=None
-                        fields=page.custom_fields.clone() org_name=page.org_name.clone()/>
+                        fields=page.custom_fields.clone() values=page.script_values.clone() org_name=page.org_name.clone()/>
                     <p class="field-error" role="alert">{field_error("initial_script")}</p>
                     <input type="hidden" name="initial_variants" prop:value=variants_json value=variants_json()/>
                     {move || variants.get().into_iter().enumerate().map(|(i, (key, text))| view! {
@@ -408,6 +465,7 @@ fn ActionEditor(
                             text
                             remove=Some(Callback::new(move |_| variants.update(|list| list.retain(|(k, _)| *k != key))))
                             fields=custom_fields.get_value()
+                            values=script_values.get_value()
                             org_name=org_name.get_value()
                         />
                     }).collect_view()}
@@ -447,6 +505,8 @@ fn ScriptBox(
     remove: Option<Callback<()>>,
     /// The list's custom fields, offered as variables beside the built-in ones.
     fields: Vec<String>,
+    /// The list's sample contact and longest values; `None` before a list is chosen.
+    values: Option<ScriptValues>,
     /// The organization's name, for the sender check: the same rule the server applies when
     /// publishing (`ScriptTemplate::compliance_warnings`).
     org_name: String,
@@ -470,10 +530,20 @@ fn ScriptBox(
         .into_iter()
         .chain(fields.iter().filter_map(|f| Variable::from_name(&format!("custom:{f}"))))
         .collect();
+    // Counted as the list's first contact would get it and for the longest values the list
+    // holds, with the same values the estimate uses (not the placeholders' own length).
+    let has_list = values.is_some();
+    let values = StoredValue::new(values.unwrap_or_default());
+    let known_fields = StoredValue::new(fields.clone());
     let counter = move || {
-        let info = Segments::count(&text.get());
+        let raw = text.get();
+        let info = Segments::count(&raw);
         let offending: String = info.ucs2_chars.iter().map(|(_, c)| *c).collect();
-        (info, offending)
+        let counts = known_fields
+            .with_value(|f| ScriptTemplate::parse(&raw, f))
+            .map(|t| values.with_value(|v| v.counts(&t)))
+            .map_err(|e| e.to_string());
+        (counts, offending)
     };
     let initial = text.try_get_untracked().unwrap_or_default();
     view! {
@@ -490,9 +560,29 @@ fn ScriptBox(
                     }
                 }).collect_view()}
             </div>
-            <p class="hint" id=counter_id aria-live="polite">{move || {
-                let (info, _) = counter();
-                format!("{} · {} segment(s) · {} left in this segment", info.encoding.label(), info.segments, info.remaining_in_segment)
+            <p class="hint" id=counter_id aria-live="polite" data-testid="segment-counter">{move || {
+                match counter().0 {
+                    Ok(c) => {
+                        let who = if has_list {
+                            values.with_value(|v| v.sample.value(&Variable::FirstName))
+                        } else {
+                            "a contact with no name on file".to_string()
+                        };
+                        let sample = format!(
+                            "For {who}: {} · {} · {} left in the last segment.",
+                            c.sample.encoding.label(),
+                            plural(c.sample.segments as i64, "segment", "segments"),
+                            c.sample.remaining_in_segment
+                        );
+                        let worst = if has_list {
+                            format!(" Longest in this list: {} (what the estimate charges).", plural(c.worst.segments as i64, "segment", "segments"))
+                        } else {
+                            " Choose a contact list to count with its names and fields.".to_string()
+                        };
+                        format!("{sample}{worst}")
+                    }
+                    Err(error) => format!("Not counted yet: {error}"),
+                }
             }}</p>
             {move || {
                 let (_, offending) = counter();

@@ -111,6 +111,7 @@ pub fn SettingsPage() -> impl IntoView {
         </section>
         <crate::ui::pages::settings::TextingSettingsCard/>
         <crate::ui::pages::settings::StateRulesCard/>
+        <crate::ui::pages::settings::RetentionCard/>
         <JoinCodeCard/>
     }
 }

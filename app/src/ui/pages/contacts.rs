@@ -45,6 +45,7 @@ pub fn ContactsPage() -> impl IntoView {
             <ErrorAlert error=delete_error/>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    let zone = org.zone().await;
                     match lists.await {
                         Ok(lists) if lists.is_empty() => view! {
                             <EmptyState title="No contact lists yet">
@@ -68,7 +69,7 @@ pub fn ContactsPage() -> impl IntoView {
                                                 <tr>
                                                     <td><A href=href>{list.name.clone()}</A></td>
                                                     <td>{format_count(list.contact_count as u64)}</td>
-                                                    <td>{list.created_at.format("%b %-d, %Y").to_string()}</td>
+                                                    <td>{zone.date_time(list.created_at)}</td>
                                                     <td>
                                                         <ActionForm action=delete>
                                                             <input type="hidden" name="org_id" value=org.org_id().to_string()/>
@@ -292,6 +293,7 @@ fn ImportReport(org_id: Uuid, import_id: Uuid, list_id: Uuid, summary: ImportSum
                 {line("Duplicates dropped (the last row with a number wins)", summary.duplicates)}
                 {line("Invalid numbers", summary.invalid_numbers)}
                 {line("Missing numbers", summary.missing_numbers)}
+                {line("On the do-not-contact list (left out)", summary.do_not_contact)}
                 {line("Opted-out numbers left out", summary.opted_out)}
                 {line("Unknown assigned volunteers", summary.unknown_assignees)}
             </dl>

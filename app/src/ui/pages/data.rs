@@ -1,5 +1,5 @@
-//! Data → Tags and Custom fields. Plain forms: everything here works before (and without) the
-//! wasm bundle.
+//! Data → Tags and Custom fields (plain forms: they work before, and without, the wasm bundle),
+//! and the do-not-contact list (`do_not_contact.rs`).
 
 use crate::api::data::{get_org_data, CreateDataItem, DataKind, DeleteDataItem, RenameDataItem};
 use crate::error::AppError;
@@ -15,6 +15,7 @@ pub fn DataPage() -> impl IntoView {
         <p class="hint">"Tags label conversations (\"Needs a ride\"); custom fields hold answers to open questions (\"Best time to call\"). Response scripts can apply them, and reports ask volunteers for them."</p>
         <DataCard kind=DataKind::Tag/>
         <DataCard kind=DataKind::Field/>
+        <crate::ui::pages::do_not_contact::DoNotContactCard/>
     }
 }
 

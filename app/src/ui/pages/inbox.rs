@@ -7,6 +7,7 @@ use crate::api::inbox::{
     set_archived, set_auto_archive, InboxFilter, ReportInput, Thread,
 };
 use crate::api::messaging::send_message;
+use crate::domain::org_time::OrgTimeZone;
 use crate::error::AppError;
 use crate::ui::common::{poll, request_key, use_org, EmptyState};
 use leptos::prelude::*;
@@ -125,8 +126,9 @@ pub fn ThreadPage() -> impl IntoView {
         <p><A href=move || format!("/o/{}/inbox", org.org_id())>"← Inbox"</A></p>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let zone = org.zone().await;
                 match thread.await {
-                    Ok(t) => view! { <ThreadView thread=t/> }.into_any(),
+                    Ok(t) => view! { <ThreadView thread=t zone/> }.into_any(),
                     Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -137,7 +139,7 @@ pub fn ThreadPage() -> impl IntoView {
 /// The thread stays mounted while it refreshes: only `live` changes, so a reply being typed
 /// or a report being filled in is never reset by new messages arriving.
 #[component]
-fn ThreadView(thread: Thread) -> impl IntoView {
+fn ThreadView(thread: Thread, zone: OrgTimeZone) -> impl IntoView {
     let org = use_org();
     let org_id = org.org_id();
     let id = thread.conversation_id;
@@ -153,6 +155,8 @@ fn ThreadView(thread: Thread) -> impl IntoView {
     poll(POLL_MS, refresh);
     let navigate = use_navigate();
     let error = RwSignal::new(None::<String>);
+    let asking_reason = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
     let done = move |result: Result<(), AppError>| match result {
         Ok(()) => {
             error.set(None);
@@ -170,7 +174,7 @@ fn ThreadView(thread: Thread) -> impl IntoView {
                 <li class=if m.outbound { "out" } else { "in" }>
                     <p>{m.body.clone()}</p>
                     <span class="message-meta">
-                        {m.created_at.format("%b %-d, %H:%M UTC").to_string()}
+                        {zone.date_time(m.created_at)}
                         {m.outbound.then(|| format!(" · {}", m.status))}
                         {m.error_code.map(|c| format!(" · error {c}"))}
                     </span>
@@ -186,6 +190,30 @@ fn ThreadView(thread: Thread) -> impl IntoView {
                 {t.fields.iter().map(|(k, v)| view! { <p><span class="muted">{k.clone()}": "</span>{v.clone()}</p> }).collect_view()}
             </section>
         }))}
+        {move || (asking_reason.get() && !live.with(|t| t.opted_out)).then(|| view! {
+            // Who and why are recorded with the opt-out (the organization's opt-out export).
+            <form class="card opt-out-reason" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                let why = reason.get_untracked();
+                spawn_local(async move {
+                    let result = opt_out_contact(org_id, id, why).await;
+                    if result.is_ok() {
+                        asking_reason.set(false);
+                        reason.set(String::new());
+                    }
+                    done(result)
+                });
+            }>
+                <div class="field">
+                    <label for="opt-out-reason">"Why opt this person out of all texts from your organization?"</label>
+                    <input id="opt-out-reason" name="reason" type="text" required=true
+                        maxlength=crate::domain::text_limits::OPT_OUT_REASON.max placeholder="Asked not to be texted"
+                        prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
+                </div>
+                <button type="submit" class="danger">"Confirm opt-out"</button>
+                <button type="button" class="secondary" on:click=move |_| asking_reason.set(false)>"Cancel"</button>
+            </form>
+        })}
         <Composer live refresh=Callback::new(move |_| refresh())/>
         <ReportForm thread=thread.clone() live refresh=Callback::new(move |_| refresh())/>
         <section class="thread-actions">
@@ -193,13 +221,9 @@ fn ThreadView(thread: Thread) -> impl IntoView {
                 let archive = !live.with_untracked(|t| t.archived);
                 spawn_local(async move { done(set_archived(org_id, id, archive).await) });
             }>{move || if live.with(|t| t.archived) { "Unarchive" } else { "Archive" }}</button>
-            <button class="secondary danger" disabled=move || live.with(|t| t.opted_out) on:click=move |_| {
-                #[cfg(feature = "hydrate")]
-                if !web_sys::window().and_then(|w| w.confirm_with_message("Opt this person out of all texts from your organization?").ok()).unwrap_or(false) {
-                    return;
-                }
-                spawn_local(async move { done(opt_out_contact(org_id, id).await) });
-            }>"Opt out"</button>
+            <button class="secondary danger" disabled=move || live.with(|t| t.opted_out)
+                aria-expanded=move || asking_reason.get().to_string()
+                on:click=move |_| asking_reason.update(|a| *a = !*a)>"Opt out"</button>
             <button class="secondary" on:click={
                 let navigate = navigate.clone();
                 move |_| {

@@ -6,6 +6,7 @@ use crate::api::actions::list_actions;
 use crate::api::members::{list_members, Member};
 use crate::api::results::{get_action_results, reassign_volunteer_contacts};
 use crate::domain::action_results::{ActionResults, Frequency, HourPoint, VolunteerResults};
+use crate::domain::org_time::OrgTimeZone;
 use crate::error::AppError;
 use crate::ui::common::{poll, use_org, EmptyState, ErrorPage};
 use leptos::prelude::*;
@@ -88,11 +89,21 @@ pub fn ActionResultsPage() -> impl IntoView {
         <Title text="Action results"/>
         <p><A href=move || format!("/o/{}/admin/actions/{}", org.org_id(), action_id().map(|a| a.to_string()).unwrap_or_default())>"← Action"</A></p>
         <h1>"Results"</h1>
+        // The exports sit where admins read the figures, as well as on the action page; the send
+        // audit is the record that a person pressed Send for every text.
+        {move || action_id().map(|id| view! {
+            <p class="export-links">
+                <a href=format!("/api/actions/{id}/export/contacts.csv") download>"Export contacts (CSV)"</a>
+                <a href=format!("/api/actions/{id}/export/messages.csv") download>"Export messages (CSV)"</a>
+                <a href=format!("/api/actions/{id}/export/send-audit.csv") download>"Send audit (CSV)"</a>
+            </p>
+        })}
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let members = members.await;
+                let zone = org.zone().await;
                 match (first.await, action_id()) {
-                    (Ok(results), Some(action_id)) => view! { <ResultsView initial=results action_id members/> }.into_any(),
+                    (Ok(results), Some(action_id)) => view! { <ResultsView initial=results action_id members zone/> }.into_any(),
                     (Err(error), _) => view! { <ErrorPage error/> }.into_any(),
                     (Ok(_), None) => view! { <ErrorPage error=AppError::NotFound("There is no such action.".into())/> }.into_any(),
                 }
@@ -102,7 +113,7 @@ pub fn ActionResultsPage() -> impl IntoView {
 }
 
 #[component]
-fn ResultsView(initial: ActionResults, action_id: Uuid, members: Vec<Member>) -> impl IntoView {
+fn ResultsView(initial: ActionResults, action_id: Uuid, members: Vec<Member>, zone: OrgTimeZone) -> impl IntoView {
     let org = use_org();
     let data = RwSignal::new(initial);
     let stale = RwSignal::new(false);
@@ -164,10 +175,10 @@ fn ResultsView(initial: ActionResults, action_id: Uuid, members: Vec<Member>) ->
                     </tbody>
                 </table>
             }))}
-            <h3>"Messages over time"</h3>
-            {move || data.with(|d| view! { <HourlyChart points=d.hourly.clone()/> })}
+            <h3>{format!("Messages over time ({} time)", zone.name())}</h3>
+            {move || data.with(|d| view! { <HourlyChart points=d.hourly.clone() zone/> })}
         </section>
-        <VolunteerTable data action_id members/>
+        <VolunteerTable data action_id members zone/>
         <section class="card" aria-labelledby="answers-heading">
             <h2 id="answers-heading">"Survey answers"</h2>
             {move || data.with(|d| if d.questions.is_empty() {
@@ -268,7 +279,7 @@ fn BarChart(rows: Vec<Frequency>, label: String) -> impl IntoView {
 
 /// Texts sent and replies received per hour.
 #[component]
-fn HourlyChart(points: Vec<HourPoint>) -> impl IntoView {
+fn HourlyChart(points: Vec<HourPoint>, zone: OrgTimeZone) -> impl IntoView {
     if points.is_empty() {
         return view! { <p class="hint">"No messages yet."</p> }.into_any();
     }
@@ -277,8 +288,10 @@ fn HourlyChart(points: Vec<HourPoint>) -> impl IntoView {
     let (w, h) = (600.0, 160.0);
     let slot = w / n;
     let bar = (slot / 2.0 - 1.0).max(1.0);
-    let first = points.first().map(|p| p.hour.format("%b %-d %H:00 UTC").to_string()).unwrap_or_default();
-    let last = points.last().map(|p| p.hour.format("%b %-d %H:00 UTC").to_string()).unwrap_or_default();
+    // The axis spans from the start of the first hour to the end of the last one, so the two
+    // ends differ even when everything happened within one hour.
+    let first = points.first().map(|p| zone.hour(p.hour)).unwrap_or_default();
+    let last = points.last().map(|p| zone.hour(p.hour + chrono::Duration::hours(1))).unwrap_or_default();
     let total_sent: i64 = points.iter().map(|p| p.sent).sum();
     let total_received: i64 = points.iter().map(|p| p.received).sum();
     let summary = format!("{total_sent} texts sent and {total_received} replies received, {first} to {last}");
@@ -291,7 +304,7 @@ fn HourlyChart(points: Vec<HourPoint>) -> impl IntoView {
                 let rh = h * p.received as f64 / max;
                 view! {
                     <g>
-                        <title>{format!("{}: {} sent, {} received", p.hour.format("%b %-d %H:00 UTC"), p.sent, p.received)}</title>
+                        <title>{format!("{}: {} sent, {} received", zone.hour(p.hour), p.sent, p.received)}</title>
                         <rect x=x y=h - sh width=bar height=sh class="bar sent"></rect>
                         <rect x=x + bar y=h - rh width=bar height=rh class="bar received"></rect>
                     </g>
@@ -318,7 +331,12 @@ enum SortBy {
 /// The per-volunteer table: filter, sort, select, and give the selected volunteers' contacts
 /// to someone else.
 #[component]
-fn VolunteerTable(data: RwSignal<ActionResults>, action_id: Uuid, members: Vec<Member>) -> impl IntoView {
+fn VolunteerTable(
+    data: RwSignal<ActionResults>,
+    action_id: Uuid,
+    members: Vec<Member>,
+    zone: OrgTimeZone,
+) -> impl IntoView {
     let org = use_org();
     let filter = RwSignal::new(String::new());
     let sort = RwSignal::new((SortBy::Sent, true));
@@ -427,7 +445,7 @@ fn VolunteerTable(data: RwSignal<ActionResults>, action_id: Uuid, members: Vec<M
                                     <td class="num">{v.replies_pending}</td>
                                     <td class="num">{v.replies}</td>
                                     <td class="num">{v.reports}</td>
-                                    <td>{v.last_active.map(|t| t.format("%b %-d, %H:%M UTC").to_string()).unwrap_or_else(|| "—".into())}</td>
+                                    <td>{v.last_active.map(|t| zone.date_time(t)).unwrap_or_else(|| "—".into())}</td>
                                 </tr>
                             }
                         }).collect_view().into_any()

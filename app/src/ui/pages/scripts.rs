@@ -7,6 +7,7 @@ use crate::api::scripts::{get_script, parse_tree_error_field, save_report_settin
 use crate::domain::script_template::{RenderContext, ScriptTemplate, Variable};
 use crate::domain::script_tree::{FieldValue, ScriptNode, ScriptTree, MAX_DEPTH};
 use crate::domain::segments::Segments;
+use crate::domain::wording::plural;
 use crate::error::AppError;
 use leptos::prelude::*;
 use std::collections::HashSet;
@@ -237,7 +238,7 @@ fn ScriptEditor(page: ScriptPage, org_id: Uuid, action_id: Uuid) -> impl IntoVie
                 </div>
             </fieldset>
         </section>
-        <Preview ed sample_from_list=page.sample_from_list/>
+        <Preview ed sample_from_list=page.sample_from_list initial=page.initial_script.clone()/>
         <ReportSettings org_id action_id editable=page.editable data=page.data.clone()
             tags=page.report_tag_ids.clone() fields=page.report_field_ids.clone()/>
     }
@@ -271,14 +272,22 @@ fn node_view(ed: Editor, id: String, in_tree: bool, depth: usize) -> AnyView {
             l => l.to_string(),
         }
     };
+    // Counted as the preview's contact gets it, not the placeholders' own length.
     let counter = move || {
-        let info = Segments::count(&body.get());
-        format!(
-            "{} · {} segment(s) · {} left in this segment",
-            info.encoding.label(),
-            info.segments,
-            info.remaining_in_segment
-        )
+        let raw = body.get();
+        let template = ed.list_fields.with_value(|f| ScriptTemplate::parse(&raw, f));
+        match template {
+            Ok(t) => {
+                let info = Segments::count(&ed.sample.with_value(|ctx| t.render(ctx)));
+                format!(
+                    "For the preview's contact: {} · {} · {} left in the last segment",
+                    info.encoding.label(),
+                    plural(info.segments as i64, "segment", "segments"),
+                    info.remaining_in_segment
+                )
+            }
+            Err(error) => format!("Not counted yet: {error}"),
+        }
     };
     let set_body = move |text: String| {
         body.set(text.clone());
@@ -436,7 +445,7 @@ fn AdvancedOptions(ed: Editor, node: ScriptNode, stored_id: StoredValue<String>)
 
 /// The conversation as a volunteer would see it, with one contact's values filled in.
 #[component]
-fn Preview(ed: Editor, sample_from_list: bool) -> impl IntoView {
+fn Preview(ed: Editor, sample_from_list: bool, initial: String) -> impl IntoView {
     fn render(body: &str, fields: &[String], ctx: &RenderContext) -> String {
         match ScriptTemplate::parse(body, fields) {
             Ok(t) => t.render(ctx),
@@ -471,6 +480,13 @@ fn Preview(ed: Editor, sample_from_list: bool) -> impl IntoView {
             <details>
                 <summary><h2 id="preview-heading">"Preview"</h2></summary>
                 <p class="hint">{who}</p>
+                {(!initial.trim().is_empty()).then(|| {
+                    let text = ed.list_fields.with_value(|f| ed.sample.with_value(|ctx| render(&initial, f, ctx)));
+                    view! {
+                        <p class="muted">"Initial message (as last saved)"</p>
+                        <p class="bubble" data-testid="preview-initial">{text}</p>
+                    }
+                })}
                 {move || ed.tree.with(|t| {
                     let fields = ed.list_fields.get_value();
                     let ctx = ed.sample.get_value();

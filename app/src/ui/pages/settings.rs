@@ -119,6 +119,56 @@ fn SettingsForm(settings: TextingSettings, save: ServerAction<SaveTextingSetting
     }
 }
 
+/// Settings → Data retention: a plain form (works before the bundle loads).
+#[component]
+pub fn RetentionCard() -> impl IntoView {
+    use crate::api::retention::{get_retention, SaveRetention};
+    use crate::domain::retention::{MAX_RETENTION_DAYS, MIN_RETENTION_DAYS};
+    let org = use_org();
+    let save = ServerAction::<SaveRetention>::new();
+    let current = Resource::new(
+        move || (org.id.get(), save.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_retention(id).await,
+                None => Err(AppError::NotFound("There is no such organization.".into())),
+            }
+        },
+    );
+    let field_error = move || save.value().get().and_then(Result::err).map(|e| e.to_string());
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    view! {
+        <section class="card" aria-labelledby="retention-heading">
+            <h2 id="retention-heading">"Data retention"</h2>
+            <p class="hint">"Delete the contacts, messages and reports of actions closed more than this many days ago. The actions' results stay, and opt-outs are kept forever: they are promises to the people who asked."</p>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let days = match current.await {
+                        Ok(days) => days,
+                        Err(error) => return view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                    };
+                    view! {
+                        <ActionForm action=save>
+                            <input type="hidden" name="org_id" value=org.org_id().to_string()/>
+                            <div class="field">
+                                <label for="setting-retention_days">"Delete after (days)"</label>
+                                <input id="setting-retention_days" name="retention_days" type="number"
+                                    min=MIN_RETENTION_DAYS max=MAX_RETENTION_DAYS step="1"
+                                    value=days.map(|d| d.to_string()).unwrap_or_default()
+                                    aria-describedby="setting-retention_days-error"/>
+                                <p class="hint">{format!("{MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS} days; leave empty to keep everything (the default).")}</p>
+                                <p class="field-error" id="setting-retention_days-error" role="alert">{field_error}</p>
+                            </div>
+                            {move || saved().then(|| view! { <p class="alert success" role="status">"Retention saved."</p> })}
+                            <button type="submit" class="primary" disabled=move || save.pending().get()>"Save retention"</button>
+                        </ActionForm>
+                    }.into_any()
+                })}
+            </Transition>
+        </section>
+    }
+}
+
 /// The states' own texting hours: on unless an admin turns them off with an acknowledgement,
 /// which is shown with who and when.
 #[component]

@@ -2,12 +2,15 @@
 //! filters kept in the URL (a reload or a shared link keeps them), "Load more", a read-only
 //! thread, and reassigning the selected conversations to another member.
 
+use crate::api::inbox::OptOutContact;
+use crate::api::messaging::SendMessage;
 use crate::api::supervision::{
     get_supervised_thread, list_conversations, reassign_conversations, supervision_options, ConversationRow,
-    StatusFilter, SupervisionChoices,
+    ReassignConversations, RowStatus, StatusFilter, SupervisedThread, SupervisionChoices, TagConversation,
 };
+use crate::domain::org_time::OrgTimeZone;
 use crate::error::AppError;
-use crate::ui::common::{encode, poll, use_org, EmptyState};
+use crate::ui::common::{encode, poll, use_org, EmptyState, ErrorAlert};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -16,6 +19,7 @@ use leptos_router::{
     hooks::{use_navigate, use_params_map, use_query_map},
     params::ParamsMap,
 };
+use uuid::Uuid;
 
 /// How often the first page asks for news (while no further page is loaded).
 const POLL_MS: u32 = 5_000;
@@ -139,7 +143,7 @@ pub fn SupervisionPage() -> impl IntoView {
         <h1>"Conversations"</h1>
         <Transition fallback=|| ()>
             {move || { let go = go.clone(); Suspend::new(async move {
-                let opts = options.await.unwrap_or(SupervisionChoices { actions: vec![], members: vec![], tags: vec![] });
+                let opts = options.await.unwrap_or(SupervisionChoices { actions: vec![], members: vec![], tags: vec![], taggable: vec![] });
                 let current = raw.get_untracked();
                 let submit = {
                     let go = go.clone();
@@ -206,6 +210,7 @@ pub fn SupervisionPage() -> impl IntoView {
         })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let zone = org.zone().await;
                 match first.await {
                     Ok(page) if page.rows.is_empty() => view! {
                         <EmptyState title="No conversations here">
@@ -237,11 +242,11 @@ pub fn SupervisionPage() -> impl IntoView {
                                                 }/>
                                         </th>
                                         <th scope="col">"Contact"</th><th scope="col">"Action"</th><th scope="col">"Volunteer"</th>
-                                        <th scope="col">"Last message"</th><th scope="col">"Status"</th>
+                                        <th scope="col">{format!("Last message ({} time)", zone.name())}</th><th scope="col">"Status"</th>
                                     </tr></thead>
                                     <tbody>
-                                        {page.rows.into_iter().map(|r| row_view(r, org_id, q.clone(), selected)).collect_view()}
-                                        {move || extra.get().into_iter().map(|r| row_view(r, org_id, q2.clone(), selected)).collect_view()}
+                                        {page.rows.into_iter().map(|r| row_view(r, org_id, q.clone(), selected, zone)).collect_view()}
+                                        {move || extra.get().into_iter().map(|r| row_view(r, org_id, q2.clone(), selected, zone)).collect_view()}
                                     </tbody>
                                 </table>
                             </div>
@@ -257,7 +262,13 @@ pub fn SupervisionPage() -> impl IntoView {
     }
 }
 
-fn row_view(r: ConversationRow, org_id: uuid::Uuid, query: String, selected: RwSignal<Vec<i64>>) -> impl IntoView {
+fn row_view(
+    r: ConversationRow,
+    org_id: uuid::Uuid,
+    query: String,
+    selected: RwSignal<Vec<i64>>,
+    zone: OrgTimeZone,
+) -> impl IntoView {
     let id = r.conversation_id;
     let name = if r.contact_name.is_empty() { "(no name)".to_string() } else { r.contact_name.clone() };
     let href = with_query(format!("/o/{org_id}/admin/conversations/{id}"), &query);
@@ -283,23 +294,34 @@ fn row_view(r: ConversationRow, org_id: uuid::Uuid, query: String, selected: RwS
             <td>{r.volunteer_name.clone().unwrap_or_else(|| "Unassigned".into())}</td>
             <td>
                 <span class="snippet">{if r.last_inbound { "" } else { "Sent: " }}{r.last_body.clone()}</span>
-                <br/><span class="muted">{r.last_at.format("%b %-d, %H:%M UTC").to_string()}</span>
+                <br/><span class="muted">{zone.date_time(r.last_at)}</span>
             </td>
             <td><span class=format!("badge status-{}", r.status.as_str())>{badge}</span></td>
         </tr>
     }
 }
 
-/// One conversation, read-only.
+/// One conversation, with what an admin can do in it.
 #[component]
 pub fn SupervisedThreadPage() -> impl IntoView {
     let org = use_org();
     let params = use_params_map();
     let query = use_query_map();
     let conversation = Memo::new(move |_| params.read().get("conversation_id").and_then(|raw| raw.parse::<i64>().ok()));
+    // Bumped after the admin acts on the thread (reply, tag, opt out, reassign).
+    let acted = RwSignal::new(0u32);
+    let options = Resource::new(
+        move || org.id.get(),
+        |org| async move {
+            match org {
+                Some(org) => supervision_options(org).await.ok(),
+                None => None,
+            }
+        },
+    );
     let thread = Resource::new(
-        move || (org.id.get(), conversation.get()),
-        |(org, conversation)| async move {
+        move || (org.id.get(), conversation.get(), acted.get()),
+        |(org, conversation, _)| async move {
             match (org, conversation) {
                 (Some(org), Some(c)) => get_supervised_thread(org, c).await,
                 _ => Err(AppError::NotFound("That conversation is not in this organization.".into())),
@@ -313,6 +335,8 @@ pub fn SupervisedThreadPage() -> impl IntoView {
         <p><A href=back>"← Conversations"</A></p>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let zone = org.zone().await;
+                let choices = options.await;
                 match thread.await {
                     Ok(t) => view! {
                         <h1>{if t.contact_name.is_empty() { "(no name)".to_string() } else { t.contact_name.clone() }}</h1>
@@ -327,7 +351,7 @@ pub fn SupervisedThreadPage() -> impl IntoView {
                                 <li class=if m.outbound { "out" } else { "in" }>
                                     <p>{m.body.clone()}</p>
                                     <span class="message-meta">
-                                        {m.created_at.format("%b %-d, %H:%M UTC").to_string()}
+                                        {zone.date_time(m.created_at)}
                                         {m.outbound.then(|| format!(" · {}", m.status))}
                                         {m.error_code.map(|c| format!(" · error {c}"))}
                                     </span>
@@ -343,10 +367,123 @@ pub fn SupervisedThreadPage() -> impl IntoView {
                                 {t.fields.iter().map(|(k, v)| view! { <p><span class="muted">{k.clone()}": "</span>{v.clone()}</p> }).collect_view()}
                             </section>
                         })}
+                        {choices.map(|choices| view! {
+                            <ThreadActions org_id=org.org_id() thread=t.clone() choices on_done=Callback::new(move |_| acted.update(|n| *n += 1))/>
+                        })}
                     }.into_any(),
                     Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// What an admin can do in an open thread: answer as themselves (through the same send and its
+/// guards as a volunteer), tag, opt the contact out, or give the thread to another member.
+#[component]
+fn ThreadActions(
+    org_id: Uuid,
+    thread: SupervisedThread,
+    choices: SupervisionChoices,
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let id = thread.conversation_id;
+    let send = ServerAction::<SendMessage>::new();
+    let tag = ServerAction::<TagConversation>::new();
+    let opt_out = ServerAction::<OptOutContact>::new();
+    let reassign = ServerAction::<ReassignConversations>::new();
+    // One key per press of Send: a double click or a retry sends once.
+    let key = RwSignal::new(Uuid::new_v4().to_string());
+    let body = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if matches!(send.value().get(), Some(Ok(_))) {
+            key.set(Uuid::new_v4().to_string());
+            body.set(String::new());
+        }
+    });
+    for version in [send.version(), tag.version(), opt_out.version(), reassign.version()] {
+        Effect::new(move |prev: Option<usize>| {
+            let v = version.get();
+            if prev.is_some_and(|p| p != v) {
+                on_done.run(());
+            }
+            v
+        });
+    }
+    let send_error = Signal::derive(move || send.value().get().and_then(Result::err));
+    let tag_error = Signal::derive(move || tag.value().get().and_then(Result::err));
+    let opt_out_error = Signal::derive(move || opt_out.value().get().and_then(Result::err));
+    let reassign_error = Signal::derive(move || reassign.value().get().and_then(Result::err));
+    let opted_out = thread.status == RowStatus::OptedOut;
+    let has = thread.tag_ids.clone();
+    view! {
+        <section class="card" aria-labelledby="act-heading">
+            <h2 id="act-heading">"Act on this conversation"</h2>
+            {if !thread.texted {
+                view! { <p class="hint">"You can answer once the volunteer has sent the first text."</p> }.into_any()
+            } else if opted_out {
+                view! { <p class="hint">"This person opted out: no more texts can go to them."</p> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=send>
+                        <ErrorAlert error=send_error/>
+                        <input type="hidden" name="org_id" value=org_id.to_string()/>
+                        <input type="hidden" name="conversation_id" value=id.to_string()/>
+                        <input type="hidden" name="idempotency_key" prop:value=move || key.get() value=key.get_untracked()/>
+                        <div class="field">
+                            <label for="admin-reply">"Reply as yourself"</label>
+                            <textarea id="admin-reply" name="body" rows="3" required=true
+                                maxlength=crate::domain::text_limits::MESSAGE_BODY.max
+                                prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea>
+                        </div>
+                        <button type="submit" class="primary" disabled=move || send.pending().get()>"Send reply"</button>
+                    </ActionForm>
+                }.into_any()
+            }}
+            <h3>"Tags"</h3>
+            <ErrorAlert error=tag_error/>
+            <div class="button-row tag-toggles">
+                {choices.taggable.into_iter().map(|(tag_id, name)| {
+                    let on = has.contains(&tag_id);
+                    view! {
+                        <ActionForm action=tag>
+                            <input type="hidden" name="org_id" value=org_id.to_string()/>
+                            <input type="hidden" name="conversation_id" value=id.to_string()/>
+                            <input type="hidden" name="tag_id" value=tag_id.to_string()/>
+                            {on.then(|| view! { <input type="hidden" name="remove" value="true"/> })}
+                            <button type="submit" class="chip" aria-pressed=if on { "true" } else { "false" }>
+                                {if on { format!("✓ {name}") } else { format!("+ {name}") }}
+                            </button>
+                        </ActionForm>
+                    }
+                }).collect_view()}
+            </div>
+            {(!opted_out).then(|| view! {
+                <ActionForm action=opt_out>
+                    <ErrorAlert error=opt_out_error/>
+                    <input type="hidden" name="org_id" value=org_id.to_string()/>
+                    <input type="hidden" name="conversation_id" value=id.to_string()/>
+                    <button type="submit" class="danger">"Opt this person out"</button>
+                </ActionForm>
+            })}
+            {thread.texted.then(|| view! {
+                <ActionForm action=reassign>
+                    <ErrorAlert error=reassign_error/>
+                    <input type="hidden" name="org_id" value=org_id.to_string()/>
+                    <input type="hidden" name="conversation_ids" value=id.to_string()/>
+                    <div class="field inline">
+                        <label for="reassign-to">"Give this conversation to"</label>
+                        <select id="reassign-to" name="to_user" required=true>
+                            <option value="">"Choose a member…"</option>
+                            {choices.members.into_iter().map(|m| view! {
+                                <option value=m.user_id.to_string()>{m.display_name}</option>
+                            }).collect_view()}
+                        </select>
+                        <button type="submit" disabled=move || reassign.pending().get()>"Reassign"</button>
+                    </div>
+                </ActionForm>
+            })}
+            {move || matches!(reassign.value().get(), Some(Ok(_))).then(|| view! { <p class="alert success" role="status">"Reassigned."</p> })}
+        </section>
     }
 }
