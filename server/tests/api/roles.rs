@@ -300,6 +300,8 @@ impl World {
                 let owner = self.owner(&org).await;
                 vec![("org_id", org), ("conversation_ids", "999999".into()), ("to_user", owner.to_string())]
             }
+            // A conversation that does not exist: only that stops the admin's call.
+            "tag_conversation" => vec![("org_id", org), ("conversation_id", "999999".into()), ("tag_id", "1".into())],
             "get_action_results" => vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await)],
             "reassign_volunteer_contacts" => {
                 // Between two members of the org, in an action of another org: admins find nothing.
@@ -388,6 +390,7 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "list_conversations", expect: ADMIN },
         Case { endpoint: "get_supervised_thread", expect: ADMIN_NOT_FOUND },
         Case { endpoint: "reassign_conversations", expect: ADMIN_NOT_FOUND },
+        Case { endpoint: "tag_conversation", expect: ADMIN_NOT_FOUND },
         Case { endpoint: "get_action_results", expect: ADMIN },
         Case { endpoint: "reassign_volunteer_contacts", expect: ADMIN_NOT_FOUND },
     ]
