@@ -518,9 +518,16 @@ fn ScriptBox(
         if raw.trim().is_empty() {
             return Vec::new();
         }
-        // A script that does not parse shows its own error; no advice on top.
+        // The list's fields as saved, plus any {custom:…} the text names: a list chosen but not
+        // saved yet has fields the page does not know, and the advice should not wait for it.
         known_fields
-            .with_value(|known| ScriptTemplate::parse(raw.trim(), known).ok())
+            .with_value(|known| {
+                let mut known = known.clone();
+                known.extend(
+                    raw.split("{custom:").skip(1).filter_map(|rest| rest.split_once('}')).map(|(f, _)| f.to_string()),
+                );
+                ScriptTemplate::parse(raw.trim(), &known).ok()
+            })
             .map(|t| org_name.with_value(|name| t.compliance_warnings(name)))
             .unwrap_or_default()
     };
