@@ -20,9 +20,11 @@ pub mod script_image;
 pub mod script_template;
 pub mod script_tree;
 pub mod segments;
+pub mod state_hours;
 pub mod text_limits;
 pub mod texting_window;
 pub mod time_zones;
+pub mod us_states;
 pub mod volunteer_profile;
 pub mod wording;
 

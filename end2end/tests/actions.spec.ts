@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { createAction, hydrated, signUp, uniqueEmail } from './helpers';
+import { acknowledgeScriptWarnings, createAction, hydrated, signUp, uniqueEmail } from './helpers';
 
 async function orgWithList(page: Page, name: string) {
   await signUp(page, name, uniqueEmail('actions'));
@@ -37,6 +37,9 @@ test('an admin creates an action, writes the script, acknowledges the cost and p
 
   await expect(page.getByTestId('estimate-total')).toHaveText('$10.00');
   await page.getByLabel('I understand this action will cost about $10.00').first().check();
+  // The script never says who is texting: the editor said so, and publishing needs an acknowledgement.
+  await expect(page.getByText('Say who is texting')).toBeVisible();
+  await acknowledgeScriptWarnings(page);
   await page.getByRole('button', { name: 'Publish now' }).click();
   await expect(page.getByTestId('action-status')).toHaveText('Published');
 
@@ -138,6 +141,7 @@ test('an admin adds a script variant and a picture; the estimate turns to MMS an
   // Volunteers see the card's image on the action once it is live (admins see every action).
   const total = (await page.getByTestId('estimate-total').textContent())!.trim();
   await page.getByLabel(`I understand this action will cost about ${total}`).first().check();
+  await acknowledgeScriptWarnings(page);
   await page.getByRole('button', { name: 'Publish now' }).click();
   await expect(page.getByTestId('action-status')).toHaveText('Published');
   // The results page lists both scripts to compare (nothing texted yet).

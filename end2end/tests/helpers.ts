@@ -65,12 +65,18 @@ export async function importCsv(page: Page, fileName: string, csv: string, rows:
   await expect(page.getByText(`Imported ${rows} of ${rows} rows.`)).toBeVisible();
 }
 
+/** The test scripts do not name their organization: tick "Publish anyway" on the Publish form. */
+export async function acknowledgeScriptWarnings(page: Page) {
+  await page.getByLabel('Publish anyway: I acknowledge the first text does not identify us or offer a way to opt out').first().check();
+}
+
 /** On a saved action's page: reads the estimate, acknowledges it and publishes now. */
 export async function publishAcknowledgingCost(page: Page) {
   await page.reload();
   await hydrated(page);
   const total = (await page.getByTestId('estimate-total').textContent())!.trim();
   await page.getByLabel(`I understand this action will cost about ${total}`).first().check();
+  await acknowledgeScriptWarnings(page);
   await page.getByRole('button', { name: 'Publish now' }).click();
   await expect(page.getByTestId('action-status')).toHaveText('Published');
 }

@@ -5,8 +5,7 @@
 
 use crate::twilio::errors::{self, Consequence};
 use crate::twilio::{MessageQuery, SendMessage, Sender, SentMessage, TwilioClient, TwilioError};
-use app::domain::texting_window::{check, TextingWindow, WindowCheck};
-use app::domain::time_zones::ContactZones;
+use app::domain::texting_window::{ContactHours, WindowCheck};
 use app::server::db;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -96,6 +95,9 @@ struct Claimed {
     conversation_id: Option<i64>,
     sender_phone: Option<String>,
     time_zones: Option<Vec<String>>,
+    /// The contact's stored state and ZIP, for the state's texting hours.
+    contact_state: Option<String>,
+    contact_zip: Option<String>,
     organization_id: uuid::Uuid,
     image_id: Option<uuid::Uuid>,
 }
@@ -201,6 +203,8 @@ impl Outbox {
             conversation_id,
             sender_phone: None,
             time_zones: None,
+            contact_state: None,
+            contact_zip: None,
             organization_id,
             image_id,
         }))
@@ -210,20 +214,23 @@ impl Outbox {
     /// contact's window closed meanwhile (the message is failed).
     async fn prepare(&self, message: &mut Claimed) -> Result<Option<(SendMessage, Sender)>, sqlx::Error> {
         if let Some(c) = message.conversation_id {
-            let (sender_phone, time_zones, pooled): (Option<String>, Option<Vec<String>>, bool) = sqlx::query_as(
-                r#"select c.sender_phone, k.time_zones,
+            type Row = (Option<String>, Option<Vec<String>>, Option<String>, Option<String>, bool);
+            let (sender_phone, time_zones, contact_state, contact_zip, pooled): Row = sqlx::query_as(
+                r#"select c.sender_phone, k.time_zones, k.state, k.zip,
                           exists (select 1 from action_numbers n where n.action_id = c.action_id and n.released_at is null)
                    from conversations c join contacts k on k.id = c.contact_id where c.id = $1"#,
             )
             .bind(c)
             .fetch_optional(&self.db)
             .await?
-            .unwrap_or((None, None, false));
+            .unwrap_or((None, None, None, None, false));
             message.sender_phone = match (sender_phone, pooled) {
                 (None, true) => pool_sender(&self.db, c).await?,
                 (sender_phone, _) => sender_phone,
             };
             message.time_zones = time_zones;
+            message.contact_state = contact_state;
+            message.contact_zip = contact_zip;
         }
         let from = match (&message.sender_phone, &self.sender) {
             (Some(number), _) => Sender::Number(number.clone()),
@@ -460,16 +467,24 @@ impl Outbox {
         let Some(zone_names) = &message.time_zones else {
             return Ok(Some(MAX_VALIDITY_SECS as u32));
         };
-        let (start, end): (String, String) = sqlx::query_as(
-            r#"select coalesce(to_char(s.window_start, 'HH24:MI'), '09:00'), coalesce(to_char(s.window_end, 'HH24:MI'), '21:00')
+        let (start, end, state_rules): (String, String, bool) = sqlx::query_as(
+            r#"select coalesce(to_char(s.window_start, 'HH24:MI'), '09:00'), coalesce(to_char(s.window_end, 'HH24:MI'), '21:00'),
+                      s.state_rules_off_at is null
                from organizations o left join texting_settings s on s.organization_id = o.id where o.id = $1"#,
         )
         .bind(message.organization_id)
         .fetch_one(&self.db)
         .await?;
-        let window = TextingWindow::parse(&start, &end).unwrap_or_default();
-        let zones = ContactZones::from_names(zone_names.iter()).unwrap_or_else(|_| ContactZones::unknown());
-        Ok(match check(&window, &zones, now) {
+        let hours = ContactHours::from_stored(
+            &start,
+            &end,
+            zone_names,
+            state_rules,
+            message.contact_state.as_deref(),
+            message.contact_zip.as_deref(),
+            &message.to_phone,
+        );
+        Ok(match hours.check(now) {
             WindowCheck::Open { closes_at } => Some((closes_at - now).num_seconds().clamp(1, MAX_VALIDITY_SECS) as u32),
             _ => None,
         })

@@ -58,6 +58,8 @@ pub struct ActionDetail {
     pub published_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub cost_acknowledged_at: Option<DateTime<Utc>>,
+    /// When an admin chose to publish scripts that fail the sender/opt-out check.
+    pub compliance_acknowledged_at: Option<DateTime<Utc>>,
 }
 
 /// The action with what its page needs besides: the estimate and the lists to choose from.
@@ -72,6 +74,10 @@ pub struct ActionPage {
     /// What the script counters count with (the list's sample contact and worst case); `None`
     /// until a list is chosen.
     pub script_values: Option<ScriptValues>,
+    /// For the editor's sender-identification warning.
+    pub org_name: String,
+    /// What the saved initial scripts lack ("Variant 2: it has no opt-out language, …").
+    pub compliance_problems: Vec<String>,
 }
 
 #[server(endpoint = "list_actions")]
@@ -193,6 +199,7 @@ pub async fn change_action_status(
     transition: String,
     #[server(default)] publish_at: String,
     #[server(default)] acknowledged_micros: String,
+    #[server(default)] acknowledge_compliance: String,
 ) -> Result<ActionStatus, AppError> {
     use crate::domain::Role;
     use crate::server::{auth, db, state};
@@ -205,7 +212,8 @@ pub async fn change_action_status(
         raw => Some(caller.time_zone.parse_moment(raw).map_err(|m| AppError::invalid("publish_at", m))?),
     };
     let acknowledged = acknowledged_micros.trim().parse::<i64>().ok();
-    db::actions::transition(&state.db, org_id, action_id, transition, publish_at, acknowledged).await
+    let compliance_ack = crate::api::settings::checked(&acknowledge_compliance).then_some(caller.user.id);
+    db::actions::transition(&state.db, org_id, action_id, transition, publish_at, acknowledged, compliance_ack).await
 }
 
 /// Moves the end of a scheduled or live action: after it goes live (and after now), at most

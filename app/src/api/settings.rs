@@ -24,6 +24,9 @@ pub struct TextingSettings {
     pub default_region: String,
     /// The answer to a contact who texts HELP; `{organizationName}` is filled in.
     pub help_reply: String,
+    /// Whether the states' own texting hours apply (`domain::state_hours`). Not part of the
+    /// settings form: it is turned off only with an acknowledgement (`set_state_rules`).
+    pub state_rules: bool,
 }
 
 /// The HELP answer an organization starts with (the migration's default, word for word).
@@ -79,6 +82,60 @@ pub async fn save_texting_settings(
         &help_reply,
     )?;
     db::settings::save(&state.db, org_id, &settings).await
+}
+
+/// Whether state texting hours apply, as the settings page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateRules {
+    pub on: bool,
+    /// "Turned off by Ana Admin on Dec 2, 2026 at 8:05 pm (America/Chicago)", in the
+    /// organization's time zone.
+    pub acknowledgement: Option<String>,
+}
+
+#[server(endpoint = "get_state_rules")]
+pub async fn get_state_rules(org_id: Uuid) -> Result<StateRules, AppError> {
+    use crate::domain::Role;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    auth::require_member(&state, org_id, Role::Admin).await?;
+    Ok(state_rules_view(db::settings::state_rules(&state.db, org_id).await?))
+}
+
+/// Turns the states' texting hours on, or off: off needs `acknowledge` ticked, and records who
+/// and when.
+#[server(endpoint = "set_state_rules")]
+pub async fn set_state_rules(
+    org_id: Uuid,
+    #[server(default)] state_rules: String,
+    #[server(default)] acknowledge: String,
+) -> Result<StateRules, AppError> {
+    use crate::domain::Role;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    let caller = auth::require_member(&state, org_id, Role::Admin).await?;
+    let on = checked(&state_rules);
+    if !on && !checked(&acknowledge) {
+        return Err(AppError::invalid(
+            "acknowledge",
+            "To turn state texting hours off, tick the box acknowledging that your organization is responsible for the states' hours.",
+        ));
+    }
+    let status = db::settings::set_state_rules(&state.db, org_id, caller.user.id, on, chrono::Utc::now()).await?;
+    Ok(state_rules_view(status))
+}
+
+#[cfg(feature = "ssr")]
+fn state_rules_view(status: crate::server::db::settings::StateRulesStatus) -> StateRules {
+    let zone: chrono_tz::Tz = status.default_time_zone.parse().unwrap_or(chrono_tz::America::New_York);
+    StateRules {
+        on: status.off_at.is_none(),
+        acknowledgement: status.off_at.map(|at| {
+            let local = at.with_timezone(&zone).format("%b %-d, %Y at %-I:%M %P");
+            let who = status.off_by.unwrap_or_else(|| "a deleted account".into());
+            format!("Turned off by {who} on {local} ({})", zone.name())
+        }),
+    }
 }
 
 /// A checkbox posts "on" (or "true") when ticked and nothing when not.
@@ -148,6 +205,8 @@ pub fn parse(
         number_monthly_price_micros: price(number, "number_price")?,
         default_region: region.as_str().to_string(),
         help_reply,
+        // Saved on its own by `set_state_rules`; `save` leaves it as it is.
+        state_rules: true,
     })
 }
 

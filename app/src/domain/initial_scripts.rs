@@ -2,7 +2,7 @@
 //! conversation so the text a volunteer sees is the text the server checks when they press Send,
 //! and so variants are spread evenly over the list.
 
-use crate::domain::script_template::{LongestValues, RenderContext, ScriptTemplate, TemplateError};
+use crate::domain::script_template::{ComplianceWarning, LongestValues, RenderContext, ScriptTemplate, TemplateError};
 use crate::domain::segments::SegmentInfo;
 
 /// Variants beyond this add little and make the estimate and review harder.
@@ -54,6 +54,30 @@ impl InitialScripts {
             templates.push(template);
         }
         Ok(InitialScripts(templates))
+    }
+
+    /// Each script that fails `ScriptTemplate::compliance_warnings`, as (variant, warnings);
+    /// variant 1 is the main script.
+    pub fn compliance_problems(&self, org_name: &str) -> Vec<(usize, Vec<ComplianceWarning>)> {
+        self.0
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i + 1, t.compliance_warnings(org_name)))
+            .filter(|(_, w)| !w.is_empty())
+            .collect()
+    }
+
+    /// The problems in words, one per failing script: "Initial script: it has no opt-out
+    /// language, …", "Variant 2: it does not say who is texting: …".
+    pub fn describe_compliance_problems(&self, org_name: &str) -> Vec<String> {
+        self.compliance_problems(org_name)
+            .into_iter()
+            .map(|(variant, warnings)| {
+                let what = if variant == 1 { "Initial script".to_string() } else { format!("Variant {variant}") };
+                let why: Vec<String> = warnings.iter().map(|w| w.message(org_name)).collect();
+                format!("{what}: {}", why.join("; "))
+            })
+            .collect()
     }
 
     /// Blank variants are left out of what is stored.
@@ -129,5 +153,30 @@ mod tests {
         let s = InitialScripts::parse("short", &[long], &[]).unwrap();
         let info = s.worst_case_segments(&LongestValues::new(), &RenderContext::default());
         assert_eq!(info.segments, 2);
+    }
+}
+
+#[cfg(test)]
+mod compliance_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_is_checked_and_named() {
+        let scripts = InitialScripts::parse(
+            "Hi {firstName}, {organizationName} here. STOP to opt out",
+            &["Hi {firstName}, vote Tuesday!".into(), "".into(), "Campaign: vote! STOP to opt out".into()],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            scripts.compliance_problems("Campaign"),
+            vec![(2, vec![ComplianceWarning::NoSenderIdentification, ComplianceWarning::NoOptOutLanguage])]
+        );
+        let words = scripts.describe_compliance_problems("Campaign");
+        assert_eq!(words.len(), 1);
+        assert!(words[0].starts_with("Variant 2: it does not say who is texting"), "{}", words[0]);
+        assert!(words[0].contains("no opt-out language"), "{}", words[0]);
+        let main_only = InitialScripts::parse("Hi {firstName}", &[], &[]).unwrap();
+        assert!(main_only.describe_compliance_problems("Campaign")[0].starts_with("Initial script: "));
     }
 }

@@ -353,6 +353,67 @@ impl ScriptTemplate {
     }
 }
 
+/// What a first text lacks. CTIA's Messaging Principles and Best Practices (2023, sections 5.1
+/// and 5.2, "Consumer Opt-In/Opt-Out" and the first message's content) ask that messages
+/// identify the sender and that the first say how to opt out; carriers filter texts that do
+/// not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ComplianceWarning {
+    /// Neither the organization's name nor `{organizationName}` appears.
+    NoSenderIdentification,
+    /// No opt-out language (`has_opt_out_language`).
+    NoOptOutLanguage,
+}
+
+impl ComplianceWarning {
+    pub fn message(self, org_name: &str) -> String {
+        match self {
+            ComplianceWarning::NoSenderIdentification => format!(
+                "it does not say who is texting: name \"{}\" or add the Organization name variable",
+                org_name.trim()
+            ),
+            ComplianceWarning::NoOptOutLanguage => {
+                "it has no opt-out language, such as \"Text STOP to opt out\"".into()
+            }
+        }
+    }
+}
+
+impl ScriptTemplate {
+    /// Whether the text says who is texting: the `{organizationName}` variable, or the
+    /// organization's name in the literal text (any case or accents, as whole words). The
+    /// volunteer's first name alone (`{senderFirstName}`) does not identify the organization.
+    pub fn identifies_sender(&self, org_name: &str) -> bool {
+        if self.parts.iter().any(|part| matches!(part, Part::Var(Variable::OrganizationName))) {
+            return true;
+        }
+        let literal: String = self
+            .parts
+            .iter()
+            .map(|part| match part {
+                Part::Text(text) => text.as_str(),
+                Part::Var(_) => " ",
+            })
+            .collect();
+        let name = fold_for_matching(org_name);
+        !name.is_empty() && contains_phrase(&fold_for_matching(&literal), &name)
+    }
+
+    /// What a first text to a contact is missing, in a fixed order; empty when it identifies
+    /// the sender and says how to opt out. The editor warns with it and the server refuses to
+    /// publish with it (unless acknowledged): one rule for both.
+    pub fn compliance_warnings(&self, org_name: &str) -> Vec<ComplianceWarning> {
+        let mut warnings = Vec::new();
+        if !self.identifies_sender(org_name) {
+            warnings.push(ComplianceWarning::NoSenderIdentification);
+        }
+        if !self.has_opt_out_language() {
+            warnings.push(ComplianceWarning::NoOptOutLanguage);
+        }
+        warnings
+    }
+}
+
 /// Phrases (matched case- and accent-insensitively, on whole words) that tell someone how to
 /// stop the texts.
 const OPT_OUT_GUIDANCE: &[&str] = &[
@@ -1056,5 +1117,49 @@ mod tests {
                 prop_assert!(actual.segments <= worst.segments + 1);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod compliance_tests {
+    use super::*;
+
+    fn warnings(text: &str, org: &str) -> Vec<ComplianceWarning> {
+        ScriptTemplate::parse(text, &[]).unwrap().compliance_warnings(org)
+    }
+
+    #[test]
+    fn a_first_text_names_the_sender_and_offers_a_way_out() {
+        use ComplianceWarning::*;
+        assert_eq!(
+            warnings(
+                "Hi {firstName}, it's {senderFirstName} with {organizationName}. Text STOP to opt out",
+                "Campaign"
+            ),
+            vec![]
+        );
+        // The name in the text counts, in any case and with accents folded.
+        assert_eq!(
+            warnings("Hi! Ana from the yes on 4 campaign here. Reply STOP to opt out", "Yes on 4 Campaign"),
+            vec![]
+        );
+        assert_eq!(
+            warnings("Hola, somos de Acción Latina. Responde ALTO para no recibir más", "accion latina"),
+            vec![]
+        );
+        // A volunteer's first name does not say who is texting.
+        assert_eq!(
+            warnings("Hi {firstName}, it's {senderFirstName}. Text STOP to opt out", "Campaign"),
+            vec![NoSenderIdentification]
+        );
+        // Part of a word is not the name.
+        assert_eq!(warnings("Hi from Campaigners United. STOP to opt out", "Campaign"), vec![NoSenderIdentification]);
+        // The rule the editor used to apply (any "stop") and this one disagree here: "stop by"
+        // is no opt-out language.
+        assert_eq!(warnings("Campaign here: stop by our office Saturday!", "Campaign"), vec![NoOptOutLanguage]);
+        assert_eq!(warnings("Hi {firstName}", "Campaign"), vec![NoSenderIdentification, NoOptOutLanguage]);
+        // An empty organization name never matches.
+        assert_eq!(warnings("Hi. STOP to opt out", " "), vec![NoSenderIdentification]);
+        assert!(NoSenderIdentification.message("Campaign").contains("\"Campaign\""));
     }
 }

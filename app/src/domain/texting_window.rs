@@ -13,8 +13,15 @@
 //! answer can change — each zone's local start and end of the window on each day, and each
 //! zone's clock changes — so it is exact on the days clocks change and for windows that cross
 //! the skipped or repeated hour.
+//!
+//! A contact's state can narrow the window further (`state_hours`: Florida's 8 pm end, Texas's
+//! Sunday noon start, Rhode Island's closed Sundays and holidays). `check_contact` intersects
+//! the organization's window with the state's hours on each local day, in every zone, with the
+//! same walk; `check` is the same without a state.
 
+use super::state_hours;
 use super::time_zones::ContactZones;
+use super::us_states::UsState;
 use chrono::{DateTime, Days, Duration, LocalResult, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -113,15 +120,28 @@ const STRETCH_DAYS: i64 = 2;
 /// Whether `window` is open for a contact in `zones` at `now`: open only when it is open in
 /// every zone (the intersection).
 pub fn check(window: &TextingWindow, zones: &ContactZones, now: DateTime<Utc>) -> WindowCheck {
+    check_contact(window, zones, None, now)
+}
+
+/// Whether a contact in `zones` and `state` may be texted at `now`: the organization's window
+/// and the state's hours (when `state` is known and the organization applies state rules),
+/// both open in every zone.
+pub fn check_contact(
+    window: &TextingWindow,
+    zones: &ContactZones,
+    state: Option<UsState>,
+    now: DateTime<Utc>,
+) -> WindowCheck {
     let zones = if zones.is_empty() { &FALLBACK_ZONES[..] } else { zones.zones() };
-    let open_at = |instant| zones.iter().all(|&tz| window.contains(tz, instant));
+    let open_at =
+        |instant| zones.iter().all(|&tz| window.contains(tz, instant) && state_hours::allows(state, tz, instant));
     let open_now = open_at(now);
     // Whether the window is open is constant between consecutive change points, so the next
     // change of the answer is at the first change point where it differs from now's.
     for stretch in 0..SEARCH_DAYS / STRETCH_DAYS {
         let from = now + Duration::days(stretch * STRETCH_DAYS);
         let to = from + Duration::days(STRETCH_DAYS);
-        let mut points = change_points(window, zones, from, to);
+        let mut points = change_points(window, state, zones, from, to);
         points.retain(|&t| t > now);
         points.sort_unstable();
         if let Some(&change) = points.iter().find(|&&t| open_at(t) != open_now) {
@@ -141,16 +161,24 @@ pub fn check(window: &TextingWindow, zones: &ContactZones, now: DateTime<Utc>) -
 }
 
 /// Every instant in `[from, to)` at which some zone's local time reaches the window's start or
-/// end, or jumps (a daylight-saving change). Between two of these, whether a zone is inside
-/// the window cannot change.
-fn change_points(window: &TextingWindow, zones: &[Tz], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+/// end, the state's opening or closing time of that day, or midnight (when the state's rule of
+/// one day gives way to the next), or jumps (a daylight-saving change). Between two of these,
+/// whether a zone is inside the window cannot change.
+fn change_points(
+    window: &TextingWindow,
+    state: Option<UsState>,
+    zones: &[Tz],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
     let mut points = Vec::new();
     for &tz in zones {
         // Local days overlapping [from, to), with a day's margin either side.
         let first = from.with_timezone(&tz).date_naive() - Days::new(1);
         let last = to.with_timezone(&tz).date_naive() + Days::new(1);
         for day in first.iter_days().take_while(|day| *day <= last) {
-            for time in [window.start, window.end] {
+            let state_times = state_hours::change_times(state, day);
+            for time in [window.start, window.end].into_iter().chain(state_times) {
                 match tz.from_local_datetime(&day.and_time(time)) {
                     LocalResult::Single(t) => points.push(t.with_timezone(&Utc)),
                     // The hour repeated when clocks go back: the time passes twice.
@@ -209,6 +237,56 @@ pub fn describe_wait(opens_at: DateTime<Utc>, now: DateTime<Utc>, zone_for_displ
     }
     let local = opens_at.with_timezone(&zone_for_display).format("%-I:%M %P");
     format!("sending opens at {local} in the contact's time (in {})", format_wait(opens_at - now))
+}
+
+/// Everything that decides when one contact may be texted, read from what the database stores:
+/// the organization's window, the zones the contact may be in and, unless the organization
+/// turned state rules off, the contact's state. Every send path (the press, replies, the
+/// texting screen, the inbox, the outbox worker) asks this one value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactHours {
+    pub window: TextingWindow,
+    pub zones: ContactZones,
+    pub state: Option<UsState>,
+}
+
+impl ContactHours {
+    /// From stored columns: `"HH:MM"` window times, IANA zone names, and the contact's stored
+    /// state, ZIP and E.164 number (a state not stored is worked out from the ZIP and number).
+    /// Unreadable zones count as unknown, which narrows the window to the fallback's.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_stored(
+        window_start: &str,
+        window_end: &str,
+        zone_names: &[String],
+        state_rules: bool,
+        stored_state: Option<&str>,
+        zip: Option<&str>,
+        phone: &str,
+    ) -> ContactHours {
+        ContactHours {
+            window: TextingWindow::parse(window_start, window_end).unwrap_or_default(),
+            zones: ContactZones::from_names(zone_names.iter()).unwrap_or_else(|_| ContactZones::unknown()),
+            state: if state_rules { UsState::for_stored_contact(stored_state, zip, phone) } else { None },
+        }
+    }
+
+    pub fn check(&self, now: DateTime<Utc>) -> WindowCheck {
+        check_contact(&self.window, &self.zones, self.state, now)
+    }
+
+    /// `None` when the contact may be texted now; otherwise why not, in the volunteer's words:
+    /// "sending opens at 8:00 am in the contact's time (in 11 h 30 m)".
+    pub fn wait(&self, now: DateTime<Utc>) -> Option<String> {
+        match self.check(now) {
+            WindowCheck::Open { .. } => None,
+            WindowCheck::Closed { opens_at } => {
+                let display = self.zones.zones().first().copied().unwrap_or(Tz::America__New_York);
+                Some(describe_wait(opens_at, now, display))
+            }
+            WindowCheck::Never => Some("never: this contact's time zones share no open hours".into()),
+        }
+    }
 }
 
 /// "45 m", "2 h 10 m", "1 d 3 h". Under a day, minutes are rounded up so the wait is never
@@ -445,6 +523,118 @@ mod tests {
         assert_eq!(format_wait(Duration::hours(23) + Duration::minutes(59)), "23 h 59 m");
     }
 
+    fn state(code: &str) -> Option<UsState> {
+        Some(UsState::parse(code).unwrap())
+    }
+
+    #[test]
+    fn florida_at_half_past_eight_pm_opens_at_eight_am() {
+        let window = TextingWindow::parse("07:00", "22:00").unwrap();
+        let hours = ContactHours { window, zones: zones(&[NY]), state: state("FL") };
+        let now = local(NY, 2026, 12, 2, 20, 30);
+        assert_eq!(hours.check(now), WindowCheck::Closed { opens_at: local(NY, 2026, 12, 3, 8, 0) });
+        assert_eq!(hours.wait(now).unwrap(), "sending opens at 8:00 am in the contact's time (in 11 h 30 m)");
+        // Without the state, the organization's window is still open until 10 pm.
+        assert_eq!(check(&window, &zones(&[NY]), now), WindowCheck::Open { closes_at: local(NY, 2026, 12, 2, 22, 0) });
+        // The organization's own narrower window still wins: 9 am.
+        let default = ContactHours { window: TextingWindow::default(), ..hours.clone() };
+        assert_eq!(default.check(now), WindowCheck::Closed { opens_at: local(NY, 2026, 12, 3, 9, 0) });
+    }
+
+    #[test]
+    fn florida_panhandle_number_in_two_zones() {
+        // A Florida contact who may be in Central or Eastern time: 8 pm Eastern closes it.
+        let both = zones(&[NY, America::Chicago]);
+        let window = TextingWindow::parse("07:00", "22:00").unwrap();
+        assert_eq!(
+            check_contact(&window, &both, state("FL"), local(NY, 2026, 12, 2, 12, 0)),
+            WindowCheck::Open { closes_at: local(NY, 2026, 12, 2, 20, 0) }
+        );
+    }
+
+    #[test]
+    fn texas_sunday_opens_at_noon() {
+        let chicago = America::Chicago;
+        // Sunday, December 6, 2026, 10:00 in Chicago.
+        assert_eq!(
+            check_contact(
+                &TextingWindow::default(),
+                &zones(&[chicago]),
+                state("TX"),
+                local(chicago, 2026, 12, 6, 10, 0)
+            ),
+            WindowCheck::Closed { opens_at: local(chicago, 2026, 12, 6, 12, 0) }
+        );
+    }
+
+    #[test]
+    fn rhode_island_saturday_evening_waits_for_monday_or_after_a_holiday() {
+        let window = TextingWindow::default();
+        // Saturday, December 5, 2026 at 5:30 pm: closed since 5 pm, Sunday closed, Monday 9 am.
+        assert_eq!(
+            check_contact(&window, &zones(&[NY]), state("RI"), local(NY, 2026, 12, 5, 17, 30)),
+            WindowCheck::Closed { opens_at: local(NY, 2026, 12, 7, 9, 0) }
+        );
+        // Saturday, September 5, 2026: Monday is Labor Day, so Tuesday 9 am.
+        assert_eq!(
+            check_contact(&window, &zones(&[NY]), state("RI"), local(NY, 2026, 9, 5, 18, 0)),
+            WindowCheck::Closed { opens_at: local(NY, 2026, 9, 8, 9, 0) }
+        );
+        // Thanksgiving for Alabama: closed all day, opens Friday at the organization's 9 am.
+        assert_eq!(
+            check_contact(
+                &window,
+                &zones(&[America::Chicago]),
+                state("AL"),
+                local(America::Chicago, 2026, 11, 26, 12, 0)
+            ),
+            WindowCheck::Closed { opens_at: local(America::Chicago, 2026, 11, 27, 9, 0) }
+        );
+    }
+
+    #[test]
+    fn no_state_and_states_without_rules_change_nothing() {
+        for s in [None, state("IL"), state("NY")] {
+            for now in [local(NY, 2026, 12, 6, 10, 0), local(NY, 2026, 12, 25, 20, 30), local(NY, 2026, 3, 8, 9, 0)] {
+                assert_eq!(
+                    check_contact(&TextingWindow::default(), &zones(&[NY]), s, now),
+                    check(&TextingWindow::default(), &zones(&[NY]), now)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn florida_on_spring_forward_day() {
+        // 2026-03-08: 8:00 EDT is 12:00 UTC (the day before, 8:00 EST was 13:00 UTC).
+        let window = TextingWindow::parse("07:00", "22:00").unwrap();
+        assert_eq!(
+            check_contact(&window, &zones(&[NY]), state("FL"), utc(2026, 3, 8, 6, 0)),
+            WindowCheck::Closed { opens_at: utc(2026, 3, 8, 12, 0) }
+        );
+        assert_eq!(
+            check_contact(&window, &zones(&[NY]), state("FL"), utc(2026, 3, 7, 6, 0)),
+            WindowCheck::Closed { opens_at: utc(2026, 3, 7, 13, 0) }
+        );
+    }
+
+    #[test]
+    fn contact_hours_from_stored_columns() {
+        let zones = vec!["America/New_York".to_string()];
+        let on = ContactHours::from_stored("09:00", "21:00", &zones, true, None, None, "+13052345678");
+        assert_eq!(on.state, state("FL"));
+        // Turned off by the organization: no state, whatever the contact's.
+        let off = ContactHours::from_stored("09:00", "21:00", &zones, false, Some("FL"), None, "+13052345678");
+        assert_eq!(off.state, None);
+        // A broken stored window falls back to the default; bad zones to unknown.
+        let broken =
+            ContactHours::from_stored("21:00", "09:00", &["Mars/Base".to_string()], true, Some("RI"), None, "");
+        assert_eq!(
+            (broken.window, broken.zones.is_empty(), broken.state),
+            (TextingWindow::default(), true, state("RI"))
+        );
+    }
+
     fn any_zone() -> impl Strategy<Value = Tz> {
         prop::sample::select(vec![
             America::New_York,
@@ -492,9 +682,48 @@ mod tests {
             .prop_map(|(change, s)| change + Duration::seconds(s))
     }
 
-    fn all_open(window: &TextingWindow, zones: &ContactZones, t: DateTime<Utc>) -> bool {
+    /// No state, states with a rule (every kind: hours, Sundays, holidays) and one without.
+    fn any_state() -> impl Strategy<Value = Option<UsState>> {
+        prop::sample::select(vec![
+            None,
+            Some("FL"),
+            Some("TX"),
+            Some("RI"),
+            Some("MS"),
+            Some("AL"),
+            Some("NJ"),
+            Some("CT"),
+            Some("IL"),
+        ])
+        .prop_map(|s| s.map(|s| UsState::parse(s).unwrap()))
+    }
+
+    /// Instants within two days of a holiday, Sundays and observed days included.
+    fn instant_near_holiday() -> impl Strategy<Value = DateTime<Utc>> {
+        let days = vec![
+            utc(2025, 12, 25, 12, 0),
+            utc(2026, 7, 4, 12, 0),   // a Saturday: observed Friday
+            utc(2026, 11, 26, 12, 0), // Thanksgiving
+            utc(2027, 1, 1, 12, 0),
+            utc(2022, 12, 25, 12, 0), // a Sunday: observed Monday
+            utc(2026, 8, 10, 12, 0),  // Rhode Island's Victory Day
+        ];
+        (prop::sample::select(days), -2 * 86_400i64..2 * 86_400).prop_map(|(day, s)| day + Duration::seconds(s))
+    }
+
+    /// The definition, checked directly at one instant: the window and the state's hours of
+    /// that local day, in every zone.
+    fn all_open_in(window: &TextingWindow, zones: &ContactZones, state: Option<UsState>, t: DateTime<Utc>) -> bool {
         let list = if zones.is_empty() { &FALLBACK_ZONES[..] } else { zones.zones() };
-        list.iter().all(|&tz| window.contains(tz, t))
+        list.iter().all(|&tz| {
+            let local = t.with_timezone(&tz).naive_local();
+            let state_ok = match state_hours::hours_on(state, local.date()) {
+                state_hours::DayHours::Unrestricted => true,
+                state_hours::DayHours::Closed => false,
+                state_hours::DayHours::Open(start, end) => start <= local.time() && local.time() < end,
+            };
+            window.contains(tz, t) && state_ok
+        })
     }
 
     fn assert_consistent(
@@ -502,6 +731,19 @@ mod tests {
         zones: &ContactZones,
         now: DateTime<Utc>,
     ) -> Result<(), TestCaseError> {
+        assert_consistent_in(window, zones, None, now)
+    }
+
+    fn assert_consistent_in(
+        window: &TextingWindow,
+        zones: &ContactZones,
+        state: Option<UsState>,
+        now: DateTime<Utc>,
+    ) -> Result<(), TestCaseError> {
+        let all_open =
+            |window: &TextingWindow, zones: &ContactZones, t: DateTime<Utc>| all_open_in(window, zones, state, t);
+        let check =
+            |window: &TextingWindow, zones: &ContactZones, t: DateTime<Utc>| check_contact(window, zones, state, t);
         // Evenly spaced instants strictly between `now` and `until`.
         let between = |until: DateTime<Utc>| {
             let span = (until - now).num_seconds();
@@ -555,6 +797,30 @@ mod tests {
             now in instant_near_clock_change(),
         ) {
             assert_consistent(&window, &zones(&list), now)?;
+        }
+
+        #[test]
+        fn check_contact_is_consistent_with_state_rules(
+            window in any_window(),
+            list in prop::collection::vec(any_zone(), 0..3),
+            state in any_state(),
+            now in prop_oneof![any_instant(), instant_near_clock_change(), instant_near_holiday()],
+        ) {
+            assert_consistent_in(&window, &zones(&list), state, now)?;
+        }
+
+        #[test]
+        fn state_rules_only_ever_narrow_the_window(
+            window in any_window(),
+            list in prop::collection::vec(any_zone(), 0..3),
+            state in any_state(),
+            now in prop_oneof![any_instant(), instant_near_holiday()],
+        ) {
+            // Open with the state's rule implies open without it; never the other way round.
+            let with_state = check_contact(&window, &zones(&list), state, now);
+            let without = check(&window, &zones(&list), now);
+            let open = |c: &WindowCheck| matches!(c, WindowCheck::Open { .. });
+            prop_assert!(!open(&with_state) || open(&without), "{:?} but {:?}", with_state, without);
         }
 
         #[test]

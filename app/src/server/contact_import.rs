@@ -12,6 +12,7 @@ use crate::domain::csv_import::{
 };
 use crate::domain::phone::{PhoneNumber, Region};
 use crate::domain::time_zones::{ContactZones, ZipCode};
+use crate::domain::us_states::UsState;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -136,7 +137,7 @@ struct Stager {
 /// `PhoneError` code.
 pub const INVALID_NUMBER: &str = "invalid_number";
 
-const STAGING_COLUMNS: &str = "row_number, reason, phone, phone_raw, first_name, last_name, zip, email, external_id, assigned_id, assigned_email, time_zones, custom";
+const STAGING_COLUMNS: &str = "row_number, reason, phone, phone_raw, first_name, last_name, zip, email, external_id, assigned_id, assigned_email, time_zones, custom, state";
 
 impl Stager {
     fn text<'a>(&self, record: &RawRecord<'a>, i: usize) -> Result<std::borrow::Cow<'a, str>, CsvError> {
@@ -191,12 +192,12 @@ impl Stager {
             }
         };
         let zip_text = self.optional(&record, self.columns.zip)?;
-        let zones = match &phone {
+        let (zones, state) = match &phone {
             Some(phone) => {
                 let zip = zip_text.as_deref().and_then(|z| ZipCode::parse(z).ok());
-                Some(ContactZones::for_contact(zip.as_ref(), phone))
+                (Some(ContactZones::for_contact(zip.as_ref(), phone)), UsState::for_contact(zip.as_ref(), phone))
             }
-            None => None,
+            None => (None, None),
         };
         let mut custom = serde_json::Map::with_capacity(self.columns.custom.len());
         for (i, name) in &self.columns.custom {
@@ -237,6 +238,8 @@ impl Stager {
         }
         buf.push(b'\t');
         copy_field(buf, Some(&serde_json::Value::Object(custom).to_string()));
+        buf.push(b'\t');
+        copy_field(buf, state.as_ref().map(|s| s.as_str()));
         buf.push(b'\n');
         Ok(())
     }
@@ -295,7 +298,7 @@ where
                row_number bigint not null, reason text, phone text, phone_raw text not null,
                first_name text not null, last_name text not null, zip text, email text,
                external_id text, assigned_id text, assigned_email text,
-               time_zones text[] not null, custom jsonb not null
+               time_zones text[] not null, custom jsonb not null, state text
            ) on commit drop"#,
     )
     .execute(&mut *tx)
@@ -477,8 +480,8 @@ async fn merge(
                from classified c
            ),
            inserted as (
-               insert into contacts (list_id, phone, first_name, last_name, zip, email, external_id, assigned_user_id, time_zones, custom)
-               select $3, phone, first_name, last_name, zip, email, external_id, assigned_user_id, time_zones, custom
+               insert into contacts (list_id, phone, first_name, last_name, zip, email, external_id, assigned_user_id, time_zones, custom, state)
+               select $3, phone, first_name, last_name, zip, email, external_id, assigned_user_id, time_zones, custom, state
                from outcome where rejected is null
                returning 1
            ),

@@ -103,7 +103,9 @@ async fn publishing_needs_the_estimate_acknowledged() {
     assert!(body["Invalid"]["message"].as_str().unwrap().contains("Confirm the estimated cost of $10.00"), "{body}");
 
     let (status, body) =
-        change(&app, &admin, &org, &id, "publish", &[("acknowledged_micros", &total.to_string())]).await;
+        // The script names no organization: acknowledged (sender_identification.rs tests the refusal).
+        change(&app, &admin, &org, &id, "publish", &[("acknowledged_micros", &total.to_string()), ("acknowledge_compliance", "on")])
+            .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, "published");
     let (_, page) = app.call(&admin, "get_action", &[("org_id", &org), ("action_id", &id)]).await;
@@ -159,12 +161,26 @@ async fn scheduling_and_the_clock() {
     let total = page["estimate"]["total_micros"].as_i64().unwrap().to_string();
 
     let past = "2020-01-01T00:00:00Z";
-    let (status, _) =
-        change(&app, &admin, &org, &id, "schedule", &[("publish_at", past), ("acknowledged_micros", &total)]).await;
+    let (status, _) = change(
+        &app,
+        &admin,
+        &org,
+        &id,
+        "schedule",
+        &[("publish_at", past), ("acknowledged_micros", &total), ("acknowledge_compliance", "on")],
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
-    let (status, body) =
-        change(&app, &admin, &org, &id, "schedule", &[("publish_at", &soon), ("acknowledged_micros", &total)]).await;
+    let (status, body) = change(
+        &app,
+        &admin,
+        &org,
+        &id,
+        "schedule",
+        &[("publish_at", &soon), ("acknowledged_micros", &total), ("acknowledge_compliance", "on")],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, "scheduled");
     // Still editable while scheduled.
@@ -200,7 +216,7 @@ async fn two_clicks_on_publish_publish_once() {
     save(&app, &admin, &org, &id, &list, "Hello {firstName}. STOP to opt out").await;
     let (_, page) = app.call(&admin, "get_action", &[("org_id", &org), ("action_id", &id)]).await;
     let total = page["estimate"]["total_micros"].as_i64().unwrap().to_string();
-    let ack = [("acknowledged_micros", total.as_str())];
+    let ack = [("acknowledged_micros", total.as_str()), ("acknowledge_compliance", "on")];
     let (a, b) = tokio::join!(
         change(&app, &admin, &org, &id, "publish", &ack),
         change(&app, &admin, &org, &id, "publish", &ack)

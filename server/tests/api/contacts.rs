@@ -105,6 +105,15 @@ async fn an_import_normalises_dedupes_filters_and_counts() {
     assert_eq!(rows[1].0, "+12025552102");
     assert_eq!(rows[1].2, vec!["America/New_York".to_string()]);
     assert_eq!(rows[1].4.as_deref(), Some(vol_email.as_str()));
+    // Each contact's state for the states' texting hours: the ZIP's (Illinois), else the area
+    // code's (202 is Washington, DC).
+    let states: Vec<Option<String>> =
+        sqlx::query_scalar("select state from contacts where list_id = $1::uuid order by phone")
+            .bind(&list_id)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(states, vec![Some("IL".to_string()), Some("DC".to_string())]);
 
     let (_, lists) = app.call(&admin, "contact_lists", &[("org_id", &org)]).await;
     assert_eq!(lists[0]["contact_count"], 2);

@@ -210,8 +210,9 @@ impl World {
             "get_contact_page" | "delete_contact_list" => {
                 vec![("org_id", org.clone()), ("list_id", self.new_list(&org).await)]
             }
-            "get_texting_settings" | "get_retention" => vec![("org_id", org)],
+            "get_texting_settings" | "get_retention" | "get_state_rules" => vec![("org_id", org)],
             "save_retention" => vec![("org_id", org), ("retention_days", "365".into())],
+            "set_state_rules" => vec![("org_id", org), ("acknowledge", "on".into())],
             "save_texting_settings" => vec![
                 ("org_id", org),
                 ("window_start", "09:00".into()),
@@ -301,6 +302,8 @@ impl World {
                 let owner = self.owner(&org).await;
                 vec![("org_id", org), ("conversation_ids", "999999".into()), ("to_user", owner.to_string())]
             }
+            // A conversation that does not exist: only that stops the admin's call.
+            "tag_conversation" => vec![("org_id", org), ("conversation_id", "999999".into()), ("tag_id", "1".into())],
             "get_action_results" => vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await)],
             "reassign_volunteer_contacts" => {
                 // Between two members of the org, in an action of another org: admins find nothing.
@@ -350,6 +353,8 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "change_action_status", expect: ADMIN },
         Case { endpoint: "duplicate_action", expect: ADMIN },
         Case { endpoint: "get_texting_settings", expect: ADMIN },
+        Case { endpoint: "get_state_rules", expect: ADMIN },
+        Case { endpoint: "set_state_rules", expect: ADMIN },
         Case { endpoint: "set_action_end", expect: ADMIN },
         Case { endpoint: "get_org_data", expect: ADMIN },
         Case { endpoint: "create_data_item", expect: ADMIN },

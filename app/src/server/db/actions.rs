@@ -16,7 +16,7 @@ const DETAIL: &str = r#"select id, title, description, disclaimer, start_label, 
        initial_variants, script_image_id,
        (select i.file_name from script_images i where i.id = actions.script_image_id) as script_image_name,
        card_image_id, (select i.file_name from script_images i where i.id = actions.card_image_id) as card_image_name,
-       status, publish_at, published_at, ends_at, cost_acknowledged_at
+       status, publish_at, published_at, ends_at, cost_acknowledged_at, compliance_acknowledged_at
 from actions"#;
 
 fn not_found() -> AppError {
@@ -73,6 +73,25 @@ async fn detail(db: impl PgExecutor<'_>, org_id: Uuid, action_id: Uuid, lock: bo
     sqlx::query_as::<_, ActionDetail>(&sql).bind(action_id).bind(org_id).fetch_optional(db).await?.ok_or_else(not_found)
 }
 
+/// What the action's initial scripts lack, in words, one entry per failing script (see
+/// `InitialScripts::describe_compliance_problems`); empty when they pass or cannot be parsed
+/// (a parse error is reported on its own).
+async fn compliance_problems(
+    db: &mut PgConnection,
+    org_id: Uuid,
+    action: &ActionDetail,
+) -> Result<Vec<String>, AppError> {
+    let org_name: String =
+        sqlx::query_scalar("select name from organizations where id = $1").bind(org_id).fetch_one(&mut *db).await?;
+    let fields = match action.contact_list_id {
+        Some(list) => list_custom_fields(&mut *db, list).await?,
+        None => Vec::new(),
+    };
+    Ok(InitialScripts::parse(&action.initial_script, &action.initial_variants, &fields)
+        .map(|scripts| scripts.describe_compliance_problems(&org_name))
+        .unwrap_or_default())
+}
+
 pub async fn page(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ActionPage, AppError> {
     let action = detail(db, org_id, action_id, false).await?;
     let lists: Vec<(Uuid, String, i32)> = sqlx::query_as(
@@ -97,7 +116,19 @@ pub async fn page(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ActionPa
         }
         None => None,
     };
-    Ok(ActionPage { action, estimate, estimate_missing, lists, custom_fields, script_values })
+    let compliance_problems = compliance_problems(&mut conn, org_id, &action).await?;
+    let org_name: String =
+        sqlx::query_scalar("select name from organizations where id = $1").bind(org_id).fetch_one(&mut *conn).await?;
+    Ok(ActionPage {
+        action,
+        estimate,
+        estimate_missing,
+        lists,
+        custom_fields,
+        script_values,
+        org_name,
+        compliance_problems,
+    })
 }
 
 async fn list_custom_fields(db: impl PgExecutor<'_>, list_id: Uuid) -> Result<Vec<String>, AppError> {
@@ -307,6 +338,8 @@ pub async fn transition(
     transition: Transition,
     publish_at: Option<DateTime<Utc>>,
     acknowledged_micros: Option<i64>,
+    // The admin who ticked "publish anyway" for scripts that fail the sender/opt-out check.
+    compliance_acknowledged_by: Option<Uuid>,
 ) -> Result<ActionStatus, AppError> {
     let mut tx = db.begin().await?;
     // The row lock makes two admins' clicks (or two tabs) take turns.
@@ -338,6 +371,29 @@ pub async fn transition(
                 ));
             }
             acknowledge(&mut tx, action_id, estimate.total_micros).await?;
+        }
+        // The first text names the sender and offers a way out, or an admin said to go anyway.
+        if action.compliance_acknowledged_at.is_none() {
+            let problems = compliance_problems(&mut *tx, org_id, &action).await?;
+            if !problems.is_empty() {
+                let Some(admin) = compliance_acknowledged_by else {
+                    return Err(AppError::invalid(
+                        "acknowledge_compliance",
+                        format!(
+                            "{}. Fix the script, or tick \"Publish anyway\" to acknowledge it.",
+                            problems.join(". ")
+                        ),
+                    ));
+                };
+                sqlx::query(
+                    "update actions set compliance_acknowledged_at = $2, compliance_acknowledged_by = $3 where id = $1",
+                )
+                .bind(action_id)
+                .bind(now)
+                .bind(admin)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
     }
     match transition {

@@ -6,13 +6,12 @@
 use crate::api::texting::{Batch, BatchContact, VolunteerAction};
 use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::initial_scripts::InitialScripts;
-use crate::domain::texting_window::{check, describe_wait, TextingWindow, WindowCheck};
-use crate::domain::time_zones::ContactZones;
+use crate::domain::texting_window::ContactHours;
 use crate::error::AppError;
 use crate::server::auth::Caller;
 use crate::server::db::conversation_state::NEVER_TEXT;
 use crate::server::db::messaging::render_context;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -152,6 +151,9 @@ struct Row {
     last_name: String,
     custom: serde_json::Value,
     time_zones: Vec<String>,
+    state: Option<String>,
+    zip: Option<String>,
+    phone: String,
 }
 
 /// The caller's current batch in the action: contacts claimed and not yet texted or skipped,
@@ -160,7 +162,8 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
     let action = action(db, caller, action_id).await?;
     crate::server::db::results::record_view(db, action_id, caller.user.id).await?;
     let rows = sqlx::query_as::<_, Row>(&format!(
-        r#"select c.id as conversation_id, k.first_name, k.last_name, k.custom, k.time_zones
+        r#"select c.id as conversation_id, k.first_name, k.last_name, k.custom, k.time_zones,
+                  k.state, k.zip, c.contact_phone as phone
            from conversations c join contacts k on k.id = c.contact_id
            where c.action_id = $1 and c.volunteer_id = $2 and c.initial_sent_at is null
              and c.claimed_at is not null and c.skipped_at is null and not {NEVER_TEXT}
@@ -182,18 +185,25 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
     let settings = crate::server::db::settings::get(db, caller.org_id).await?;
     let scripts = InitialScripts::parse(&script, &variants, &custom_fields)
         .map_err(|e| AppError::Conflict(format!("The initial script has a problem: {e}")))?;
-    let window = TextingWindow::parse(&settings.window_start, &settings.window_end).unwrap_or_default();
     let now = Utc::now();
     let contacts = rows
         .into_iter()
         .map(|r| {
             let context = render_context(&r.first_name, &r.last_name, &r.custom, caller, &org_name, &settings);
-            let zones = ContactZones::from_names(r.time_zones.iter()).unwrap_or_else(|_| ContactZones::unknown());
+            let hours = ContactHours::from_stored(
+                &settings.window_start,
+                &settings.window_end,
+                &r.time_zones,
+                settings.state_rules,
+                r.state.as_deref(),
+                r.zip.as_deref(),
+                &r.phone,
+            );
             BatchContact {
                 conversation_id: r.conversation_id,
                 name: format!("{} {}", r.first_name, r.last_name).trim().to_string(),
                 message: scripts.for_conversation(r.conversation_id).render(&context),
-                opens: wait(&window, &zones, now),
+                opens: hours.wait(now),
             }
         })
         .collect();
@@ -223,18 +233,6 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
         batch_size: settings.batch_size,
         image_url: image.map(crate::domain::script_image::media_path),
     })
-}
-
-/// None when the contact can be texted now; otherwise when sending opens, in their words.
-fn wait(window: &TextingWindow, zones: &ContactZones, now: DateTime<Utc>) -> Option<String> {
-    match check(window, zones, now) {
-        WindowCheck::Open { .. } => None,
-        WindowCheck::Closed { opens_at } => {
-            let display = zones.zones().first().copied().unwrap_or(chrono_tz::America::New_York);
-            Some(describe_wait(opens_at, now, display))
-        }
-        WindowCheck::Never => Some("never: this contact's time zones share no open hours".into()),
-    }
 }
 
 /// Claims a batch when the caller has none left in this action; answers with the batch.

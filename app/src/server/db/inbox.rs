@@ -8,8 +8,7 @@ use crate::api::inbox::{
 use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::script_template::ScriptTemplate;
 use crate::domain::script_tree::{ScriptNode, ScriptTree};
-use crate::domain::texting_window::{check, describe_wait, TextingWindow, WindowCheck};
-use crate::domain::time_zones::ContactZones;
+use crate::domain::texting_window::{ContactHours, WindowCheck};
 use crate::error::AppError;
 use crate::server::auth::Caller;
 use crate::server::db::conversation_state::{needs_attention, OPTED_OUT, UNREAD};
@@ -91,6 +90,9 @@ struct ThreadRow {
     last_name: String,
     custom: serde_json::Value,
     time_zones: Vec<String>,
+    state: Option<String>,
+    zip: Option<String>,
+    contact_phone: String,
     script_node: Option<String>,
     archived: bool,
     opted_out: bool,
@@ -108,7 +110,7 @@ pub async fn thread(db: &PgPool, caller: &Caller, conversation_id: i64) -> Resul
              and mb.organization_id = c.organization_id and mb.user_id = $2
            returning a.id as action_id, a.title as action_title, a.status as action_status, a.script_tree,
                      a.report_tag_ids, a.report_field_ids, l.custom_fields, k.first_name, k.last_name, k.custom,
-                     k.time_zones, c.script_node, c.archived_at is not null as archived, {OPTED_OUT} as opted_out,
+                     k.time_zones, k.state, k.zip, c.contact_phone, c.script_node, c.archived_at is not null as archived, {OPTED_OUT} as opted_out,
                      {attention} as needs_attention, o.name as org_name, mb.auto_archive"#,
         attention = needs_attention(),
     );
@@ -149,15 +151,21 @@ pub async fn thread(db: &PgPool, caller: &Caller, conversation_id: i64) -> Resul
     };
     let tree = ScriptTree::from_json(&row.script_tree);
     let (question, choices) = tree.next_choices(row.script_node.as_deref());
-    let window = TextingWindow::parse(&settings.window_start, &settings.window_end).unwrap_or_default();
-    let zones = ContactZones::from_names(row.time_zones.iter()).unwrap_or_else(|_| ContactZones::unknown());
+    let hours = ContactHours::from_stored(
+        &settings.window_start,
+        &settings.window_end,
+        &row.time_zones,
+        settings.state_rules,
+        row.state.as_deref(),
+        row.zip.as_deref(),
+        &row.contact_phone,
+    );
     let now = chrono::Utc::now();
     let blocked = match row.action_status {
-        ActionStatus::Published => match check(&window, &zones, now) {
+        ActionStatus::Published => match hours.check(now) {
             WindowCheck::Open { .. } => None,
-            WindowCheck::Closed { opens_at } => {
-                let display = zones.zones().first().copied().unwrap_or(chrono_tz::America::New_York);
-                Some(format!("Outside this contact's texting hours: {}.", describe_wait(opens_at, now, display)))
+            WindowCheck::Closed { .. } => {
+                Some(format!("Outside this contact's texting hours: {}.", hours.wait(now).unwrap_or_default()))
             }
             WindowCheck::Never => Some("This contact's time zones never share open texting hours.".into()),
         },

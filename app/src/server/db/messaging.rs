@@ -8,8 +8,7 @@ use crate::domain::initial_scripts::InitialScripts;
 use crate::domain::script_template::{RenderContext, ScriptTemplate};
 use crate::domain::script_tree::{Placement, ScriptTree};
 use crate::domain::text_limits::MESSAGE_BODY;
-use crate::domain::texting_window::{check, describe_wait, TextingWindow, WindowCheck};
-use crate::domain::time_zones::ContactZones;
+use crate::domain::texting_window::{ContactHours, WindowCheck};
 use crate::error::AppError;
 use crate::server::auth::Caller;
 use chrono::{DateTime, Duration, Utc};
@@ -34,6 +33,8 @@ struct Target {
     last_name: String,
     custom: serde_json::Value,
     time_zones: Vec<String>,
+    state: Option<String>,
+    zip: Option<String>,
     custom_fields: Vec<String>,
     org_name: String,
 }
@@ -71,7 +72,7 @@ pub async fn send(
     let target = sqlx::query_as::<_, Target>(
         r#"select c.volunteer_id, c.contact_phone, c.initial_sent_at, c.last_outbound_at, c.last_inbound_at,
                   a.status as action_status, a.initial_script, a.initial_variants, a.script_image_id, a.script_tree, k.first_name, k.last_name, k.custom, k.time_zones,
-                  l.custom_fields, o.name as org_name
+                  k.state, k.zip, l.custom_fields, o.name as org_name
            from conversations c
            join actions a on a.id = c.action_id
            join contacts k on k.id = c.contact_id
@@ -138,13 +139,20 @@ pub async fn send(
     // On this transaction's own connection: it holds the conversation's lock, and the presses
     // queued behind that lock may hold every other connection of the pool.
     let settings = crate::server::db::settings::get_in(&mut tx, caller.org_id).await?;
-    let window = TextingWindow::parse(&settings.window_start, &settings.window_end).unwrap_or_default();
-    let zones = ContactZones::from_names(target.time_zones.iter()).unwrap_or_else(|_| ContactZones::unknown());
-    match check(&window, &zones, now) {
+    // The organization's window ∩ the contact's state's hours, in every zone they may be in.
+    let hours = ContactHours::from_stored(
+        &settings.window_start,
+        &settings.window_end,
+        &target.time_zones,
+        settings.state_rules,
+        target.state.as_deref(),
+        target.zip.as_deref(),
+        &target.contact_phone,
+    );
+    match hours.check(now) {
         WindowCheck::Open { .. } => {}
-        WindowCheck::Closed { opens_at } => {
-            let display = zones.zones().first().copied().unwrap_or(chrono_tz::America::New_York);
-            let wait = describe_wait(opens_at, now, display);
+        WindowCheck::Closed { .. } => {
+            let wait = hours.wait(now).unwrap_or_default();
             return Err(AppError::Conflict(format!("Outside this contact's texting hours: {wait}.")));
         }
         WindowCheck::Never => {

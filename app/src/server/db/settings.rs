@@ -3,7 +3,8 @@ use crate::error::AppError;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-type Row = (String, String, String, i32, Vec<i32>, String, String, bool, bool, i64, i64, i64, i64, String, String);
+type Row =
+    (String, String, String, i32, Vec<i32>, String, String, bool, bool, i64, i64, i64, i64, String, String, bool);
 
 fn from_row(r: Row) -> TextingSettings {
     TextingSettings {
@@ -22,13 +23,14 @@ fn from_row(r: Row) -> TextingSettings {
         number_monthly_price_micros: r.12,
         default_region: r.13,
         help_reply: r.14,
+        state_rules: r.15,
     }
 }
 
 const SELECT: &str = r#"select to_char(s.window_start, 'HH24:MI'), to_char(s.window_end, 'HH24:MI'), s.default_time_zone,
        s.batch_size, s.preferred_area_codes, s.contact_fallback_name, s.sender_fallback_name, s.outbound_lock,
        s.disable_custom_responses, s.sms_segment_price_micros, s.mms_price_micros, s.carrier_fee_micros,
-       s.number_monthly_price_micros, o.default_region, s.help_reply
+       s.number_monthly_price_micros, o.default_region, s.help_reply, s.state_rules_off_at is null
 from texting_settings s join organizations o on o.id = s.organization_id
 where s.organization_id = $1"#;
 
@@ -90,4 +92,53 @@ pub async fn save(db: &PgPool, org_id: Uuid, s: &TextingSettings) -> Result<Text
     let saved = from_row(sqlx::query_as::<_, Row>(SELECT).bind(org_id).fetch_one(&mut *tx).await?);
     tx.commit().await?;
     Ok(saved)
+}
+
+/// Whether state rules apply, and if an admin turned them off, who and when.
+pub struct StateRulesStatus {
+    pub off_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub off_by: Option<String>,
+    pub default_time_zone: String,
+}
+
+pub async fn state_rules(db: &PgPool, org_id: Uuid) -> Result<StateRulesStatus, AppError> {
+    let mut conn = db.acquire().await?;
+    get_in(&mut conn, org_id).await?;
+    let (off_at, off_by, default_time_zone) = sqlx::query_as(
+        r#"select s.state_rules_off_at, u.display_name, s.default_time_zone
+           from texting_settings s left join users u on u.id = s.state_rules_off_by
+           where s.organization_id = $1"#,
+    )
+    .bind(org_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(StateRulesStatus { off_at, off_by, default_time_zone })
+}
+
+/// Turns state rules on, or off as `user_id` at `now` (the caller has checked the
+/// acknowledgement). Turning them off again keeps the first acknowledgement.
+pub async fn set_state_rules(
+    db: &PgPool,
+    org_id: Uuid,
+    user_id: Uuid,
+    on: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<StateRulesStatus, AppError> {
+    sqlx::query("insert into texting_settings (organization_id) values ($1) on conflict do nothing")
+        .bind(org_id)
+        .execute(db)
+        .await?;
+    sqlx::query(
+        r#"update texting_settings set
+               state_rules_off_at = case when $2 then null else coalesce(state_rules_off_at, $4) end,
+               state_rules_off_by = case when $2 then null when state_rules_off_at is null then $3 else state_rules_off_by end
+           where organization_id = $1"#,
+    )
+    .bind(org_id)
+    .bind(on)
+    .bind(user_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    state_rules(db, org_id).await
 }

@@ -10,7 +10,7 @@ use crate::domain::cost_estimate::format_dollars;
 use crate::domain::initial_scripts::MAX_VARIANTS;
 use crate::domain::org_time::OrgTimeZone;
 use crate::domain::script_image::ImageSlot;
-use crate::domain::script_template::{ScriptTemplate, ScriptValues, Variable};
+use crate::domain::script_template::{ComplianceWarning, ScriptTemplate, ScriptValues, Variable};
 use crate::domain::segments::Segments;
 use crate::domain::wording::{plural, thousands};
 use crate::error::AppError;
@@ -212,6 +212,7 @@ fn ActionEditor(
     let at_most = move || variants.with(Vec::len) + 1 >= MAX_VARIANTS;
     let custom_fields = StoredValue::new(page.custom_fields.clone());
     let script_values = StoredValue::new(page.script_values.clone());
+    let org_name = StoredValue::new(page.org_name.clone());
     // The card's image is never texted, so it can change until the action closes.
     let card_editable = status != ActionStatus::Closed;
     // The estimate follows autosaves without re-rendering the form.
@@ -332,6 +333,10 @@ fn ActionEditor(
             <div class="button-row">
                 {status.choices().into_iter().filter(|t| *t != Transition::Close).map(|t| {
                     let needs_ack = matches!(t, Transition::Publish | Transition::Schedule) && page.action.cost_acknowledged_at.is_none();
+                    let compliance_problems = (matches!(t, Transition::Publish | Transition::Schedule)
+                        && page.action.compliance_acknowledged_at.is_none())
+                        .then(|| page.compliance_problems.clone())
+                        .unwrap_or_default();
 
                     let label = match t {
                         Transition::Publish => "Publish now",
@@ -358,6 +363,17 @@ fn ActionEditor(
                                         value=total.to_string() required=true/>
                                     <label for=format!("ack-{}", t.as_str())>
                                         {format!("I understand this action will cost about {}", format_dollars(total))}
+                                    </label>
+                                </div>
+                            })}
+                            {(!compliance_problems.is_empty()).then(|| view! {
+                                <div class="field checkbox">
+                                    <ul class="hint warning">
+                                        {compliance_problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                                    </ul>
+                                    <input id=format!("ack-compliance-{}", t.as_str()) type="checkbox" name="acknowledge_compliance"/>
+                                    <label for=format!("ack-compliance-{}", t.as_str())>
+                                        "Publish anyway: I acknowledge the first text does not identify us or offer a way to opt out"
                                     </label>
                                 </div>
                             })}
@@ -438,7 +454,7 @@ fn ActionEditor(
                     </div>
                     <TextField label="Districts (comma-separated; empty for all)" name="districts" value=districts_text error=field_error("districts")/>
                     <ScriptBox id="initial-script".to_string() label="Initial script".to_string() name="initial_script" text=script remove=None
-                        fields=page.custom_fields.clone() values=page.script_values.clone()/>
+                        fields=page.custom_fields.clone() values=page.script_values.clone() org_name=page.org_name.clone()/>
                     <p class="field-error" role="alert">{field_error("initial_script")}</p>
                     <input type="hidden" name="initial_variants" prop:value=variants_json value=variants_json()/>
                     {move || variants.get().into_iter().enumerate().map(|(i, (key, text))| view! {
@@ -450,6 +466,7 @@ fn ActionEditor(
                             remove=Some(Callback::new(move |_| variants.update(|list| list.retain(|(k, _)| *k != key))))
                             fields=custom_fields.get_value()
                             values=script_values.get_value()
+                            org_name=org_name.get_value()
                         />
                     }).collect_view()}
                     <p class="field-error" role="alert">{field_error("initial_variants")}</p>
@@ -490,7 +507,31 @@ fn ScriptBox(
     fields: Vec<String>,
     /// The list's sample contact and longest values; `None` before a list is chosen.
     values: Option<ScriptValues>,
+    /// The organization's name, for the sender check: the same rule the server applies when
+    /// publishing (`ScriptTemplate::compliance_warnings`).
+    org_name: String,
 ) -> impl IntoView {
+    let known_fields = StoredValue::new(fields.clone());
+    let org_name = StoredValue::new(org_name);
+    let warnings = move || {
+        let raw = text.get();
+        if raw.trim().is_empty() {
+            return Vec::new();
+        }
+        // The list's fields as saved, plus any {custom:…} the text names: a list chosen but not
+        // saved yet has fields the page does not know, and the advice should not wait for it.
+        known_fields
+            .with_value(|known| {
+                let mut known = known.clone();
+                known.extend(
+                    raw.split("{custom:").skip(1).filter_map(|rest| rest.split_once('}')).map(|(f, _)| f.to_string()),
+                );
+                ScriptTemplate::parse(raw.trim(), &known).ok()
+            })
+            .map(|t| org_name.with_value(|name| t.compliance_warnings(name)))
+            .unwrap_or_default()
+    };
+    let warns = move |w: ComplianceWarning| warnings().contains(&w);
     let counter_id = format!("{id}-counter");
     let variables: Vec<Variable> = Variable::BUILT_IN
         .into_iter()
@@ -510,10 +551,6 @@ fn ScriptBox(
             .map(|t| values.with_value(|v| v.counts(&t)))
             .map_err(|e| e.to_string());
         (counts, offending)
-    };
-    let has_opt_out = move || {
-        let lower = text.get().to_lowercase();
-        lower.contains("stop") || lower.contains("alto")
     };
     let initial = text.try_get_untracked().unwrap_or_default();
     view! {
@@ -563,7 +600,10 @@ fn ScriptBox(
                     </button>
                 })
             }}
-            {move || (!text.get().trim().is_empty() && !has_opt_out()).then(|| view! {
+            {move || warns(ComplianceWarning::NoSenderIdentification).then(|| view! {
+                <p class="hint warning">"Say who is texting: name your organization or add the Organization name variable, so the first text identifies the sender."</p>
+            })}
+            {move || warns(ComplianceWarning::NoOptOutLanguage).then(|| view! {
                 <p class="hint warning">"Add opt-out language, such as \"Text STOP to opt out\", so carriers do not filter your messages."</p>
             })}
             {remove.map(|remove| view! {

@@ -110,6 +110,7 @@ pub fn SettingsPage() -> impl IntoView {
             </Transition>
         </section>
         <crate::ui::pages::settings::TextingSettingsCard/>
+        <crate::ui::pages::settings::StateRulesCard/>
         <crate::ui::pages::settings::RetentionCard/>
         <JoinCodeCard/>
     }

@@ -1,6 +1,8 @@
 //! Settings → Texting: one form, saved explicitly, errors next to the field they concern.
 
-use crate::api::settings::{get_texting_settings, SaveTextingSettings, TextingSettings};
+use crate::api::settings::{
+    get_state_rules, get_texting_settings, SaveTextingSettings, SetStateRules, TextingSettings,
+};
 use crate::domain::cost_estimate::micros_to_input;
 use crate::error::AppError;
 use crate::ui::common::use_org;
@@ -163,6 +165,56 @@ pub fn RetentionCard() -> impl IntoView {
                     }.into_any()
                 })}
             </Transition>
+        </section>
+    }
+}
+
+/// The states' own texting hours: on unless an admin turns them off with an acknowledgement,
+/// which is shown with who and when.
+#[component]
+pub fn StateRulesCard() -> impl IntoView {
+    let org = use_org();
+    let set = ServerAction::<SetStateRules>::new();
+    let rules = Resource::new(
+        move || (org.id.get(), set.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_state_rules(id).await,
+                None => Err(AppError::NotFound("There is no such organization.".into())),
+            }
+        },
+    );
+    let error = move || set.value().get().and_then(Result::err).map(|e| e.to_string());
+    view! {
+        <section class="card" aria-labelledby="state-hours-heading">
+            <h2 id="state-hours-heading">"State texting hours"</h2>
+            <p class="hint">"Some states narrow the hours or days for texting people there (Florida 8 am–8 pm, Texas from noon on Sundays, Rhode Island not on Sundays or holidays, …). They apply on top of your window, in the contact's state from their ZIP code or area code."</p>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match rules.await {
+                        Ok(r) => view! {
+                            <p data-testid="state-rules-status" role="status">
+                                {if r.on { "State texting hours apply.".to_string() } else { "State texting hours are off.".to_string() }}
+                            </p>
+                            {r.acknowledgement.clone().map(|a| view! { <p data-testid="state-rules-acknowledgement">{a}"."</p> })}
+                            <ActionForm action=set>
+                                <input type="hidden" name="org_id" value=org.org_id().to_string()/>
+                                <div class="field checkbox">
+                                    <input id="state-rules-on" type="checkbox" name="state_rules" checked=r.on/>
+                                    <label for="state-rules-on">"Apply the states' texting hours"</label>
+                                </div>
+                                <div class="field checkbox">
+                                    <input id="state-rules-acknowledge" type="checkbox" name="acknowledge"/>
+                                    <label for="state-rules-acknowledge">"I acknowledge that with state hours off, my organization is responsible for following each state's texting hours"</label>
+                                </div>
+                                <button type="submit" disabled=move || set.pending().get()>"Save state texting hours"</button>
+                            </ActionForm>
+                        }.into_any(),
+                        Err(e) => view! { <p class="alert error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || error().map(|m| view! { <p class="alert error" role="alert">{m}</p> })}
         </section>
     }
 }

@@ -393,11 +393,11 @@ fn ThreadActions(
     let opt_out = ServerAction::<OptOutContact>::new();
     let reassign = ServerAction::<ReassignConversations>::new();
     // One key per press of Send: a double click or a retry sends once.
-    let key = RwSignal::new(Uuid::new_v4().to_string());
+    let key = RwSignal::new(crate::ui::common::request_key());
     let body = RwSignal::new(String::new());
     Effect::new(move |_| {
         if matches!(send.value().get(), Some(Ok(_))) {
-            key.set(Uuid::new_v4().to_string());
+            key.set(crate::ui::common::request_key());
             body.set(String::new());
         }
     });
