@@ -115,13 +115,15 @@ test('an admin supervises conversations: filters, reads a thread, reassigns and 
   await expect(anaRow).toHaveCount(1);
   await expect(boRow).toHaveCount(0);
 
-  // The thread, read-only, and back to the filtered list.
+  // The thread, with what an admin can do in it, and back to the filtered list.
   await anaRow.getByRole('link', { name: 'Ana Supervised' }).click();
   await expect(admin.getByRole('heading', { name: 'Ana Supervised' })).toBeVisible();
   const messages = admin.getByRole('list', { name: 'Messages' });
   await expect(messages).toContainText('Hi Ana, come to our watch party? Text STOP to opt out');
   await expect(messages).toContainText('Count me in for the watch party!');
-  await expect(admin.getByRole('button', { name: 'Send reply' })).toHaveCount(0);
+  await expect(admin.getByLabel('Reply as yourself')).toBeVisible();
+  await expect(admin.getByRole('button', { name: 'Send reply' })).toBeEnabled();
+  await expect(admin.getByRole('button', { name: 'Opt this person out' })).toBeVisible();
   await admin.getByRole('link', { name: '← Conversations' }).click();
   await expect(admin).toHaveURL(/status=needs-attention/);
   await hydrated(admin);

@@ -513,23 +513,24 @@ fn ScriptBox(
 ) -> impl IntoView {
     let known_fields = StoredValue::new(fields.clone());
     let org_name = StoredValue::new(org_name);
-    let warnings = move || {
+    // The list's fields as saved, plus any {custom:…} the text names: a list chosen but not
+    // saved yet has fields the page does not know, and the advice and the count should not
+    // wait for it. Both the warnings and the counter read this one parse.
+    let template = move || {
         let raw = text.get();
-        if raw.trim().is_empty() {
+        known_fields.with_value(|known| {
+            let mut known = known.clone();
+            known.extend(
+                raw.split("{custom:").skip(1).filter_map(|rest| rest.split_once('}')).map(|(f, _)| f.to_string()),
+            );
+            ScriptTemplate::parse(raw.trim(), &known).map_err(|e| e.to_string())
+        })
+    };
+    let warnings = move || {
+        if text.get().trim().is_empty() {
             return Vec::new();
         }
-        // The list's fields as saved, plus any {custom:…} the text names: a list chosen but not
-        // saved yet has fields the page does not know, and the advice should not wait for it.
-        known_fields
-            .with_value(|known| {
-                let mut known = known.clone();
-                known.extend(
-                    raw.split("{custom:").skip(1).filter_map(|rest| rest.split_once('}')).map(|(f, _)| f.to_string()),
-                );
-                ScriptTemplate::parse(raw.trim(), &known).ok()
-            })
-            .map(|t| org_name.with_value(|name| t.compliance_warnings(name)))
-            .unwrap_or_default()
+        template().map(|t| org_name.with_value(|name| t.compliance_warnings(name))).unwrap_or_default()
     };
     let warns = move |w: ComplianceWarning| warnings().contains(&w);
     let counter_id = format!("{id}-counter");
@@ -541,15 +542,10 @@ fn ScriptBox(
     // holds, with the same values the estimate uses (not the placeholders' own length).
     let has_list = values.is_some();
     let values = StoredValue::new(values.unwrap_or_default());
-    let known_fields = StoredValue::new(fields.clone());
     let counter = move || {
-        let raw = text.get();
-        let info = Segments::count(&raw);
+        let info = Segments::count(&text.get());
         let offending: String = info.ucs2_chars.iter().map(|(_, c)| *c).collect();
-        let counts = known_fields
-            .with_value(|f| ScriptTemplate::parse(&raw, f))
-            .map(|t| values.with_value(|v| v.counts(&t)))
-            .map_err(|e| e.to_string());
+        let counts = template().map(|t| values.with_value(|v| v.counts(&t)));
         (counts, offending)
     };
     let initial = text.try_get_untracked().unwrap_or_default();
@@ -584,7 +580,7 @@ fn ScriptBox(
                         let worst = if has_list {
                             format!(" Longest in this list: {} (what the estimate charges).", plural(c.worst.segments as i64, "segment", "segments"))
                         } else {
-                            " Choose a contact list to count with its names and fields.".to_string()
+                            " Save with a contact list to count with its names and fields.".to_string()
                         };
                         format!("{sample}{worst}")
                     }
