@@ -157,8 +157,9 @@ test('an admin supervises conversations: filters, reads a thread, reassigns and 
     last_name: 'Supervised', phone: ana.phone, volunteer: 'Ada Admin', opted_out: 'no',
     last_message: 'Count me in for the watch party!', last_message_direction: 'inbound',
   });
-  expect(byName('Ana').last_message_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-  expect(byName('Ana').first_texted_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  // In the organization's zone, with its offset.
+  expect(byName('Ana').last_message_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+  expect(byName('Ana').first_texted_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
   expect(byName('Bo')).toMatchObject({
     phone: bo.phone, volunteer: 'Vic Volunteer', opted_out: 'no', last_message_direction: 'outbound',
     last_message: 'Hi Bo, come to our watch party? Text STOP to opt out',

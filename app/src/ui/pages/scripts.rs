@@ -2,7 +2,7 @@
 //! the wasm bundle (the page still renders on the server, read-only until it hydrates). The
 //! whole tree lives in one signal and is saved whole, 1.5 s after the last edit.
 
-use crate::api::data::OrgData;
+use crate::api::data::{create_data_item, CustomField, OrgData, Tag};
 use crate::api::scripts::{get_script, parse_tree_error_field, save_report_settings, save_script, ScriptPage};
 use crate::domain::script_template::{RenderContext, ScriptTemplate, Variable};
 use crate::domain::script_tree::{FieldValue, ScriptNode, ScriptTree, MAX_DEPTH};
@@ -45,6 +45,8 @@ struct Editor {
     /// typing never replaces the box being typed in.
     structure: RwSignal<usize>,
     collapsed: RwSignal<HashSet<String>>,
+    /// Nodes whose Advanced options are open, so a rebuild of the tree keeps them open.
+    advanced_open: RwSignal<HashSet<String>>,
     edits: RwSignal<u64>,
     status: RwSignal<SaveStatus>,
     error: RwSignal<Option<NodeError>>,
@@ -160,6 +162,7 @@ fn ScriptEditor(page: ScriptPage, org_id: Uuid, action_id: Uuid) -> impl IntoVie
         tree: RwSignal::new(page.tree.clone()),
         structure: RwSignal::new(0),
         collapsed: RwSignal::new(HashSet::new()),
+        advanced_open: RwSignal::new(HashSet::new()),
         edits: RwSignal::new(0),
         status: RwSignal::new(SaveStatus::Idle),
         error: RwSignal::new(None),
@@ -378,12 +381,68 @@ fn AdvancedOptions(ed: Editor, node: ScriptNode, stored_id: StoredValue<String>)
     let id = stored_id.get_value();
     let no_fields = data.fields.is_empty();
     let first_field = data.fields.first().map(|f| f.id);
+    // Tags made here show at once in this box, checked; the other boxes offer them after the
+    // next change of the tree's shape (the editor's data is updated too).
+    let made_tags = RwSignal::new(Vec::<Tag>::new());
+    let new_tag = RwSignal::new(String::new());
+    let tag_error = RwSignal::new(None::<String>);
+    let create_tag = move || {
+        let name = new_tag.get_untracked();
+        leptos::task::spawn_local(async move {
+            match create_data_item(ed.org_id, "tag".into(), name.clone()).await {
+                Ok(tag_id) => {
+                    let tag = Tag { id: tag_id, name: name.trim().to_string(), built_in: false };
+                    ed.data.update_value(|d| d.tags.push(tag.clone()));
+                    made_tags.update(|list| list.push(tag));
+                    new_tag.set(String::new());
+                    tag_error.set(None);
+                    ed.edit(|t| {
+                        if let Some(n) = stored_id.with_value(|id| t.node_mut(id)) {
+                            n.tags.push(tag_id);
+                        }
+                    });
+                }
+                Err(e) => tag_error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let new_tag_id = format!("{id}-new-tag");
+    let new_field = RwSignal::new(String::new());
+    let field_error = RwSignal::new(None::<String>);
+    // A new custom field joins the editor's data and gets a value row here; the rebuild that
+    // shows the row keeps these options open.
+    let create_field = move || {
+        let name = new_field.get_untracked();
+        leptos::task::spawn_local(async move {
+            match create_data_item(ed.org_id, "field".into(), name.clone()).await {
+                Ok(field_id) => {
+                    ed.data
+                        .update_value(|d| d.fields.push(CustomField { id: field_id, name: name.trim().to_string() }));
+                    field_error.set(None);
+                    ed.restructure(|t| {
+                        if let Some(n) = stored_id.with_value(|id| t.node_mut(id)) {
+                            n.field_values.push(FieldValue { field_id, value: String::new() });
+                        }
+                    });
+                }
+                Err(e) => field_error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let new_field_id = format!("{id}-new-field");
+    let open_key = id.clone();
+    let is_open = ed.advanced_open.with_untracked(|o| o.contains(&id));
     view! {
-        <details class="advanced">
+        <details class="advanced" open=is_open
+            on:toggle=move |ev| {
+                let open = event_target::<leptos::web_sys::HtmlDetailsElement>(&ev).open();
+                let key = open_key.clone();
+                ed.advanced_open.update_untracked(|o| { if open { o.insert(key); } else { o.remove(&key); } });
+            }>
             <summary>"Advanced options"</summary>
             <fieldset class="tags">
                 <legend>"Apply tags"</legend>
-                {data.tags.is_empty().then(|| view! { <p class="hint">"No tags yet: add them under Data."</p> })}
+                {data.tags.is_empty().then(|| view! { <p class="hint">"No tags yet: create one below."</p> })}
                 {data.tags.iter().map(|tag| {
                     let tag_id = tag.id;
                     let input_id = format!("{id}-tag-{tag_id}");
@@ -401,10 +460,35 @@ fn AdvancedOptions(ed: Editor, node: ScriptNode, stored_id: StoredValue<String>)
                         </div>
                     }
                 }).collect_view()}
+                {move || made_tags.get().into_iter().map(|tag| {
+                    let tag_id = tag.id;
+                    let input_id = format!("{}-tag-{tag_id}", stored_id.get_value());
+                    view! {
+                        <div class="field checkbox">
+                            <input id=input_id.clone() type="checkbox" checked=true
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    ed.edit(|t| if let Some(n) = stored_id.with_value(|id| t.node_mut(id)) {
+                                        n.tags.retain(|x| *x != tag_id);
+                                        if on { n.tags.push(tag_id) }
+                                    });
+                                }/>
+                            <label for=input_id>{tag.name.clone()}</label>
+                        </div>
+                    }
+                }).collect_view()}
+                <div class="field inline new-tag">
+                    <label for=new_tag_id.clone()>"New tag"</label>
+                    <input id=new_tag_id type="text" maxlength=crate::domain::text_limits::TAG_NAME.max
+                        prop:value=move || new_tag.get() on:input=move |ev| new_tag.set(event_target_value(&ev))
+                        on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); create_tag(); }/>
+                    <button type="button" on:click=move |_| create_tag() disabled=move || new_tag.get().trim().is_empty()>"Create tag"</button>
+                </div>
+                {move || tag_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             </fieldset>
             <fieldset class="field-values">
                 <legend>"Set custom fields"</legend>
-                {no_fields.then(|| view! { <p class="hint">"No custom fields yet: add them under Data."</p> })}
+                {no_fields.then(|| view! { <p class="hint">"No custom fields yet: create one below."</p> })}
                 {node.field_values.iter().enumerate().map(|(i, fv)| {
                     let select_id = format!("{id}-fv-{i}");
                     let value_id = format!("{id}-fv-{i}-value");
@@ -431,6 +515,14 @@ fn AdvancedOptions(ed: Editor, node: ScriptNode, stored_id: StoredValue<String>)
                         </div>
                     }
                 }).collect_view()}
+                <div class="field inline new-field">
+                    <label for=new_field_id.clone()>"New custom field"</label>
+                    <input id=new_field_id type="text" maxlength=crate::domain::text_limits::FIELD_NAME.max
+                        prop:value=move || new_field.get() on:input=move |ev| new_field.set(event_target_value(&ev))
+                        on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); create_field(); }/>
+                    <button type="button" on:click=move |_| create_field() disabled=move || new_field.get().trim().is_empty()>"Create field"</button>
+                </div>
+                {move || field_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                 {first_field.map(|field_id| view! {
                     <button type="button" on:click=move |_| ed.restructure(|t| {
                         if let Some(n) = stored_id.with_value(|id| t.node_mut(id)) {
