@@ -50,9 +50,9 @@ test('an admin builds a two-level branched script with a tag, and it is there af
   await ride.getByRole('button', { name: 'Create field' }).click();
   // The tree is rebuilt to show the new value row; the options stay open.
   const rideNow = page.getByRole('list', { name: 'Answer choices' }).locator(':scope > li').nth(0).locator('.script-tree.nested > li').first();
-  await expect(rideNow.getByLabel('Custom field')).toHaveValue(/.+/);
+  await expect(rideNow.getByLabel('Custom field', { exact: true })).toHaveValue(/.+/);
   await expect(rideNow.getByRole('checkbox', { name: 'Needs childcare' })).toBeChecked();
-  await rideNow.getByLabel('Value').fill('6 pm');
+  await rideNow.getByLabel('Value', { exact: true }).fill('6 pm');
 
   // A second answer without its script: the problem shows next to it and the edits stay.
   await page.getByRole('button', { name: 'Add answer choice' }).click();
@@ -82,7 +82,7 @@ test('an admin builds a two-level branched script with a tag, and it is there af
   await rideAgain.getByText('Advanced options').click();
   await expect(rideAgain.getByRole('checkbox', { name: 'Ride needed' })).toBeChecked();
   await expect(rideAgain.getByRole('checkbox', { name: 'Needs childcare' })).toBeChecked();
-  await expect(rideAgain.getByLabel('Value')).toHaveValue('6 pm');
+  await expect(rideAgain.getByLabel('Value', { exact: true })).toHaveValue('6 pm');
   await expect(answers.nth(1).getByLabel('Answer choice').first()).toHaveValue('No');
   await expect(answers.nth(1).getByLabel('Response script').first()).toHaveValue('Thanks anyway!');
 
