@@ -74,7 +74,7 @@ fn SettingsForm(settings: TextingSettings, save: ServerAction<SaveTextingSetting
                 <legend>"When texts may go out"</legend>
                 {field("Window opens (contact's local time)", "window_start", settings.window_start.clone(), "time", "")}
                 {field("Window closes", "window_end", settings.window_end.clone(), "time", "A contact in several possible zones gets only the hours open in all of them.")}
-                {field("Default time zone", "default_time_zone", settings.default_time_zone.clone(), "text", "Used for schedules; for example America/Chicago.")}
+                {field("Default time zone", "default_time_zone", settings.default_time_zone.clone(), "text", "Every time in the organization is shown in it, and the date-time pickers are read in it; for example America/Chicago.")}
             </fieldset>
             <fieldset>
                 <legend>"Volunteers and numbers"</legend>
