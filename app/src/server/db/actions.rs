@@ -105,16 +105,11 @@ pub async fn page(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ActionPa
         None => Vec::new(),
     };
     let mut conn = db.acquire().await?;
-    let (estimate, estimate_missing) = match estimate_for(&mut conn, org_id, &action).await? {
+    // One costing for both the estimate and the script counters.
+    let Costing { estimate, values: script_values } = estimate_for(&mut conn, org_id, &action).await?;
+    let (estimate, estimate_missing) = match estimate {
         Ok(e) => (Some(e), None),
         Err(reason) => (None, Some(reason)),
-    };
-    let script_values = match action.contact_list_id {
-        Some(list) => {
-            let settings = crate::server::db::settings::get_in(&mut conn, org_id).await?;
-            Some(script_values(&mut conn, org_id, list, &settings).await?)
-        }
-        None => None,
     };
     let compliance_problems = compliance_problems(&mut conn, org_id, &action).await?;
     let org_name: String =
@@ -222,14 +217,32 @@ pub async fn script_values(
 
 /// The cost of sending the initial script to every contact of the list, with the longest
 /// names and field values the list actually holds; `Err` says what is missing for one.
-pub async fn estimate_for(
-    conn: &mut PgConnection,
-    org_id: Uuid,
-    action: &ActionDetail,
-) -> Result<Result<Estimate, String>, AppError> {
+pub async fn estimate_for(conn: &mut PgConnection, org_id: Uuid, action: &ActionDetail) -> Result<Costing, AppError> {
     let Some(list_id) = action.contact_list_id else {
-        return Ok(Err("Choose a contact list to see what this action will cost.".into()));
+        return Ok(Costing {
+            estimate: Err("Choose a contact list to see what this action will cost.".into()),
+            values: None,
+        });
     };
+    let settings = crate::server::db::settings::get_in(&mut *conn, org_id).await?;
+    let values = script_values(&mut *conn, org_id, list_id, &settings).await?;
+    let estimate = estimate_with(&mut *conn, action, list_id, &settings, &values).await?;
+    Ok(Costing { estimate, values: Some(values) })
+}
+
+/// The estimate and the values it was counted with, which the editor's counters reuse.
+pub struct Costing {
+    pub estimate: Result<Estimate, String>,
+    pub values: Option<ScriptValues>,
+}
+
+async fn estimate_with(
+    conn: &mut PgConnection,
+    action: &ActionDetail,
+    list_id: Uuid,
+    settings: &TextingSettings,
+    values: &ScriptValues,
+) -> Result<Result<Estimate, String>, AppError> {
     if action.initial_script.trim().is_empty() {
         return Ok(Err("Write the initial script to see what this action will cost.".into()));
     }
@@ -239,15 +252,12 @@ pub async fn estimate_for(
         Err(e) if e.variant == 1 => return Ok(Err(format!("The initial script has a problem: {}", e.error))),
         Err(e) => return Ok(Err(format!("The initial script has a problem: {e}"))),
     };
-    let settings = crate::server::db::settings::get_in(&mut *conn, org_id).await?;
-    let values = script_values(&mut *conn, org_id, list_id, &settings).await?;
     let contacts: i32 = sqlx::query_scalar("select contact_count from contact_lists where id = $1")
         .bind(list_id)
         .fetch_one(&mut *conn)
         .await?;
-    let ScriptValues { longest, fallbacks, .. } = values;
     // Every variant goes to some contacts: charge the longest.
-    let worst = scripts.worst_case_segments(&longest, &fallbacks);
+    let worst = scripts.worst_case_segments(&values.longest, &values.fallbacks);
     if worst.units > MESSAGE_BODY.max {
         return Ok(Err(format!(
             "For the contact with this list's longest names and fields the initial script is {} characters long; a text can be at most {} (the carrier refuses longer ones). Shorten the script.",
@@ -359,7 +369,7 @@ pub async fn transition(
         // it): what was acknowledged must be what it costs now, and no contact's text may be
         // longer than the carrier takes.
         let estimate =
-            estimate_for(&mut *tx, org_id, &action).await?.map_err(|m| AppError::invalid("transition", m))?;
+            estimate_for(&mut *tx, org_id, &action).await?.estimate.map_err(|m| AppError::invalid("transition", m))?;
         if action.cost_acknowledged_at.is_none() {
             if acknowledged_micros != Some(estimate.total_micros) {
                 return Err(AppError::invalid(
