@@ -13,7 +13,7 @@ test('a volunteer sees a district and language limited action after setting thei
   const [phone] = phones(1);
   await importCsv(admin, 'ward.csv', `first_name,cell\nRosa,${phone}\n`, 1);
 
-  await createAction(admin, 'Ward 7 en español', 'ward (1 contacts)');
+  await createAction(admin, 'Ward 7 en español', 'ward (1 contact)');
   await admin.getByLabel('Language').selectOption({ label: 'Spanish speakers' });
   await admin.getByLabel('Districts (comma-separated; empty for all)').fill('Ward 7, Ward 8');
   await admin.getByLabel('Initial script').fill('Hola {firstName}, ¿votará? Responda STOP para salir');

@@ -12,6 +12,7 @@ pub mod number_pools;
 pub mod outbox;
 pub mod script_images;
 pub mod startup;
+pub mod test_clock;
 pub mod twilio;
 pub mod webhooks;
 

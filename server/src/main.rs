@@ -69,6 +69,14 @@ async fn serve(mut config: Config, database_url: &str, seed_demo: bool) -> Resul
         None
     };
     let flag = |name: &str| std::env::var(name).is_ok_and(|v| v == "1");
+    // The end-to-end tests judge texting hours at a chosen moment; never with a real carrier.
+    if flag("P2P_TEST_CLOCK") {
+        if _simulator.is_none() {
+            return Err("P2P_TEST_CLOCK=1 is only for the carrier simulator: unset it or the Twilio credentials".into());
+        }
+        app::server::clock::allow_moving();
+        println!("The test clock can be moved at {}", server::test_clock::PATH);
+    }
     if seed_demo || flag("SEED_DEMO") {
         // `./scripts/run --reset-demo` (RESET_DEMO=1): the demo organization starts over.
         if flag("RESET_DEMO") {

@@ -237,7 +237,7 @@ impl Outbox {
             (None, sender) => sender.clone(),
         };
         self.wait_for_slot(message, &from).await?;
-        let now = Utc::now();
+        let now = app::server::clock::now();
         let validity = match self.validity(message, now).await? {
             Some(secs) => secs,
             None => {

@@ -199,6 +199,7 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
         )
         .route(crate::health::HEALTHZ_PATH, get(crate::health::healthz))
         .route(crate::health::READYZ_PATH, get(crate::health::readyz))
+        .route(crate::test_clock::PATH, axum::routing::put(crate::test_clock::move_to).delete(crate::test_clock::reset))
         .route(webhooks::STATUS_PATH, post(webhooks::status))
         .route(webhooks::INBOUND_PATH, post(webhooks::inbound))
         .route("/api/imports/{import_id}/upload", post(contact_files::upload))

@@ -35,5 +35,5 @@ pub async fn send_message(
     }
     let response = Some(response.trim()).filter(|r| !r.is_empty());
     let session = auth::session_fingerprint().await?;
-    db::messaging::send(&state.db, &caller, conversation_id, &body, response, key, &session, chrono::Utc::now()).await
+    db::messaging::send(&state.db, &caller, conversation_id, &body, response, key, &session, crate::server::clock::now()).await
 }

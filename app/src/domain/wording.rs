@@ -1,11 +1,13 @@
 //! Counts in words, the same on every page and in every message.
 
-/// "1 contact", "3 contacts", "0 contacts".
+/// "1 contact", "3 contacts", "0 contacts", "12,000 contacts".
 pub fn plural(n: i64, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
     } else {
-        format!("{n} {many}")
+        let digits = thousands(n.unsigned_abs());
+        let sign = if n < 0 { "-" } else { "" };
+        format!("{sign}{digits} {many}")
     }
 }
 
@@ -40,5 +42,6 @@ mod tests {
         assert_eq!(plural(0, "person", "people"), "0 people");
         assert_eq!(plural(2, "person", "people"), "2 people");
         assert_eq!(plural(-1, "contact", "contacts"), "-1 contacts");
+        assert_eq!(plural(12000, "contact", "contacts"), "12,000 contacts");
     }
 }

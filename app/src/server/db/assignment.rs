@@ -11,7 +11,6 @@ use crate::error::AppError;
 use crate::server::auth::Caller;
 use crate::server::db::conversation_state::NEVER_TEXT;
 use crate::server::db::messaging::render_context;
-use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -185,7 +184,7 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
     let settings = crate::server::db::settings::get(db, caller.org_id).await?;
     let scripts = InitialScripts::parse(&script, &variants, &custom_fields)
         .map_err(|e| AppError::Conflict(format!("The initial script has a problem: {e}")))?;
-    let now = Utc::now();
+    let now = crate::server::clock::now();
     let contacts = rows
         .into_iter()
         .map(|r| {

@@ -160,7 +160,7 @@ pub async fn thread(db: &PgPool, caller: &Caller, conversation_id: i64) -> Resul
         row.zip.as_deref(),
         &row.contact_phone,
     );
-    let now = chrono::Utc::now();
+    let now = crate::server::clock::now();
     let blocked = match row.action_status {
         ActionStatus::Published => match hours.check(now) {
             WindowCheck::Open { .. } => None,

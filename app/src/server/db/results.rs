@@ -195,10 +195,8 @@ pub async fn reassign(
         Move::NeedsAttention => format!("/o/{}/inbox", caller.org_id),
     };
     let what = match (what, moved) {
-        (Move::Unsent, 1) => "1 contact to text".to_string(),
-        (Move::Unsent, n) => format!("{n} contacts to text"),
-        (Move::NeedsAttention, 1) => "1 conversation".to_string(),
-        (Move::NeedsAttention, n) => format!("{n} conversations"),
+        (Move::Unsent, n) => format!("{} to text", crate::domain::wording::plural(n as i64, "contact", "contacts")),
+        (Move::NeedsAttention, n) => crate::domain::wording::plural(n as i64, "conversation", "conversations"),
     };
     sqlx::query("insert into notifications (organization_id, user_id, body, link) values ($1, $2, $3, $4)")
         .bind(caller.org_id)

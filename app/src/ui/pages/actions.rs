@@ -431,7 +431,7 @@ fn ActionEditor(
                         <select id="action-list" name="contact_list_id">
                             <option value="" selected=a.contact_list_id.is_none()>"Choose a list…"</option>
                             {page.lists.iter().map(|(id, name, count)| view! {
-                                <option value=id.to_string() selected=a.contact_list_id == Some(*id)>{format!("{name} ({count} contacts)")}</option>
+                                <option value=id.to_string() selected=a.contact_list_id == Some(*id)>{format!("{name} ({})", crate::domain::wording::plural(*count as i64, "contact", "contacts"))}</option>
                             }).collect_view()}
                         </select>
                         <p class="field-error" role="alert">{field_error("contact_list_id")}</p>

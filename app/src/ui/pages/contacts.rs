@@ -495,7 +495,7 @@ pub fn ContactListPage() -> impl IntoView {
                         };
                         view! {
                             <h1>{p.list.name.clone()}</h1>
-                            <p>{format!("{} contacts", format_count(p.list.contact_count as u64))}</p>
+                            <p>{crate::domain::wording::plural(p.list.contact_count as i64, "contact", "contacts")}</p>
                             <Form method="GET" action="">
                                 <div class="field inline">
                                     <label for="contact-search">"Search"</label>

@@ -55,9 +55,9 @@ pub fn DoNotContactCard() -> impl IntoView {
                 Upload::Sending => view! { <p class="loading" role="status">"Uploading…"</p> }.into_any(),
                 Upload::Done(s) => view! {
                     <p class="alert success" role="status">{format!(
-                        "Read {} rows: {} numbers added to the do-not-contact list, {} already on it.",
-                        crate::domain::wording::thousands(s.rows),
-                        crate::domain::wording::thousands(s.added),
+                        "Read {}: {} added to the do-not-contact list, {} already on it.",
+                        crate::domain::wording::plural(s.rows as i64, "row", "rows"),
+                        crate::domain::wording::plural(s.added as i64, "number", "numbers"),
                         crate::domain::wording::thousands(s.already),
                     )}</p>
                 }.into_any(),

@@ -294,7 +294,11 @@ fn HourlyChart(points: Vec<HourPoint>, zone: OrgTimeZone) -> impl IntoView {
     let last = points.last().map(|p| zone.hour(p.hour + chrono::Duration::hours(1))).unwrap_or_default();
     let total_sent: i64 = points.iter().map(|p| p.sent).sum();
     let total_received: i64 = points.iter().map(|p| p.received).sum();
-    let summary = format!("{total_sent} texts sent and {total_received} replies received, {first} to {last}");
+    let summary = format!(
+        "{} sent and {} received, {first} to {last}",
+        crate::domain::wording::plural(total_sent, "text", "texts"),
+        crate::domain::wording::plural(total_received, "reply", "replies"),
+    );
     view! {
         <svg class="time-chart" viewBox=format!("0 0 {w} {}", h + 20.0) role="img"
             aria-label=summary>
