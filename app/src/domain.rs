@@ -7,6 +7,7 @@ pub mod cost_estimate;
 pub mod csv_import;
 pub mod do_not_contact;
 pub mod email;
+pub mod form_values;
 pub mod initial_scripts;
 pub mod join_code;
 pub mod names;

@@ -2,6 +2,7 @@
 //! functions call. Compiled only with the `ssr` feature.
 
 pub mod auth;
+pub mod caller;
 pub mod clock;
 pub mod config;
 pub mod contact_import;

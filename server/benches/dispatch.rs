@@ -4,9 +4,9 @@
 
 mod common;
 
-use app::api::auth::SessionUser;
 use app::domain::Role;
-use app::server::auth::Caller;
+use app::model::auth::SessionUser;
+use app::server::caller::Caller;
 use server::carrier_simulator::{CarrierSimulator, SimulatorConfig};
 use server::outbox::{Dispatch, Outbox, RateCaps};
 use server::twilio::{Sender, TwilioClient, TwilioConfig};

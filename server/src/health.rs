@@ -23,7 +23,7 @@ pub async fn healthz() -> impl IntoResponse {
 
 /// The newest migration this build carries.
 fn expected_version() -> i64 {
-    crate::startup::MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+    crate::schema::MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {

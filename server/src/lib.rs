@@ -10,6 +10,7 @@ pub mod exports;
 pub mod health;
 pub mod number_pools;
 pub mod outbox;
+pub mod schema;
 pub mod script_images;
 pub mod startup;
 pub mod test_clock;

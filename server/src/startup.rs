@@ -40,15 +40,11 @@ pub struct Application {
     pub state: AppState,
 }
 
-/// Our migrations, compiled in. Several processes may start at once: sqlx takes a PostgreSQL
-/// advisory lock around `run`, so one applies them while the others wait.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
-
 /// Opens a pool and brings the schema up to date (our migrations and the session table).
 pub async fn connect(database_url: &str) -> Result<PgPool, BoxError> {
     let pool =
         PgPoolOptions::new().max_connections(10).acquire_timeout(Duration::from_secs(10)).connect(database_url).await?;
-    MIGRATOR.run(&pool).await?;
+    crate::schema::MIGRATOR.run(&pool).await?;
     PostgresStore::new(pool.clone()).migrate().await?;
     Ok(pool)
 }

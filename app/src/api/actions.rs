@@ -4,81 +4,13 @@
 use crate::domain::action_lifecycle::ActionStatus;
 #[cfg(feature = "ssr")]
 use crate::domain::action_lifecycle::Transition;
-use crate::domain::cost_estimate::Estimate;
-use crate::domain::script_template::ScriptValues;
+#[cfg(feature = "ssr")]
+use crate::domain::form_values::{area_codes, checkbox};
 use crate::error::AppError;
+pub use crate::model::actions::{ActionDetail, ActionEdit, ActionPage, ActionSummary};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct ActionSummary {
-    pub id: Uuid,
-    pub title: String,
-    pub status: ActionStatus,
-    pub folder: String,
-    pub list_name: Option<String>,
-    pub contact_count: Option<i32>,
-    pub publish_at: Option<DateTime<Utc>>,
-    pub ends_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    /// Contacts sent their initial text so far, and replies received: the list's progress.
-    pub texted: i64,
-    pub replies: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct ActionDetail {
-    pub id: Uuid,
-    pub title: String,
-    pub description: String,
-    pub disclaimer: String,
-    pub start_label: String,
-    pub folder: String,
-    pub contact_list_id: Option<Uuid>,
-    pub preferred_area_codes: Vec<i32>,
-    pub alternate_area_code: Option<i32>,
-    pub keep_assignments: bool,
-    pub language: Option<String>,
-    pub districts: Vec<String>,
-    pub initial_script: String,
-    /// Variants 2..n of the initial script.
-    pub initial_variants: Vec<String>,
-    /// The picture sent with the initial script (as MMS), served at `/media/{id}`.
-    pub script_image_id: Option<Uuid>,
-    pub script_image_name: Option<String>,
-    /// The image on the action's card in the volunteers' list (never texted).
-    pub card_image_id: Option<Uuid>,
-    pub card_image_name: Option<String>,
-    pub status: ActionStatus,
-    pub publish_at: Option<DateTime<Utc>>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub ends_at: Option<DateTime<Utc>>,
-    pub cost_acknowledged_at: Option<DateTime<Utc>>,
-    /// When an admin chose to publish scripts that fail the sender/opt-out check.
-    pub compliance_acknowledged_at: Option<DateTime<Utc>>,
-}
-
-/// The action with what its page needs besides: the estimate and the lists to choose from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActionPage {
-    pub action: ActionDetail,
-    pub estimate: Option<Estimate>,
-    /// Why no estimate can be made yet (no list, no script, a script error).
-    pub estimate_missing: Option<String>,
-    pub lists: Vec<(Uuid, String, i32)>,
-    pub custom_fields: Vec<String>,
-    /// What the script counters count with (the list's sample contact and worst case); `None`
-    /// until a list is chosen.
-    pub script_values: Option<ScriptValues>,
-    /// For the editor's sender-identification warning.
-    pub org_name: String,
-    /// What the saved initial scripts lack ("Variant 2: it has no opt-out language, …").
-    pub compliance_problems: Vec<String>,
-}
 
 #[server(endpoint = "list_actions")]
 pub async fn list_actions(org_id: Uuid, #[server(default)] status: String) -> Result<Vec<ActionSummary>, AppError> {
@@ -162,9 +94,13 @@ pub async fn save_action(
                 Some(Uuid::parse_str(raw).map_err(|_| AppError::invalid("contact_list_id", "Choose a contact list."))?)
             }
         },
-        preferred_area_codes: parse_area_codes(&preferred_area_codes, "preferred_area_codes")?,
-        alternate_area_code: parse_area_codes(&alternate_area_code, "alternate_area_code")?.first().copied(),
-        keep_assignments: crate::api::settings::checked(&keep_assignments),
+        preferred_area_codes: area_codes(&preferred_area_codes)
+            .map_err(|m| AppError::invalid("preferred_area_codes", m))?,
+        alternate_area_code: area_codes(&alternate_area_code)
+            .map_err(|m| AppError::invalid("alternate_area_code", m))?
+            .first()
+            .copied(),
+        keep_assignments: checkbox(&keep_assignments),
         language: match language.trim() {
             "" => None,
             raw => Some(Language::parse(raw).map_err(|m| AppError::invalid("language", m))?.code().to_string()),
@@ -212,7 +148,7 @@ pub async fn change_action_status(
         raw => Some(caller.time_zone.parse_moment(raw).map_err(|m| AppError::invalid("publish_at", m))?),
     };
     let acknowledged = acknowledged_micros.trim().parse::<i64>().ok();
-    let compliance_ack = crate::api::settings::checked(&acknowledge_compliance).then_some(caller.user.id);
+    let compliance_ack = checkbox(&acknowledge_compliance).then_some(caller.user.id);
     db::actions::transition(&state.db, org_id, action_id, transition, publish_at, acknowledged, compliance_ack).await
 }
 
@@ -241,24 +177,6 @@ pub async fn duplicate_action(org_id: Uuid, action_id: Uuid) -> Result<Uuid, App
     Ok(id)
 }
 
-/// What `save_action` stores, parsed.
-#[derive(Debug, Clone)]
-pub struct ActionEdit {
-    pub title: String,
-    pub description: String,
-    pub disclaimer: String,
-    pub start_label: String,
-    pub folder: String,
-    pub contact_list_id: Option<Uuid>,
-    pub preferred_area_codes: Vec<i32>,
-    pub alternate_area_code: Option<i32>,
-    pub keep_assignments: bool,
-    pub language: Option<String>,
-    pub districts: Vec<String>,
-    pub initial_script: String,
-    pub initial_variants: Vec<String>,
-}
-
 pub fn parse_title(raw: &str) -> Result<String, AppError> {
     use crate::domain::text_limits::ACTION_TITLE;
     let title = raw.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -276,22 +194,6 @@ pub fn limited(limit: crate::domain::text_limits::TextLimit, text: &str) -> Resu
     limit.check(text).map(str::to_string).map_err(|m| AppError::invalid(limit.field, m))
 }
 
-pub fn parse_area_codes(raw: &str, field: &str) -> Result<Vec<i32>, AppError> {
-    let mut codes = Vec::new();
-    for part in raw.split([',', ' ', ';']).filter(|p| !p.trim().is_empty()) {
-        let code: i32 = part
-            .trim()
-            .parse()
-            .ok()
-            .filter(|c| (200..=999).contains(c))
-            .ok_or_else(|| AppError::invalid(field, format!("\"{}\" is not a 3-digit area code.", part.trim())))?;
-        if !codes.contains(&code) {
-            codes.push(code);
-        }
-    }
-    Ok(codes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,9 +202,5 @@ mod tests {
     fn titles_and_area_codes() {
         assert_eq!(parse_title("  GOTV   week 1 ").unwrap(), "GOTV week 1");
         assert!(parse_title("   ").is_err());
-        assert_eq!(parse_area_codes("312, 773 312", "x").unwrap(), vec![312, 773]);
-        assert!(
-            matches!(parse_area_codes("12", "alternate_area_code"), Err(AppError::Invalid { field, .. }) if field == "alternate_area_code")
-        );
     }
 }

@@ -1,18 +1,8 @@
 //! Sign up, sign in, sign out and "who am I".
 
 use crate::error::AppError;
+pub use crate::model::auth::SessionUser;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-/// The signed-in person, as the UI needs them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct SessionUser {
-    pub id: Uuid,
-    pub email: String,
-    pub display_name: String,
-}
 
 #[server(endpoint = "me")]
 pub async fn me() -> Result<Option<SessionUser>, AppError> {

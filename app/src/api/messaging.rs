@@ -1,17 +1,9 @@
 //! Sending a text: one human action, one message, checked against every rule at once.
 
 use crate::error::AppError;
+pub use crate::model::messaging::SentMessage;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct SentMessage {
-    pub id: i64,
-    pub status: String,
-    pub body: String,
-}
 
 /// Queues `body` for the contact of `conversation_id`. `idempotency_key` comes from the
 /// browser, one per press of Send: retries and double clicks reuse it and get the same answer.
@@ -35,5 +27,15 @@ pub async fn send_message(
     }
     let response = Some(response.trim()).filter(|r| !r.is_empty());
     let session = auth::session_fingerprint().await?;
-    db::messaging::send(&state.db, &caller, conversation_id, &body, response, key, &session, crate::server::clock::now()).await
+    db::messaging::send(
+        &state.db,
+        &caller,
+        conversation_id,
+        &body,
+        response,
+        key,
+        &session,
+        crate::server::clock::now(),
+    )
+    .await
 }

@@ -3,31 +3,11 @@
 //! server checks it against what it knows (the list's fields, the organization's tags and
 //! custom fields) before storing it.
 
-use crate::api::data::OrgData;
-use crate::domain::script_template::RenderContext;
 use crate::domain::script_tree::ScriptTree;
 use crate::error::AppError;
+pub use crate::model::scripts::{tree_error_field, ScriptPage};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// What the script editor needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScriptPage {
-    pub tree: ScriptTree,
-    /// The initial script as last saved, so the preview starts where the conversation does.
-    pub initial_script: String,
-    /// Draft, scheduled or paused: the same rule as the basic information.
-    pub editable: bool,
-    pub data: OrgData,
-    /// Custom fields of the action's list, usable as `{custom:name}` variables.
-    pub list_fields: Vec<String>,
-    /// Values for the preview: the list's first contact, or made-up ones without a list.
-    pub sample: RenderContext,
-    pub sample_from_list: bool,
-    pub report_tag_ids: Vec<i64>,
-    pub report_field_ids: Vec<i64>,
-}
 
 #[server(endpoint = "get_script")]
 pub async fn get_script(org_id: Uuid, action_id: Uuid) -> Result<ScriptPage, AppError> {
@@ -73,12 +53,6 @@ pub fn parse_tree(raw: &str) -> Result<ScriptTree, AppError> {
         return Err(AppError::invalid("script", "The script is too large to save."));
     }
     serde_json::from_str(raw).map_err(|e| AppError::invalid("script", format!("The script could not be read: {e}")))
-}
-
-/// The form field a tree problem is reported on: `script:<node id>:<box>` (no id: the initial
-/// question).
-pub fn tree_error_field(node_id: Option<&str>, field: &str) -> String {
-    format!("script:{}:{field}", node_id.unwrap_or(""))
 }
 
 /// The node id and box of a `script:` error field.

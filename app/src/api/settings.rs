@@ -1,37 +1,11 @@
 //! Settings → Texting: the organization's rules for sending and the prices the estimate uses.
 
+#[cfg(feature = "ssr")]
+use crate::domain::form_values::{area_codes, checkbox};
 use crate::error::AppError;
+pub use crate::model::settings::{StateRules, TextingSettings, DEFAULT_HELP_REPLY};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// The settings as the form shows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TextingSettings {
-    pub window_start: String,
-    pub window_end: String,
-    pub default_time_zone: String,
-    pub batch_size: i32,
-    pub preferred_area_codes: Vec<i32>,
-    pub contact_fallback_name: String,
-    pub sender_fallback_name: String,
-    pub outbound_lock: bool,
-    pub disable_custom_responses: bool,
-    pub sms_segment_price_micros: i64,
-    pub mms_price_micros: i64,
-    pub carrier_fee_micros: i64,
-    pub number_monthly_price_micros: i64,
-    pub default_region: String,
-    /// The answer to a contact who texts HELP; `{organizationName}` is filled in.
-    pub help_reply: String,
-    /// Whether the states' own texting hours apply (`domain::state_hours`). Not part of the
-    /// settings form: it is turned off only with an acknowledgement (`set_state_rules`).
-    pub state_rules: bool,
-}
-
-/// The HELP answer an organization starts with (the migration's default, word for word).
-pub const DEFAULT_HELP_REPLY: &str =
-    "{organizationName}: volunteers text you about our campaign. Reply STOP to opt out. Msg&data rates may apply.";
 
 #[server(endpoint = "get_texting_settings")]
 pub async fn get_texting_settings(org_id: Uuid) -> Result<TextingSettings, AppError> {
@@ -75,22 +49,13 @@ pub async fn save_texting_settings(
         &preferred_area_codes,
         &contact_fallback_name,
         &sender_fallback_name,
-        checked(&outbound_lock),
-        checked(&disable_custom_responses),
+        checkbox(&outbound_lock),
+        checkbox(&disable_custom_responses),
         [&sms_price, &mms_price, &carrier_fee, &number_price],
         &default_region,
         &help_reply,
     )?;
     db::settings::save(&state.db, org_id, &settings).await
-}
-
-/// Whether state texting hours apply, as the settings page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StateRules {
-    pub on: bool,
-    /// "Turned off by Ana Admin on Dec 2, 2026 at 8:05 pm (America/Chicago)", in the
-    /// organization's time zone.
-    pub acknowledgement: Option<String>,
 }
 
 #[server(endpoint = "get_state_rules")]
@@ -114,8 +79,8 @@ pub async fn set_state_rules(
     use crate::server::{auth, db, state};
     let state = state()?;
     let caller = auth::require_member(&state, org_id, Role::Admin).await?;
-    let on = checked(&state_rules);
-    if !on && !checked(&acknowledge) {
+    let on = checkbox(&state_rules);
+    if !on && !checkbox(&acknowledge) {
         return Err(AppError::invalid(
             "acknowledge",
             "To turn state texting hours off, tick the box acknowledging that your organization is responsible for the states' hours.",
@@ -136,11 +101,6 @@ fn state_rules_view(status: crate::server::db::settings::StateRulesStatus) -> St
             format!("Turned off by {who} on {local} ({})", zone.name())
         }),
     }
-}
-
-/// A checkbox posts "on" (or "true") when ticked and nothing when not.
-pub fn checked(raw: &str) -> bool {
-    matches!(raw, "on" | "true" | "1" | "yes")
 }
 
 /// Parses the form into settings, naming the first field that is wrong. Server-side only: time
@@ -173,7 +133,7 @@ pub fn parse(
         .ok()
         .filter(|n| (1..=500).contains(n))
         .ok_or_else(|| AppError::invalid("batch_size", "The batch size is a whole number from 1 to 500."))?;
-    let area_codes = crate::api::actions::parse_area_codes(preferred_area_codes, "preferred_area_codes")?;
+    let area_codes = area_codes(preferred_area_codes).map_err(|m| AppError::invalid("preferred_area_codes", m))?;
     let name = |raw: &str, field: &str, what: &str| -> Result<String, AppError> {
         let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
         let max = crate::domain::text_limits::FALLBACK_NAME.max;

@@ -1,30 +1,15 @@
 //! Who is calling: sessions, sign-in with rate limiting, and the membership checks every
 //! server function starts with.
 
+pub use super::caller::Caller;
 use super::{db, password, AppState};
-use crate::api::auth::SessionUser;
-use crate::domain::org_time::OrgTimeZone;
 use crate::domain::{Email, Role};
 use crate::error::AppError;
+use crate::model::auth::SessionUser;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 const USER_KEY: &str = "user_id";
-
-/// Failed sign-ins allowed per account, and per client address, inside the window.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_IP: i64 = 30;
-pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
-
-/// A signed-in member acting inside one organization.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user: SessionUser,
-    pub org_id: Uuid,
-    pub role: Role,
-    /// The organization's zone, for reading date-time pickers and showing times.
-    pub time_zone: OrgTimeZone,
-}
 
 async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(|error| {

@@ -6,13 +6,13 @@
 //! Memory stays bounded whatever the file's size: one chunk, one record (at most 1 MB) and one
 //! COPY buffer are held at a time; deduplication happens in the database.
 
-use crate::api::contacts::ImportSummary;
 use crate::domain::csv_import::{
     detect_delimiter, ColumnMapping, ColumnRole, CsvError, RawRecord, RecordReader, TextEncoding,
 };
 use crate::domain::phone::{PhoneNumber, Region};
 use crate::domain::time_zones::{ContactZones, ZipCode};
 use crate::domain::us_states::UsState;
+use crate::model::contacts::ImportSummary;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use sqlx::{PgPool, Postgres, Transaction};

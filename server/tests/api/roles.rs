@@ -296,7 +296,6 @@ impl World {
             "set_auto_archive" => vec![("org_id", org), ("on", "false".into())],
             "supervision_options" | "list_conversations" => vec![("org_id", org)],
             "get_supervised_thread" => vec![("org_id", org), ("conversation_id", "999999".into())],
-            "tag_conversation" => vec![("org_id", org), ("conversation_id", "999999".into()), ("tag_id", "1".into())],
             "reassign_conversations" => {
                 // To the owner, a member: only the missing conversation stops the admin's call.
                 let owner = self.owner(&org).await;

@@ -1,12 +1,12 @@
-use crate::api::actions::{ActionDetail, ActionEdit, ActionPage, ActionSummary};
-use crate::api::settings::TextingSettings;
 use crate::domain::action_lifecycle::{end_time, ActionStatus, Transition};
 use crate::domain::cost_estimate::{estimate, format_dollars, Estimate, Prices};
 use crate::domain::initial_scripts::{InitialScripts, VariantError};
 use crate::domain::script_template::{LongestValues, RenderContext, ScriptValues, Variable};
 use crate::domain::text_limits::{thousands, ACTION_TITLE, MESSAGE_BODY};
 use crate::error::AppError;
-use crate::server::auth::Caller;
+use crate::model::actions::{ActionDetail, ActionEdit, ActionPage, ActionSummary};
+use crate::model::settings::TextingSettings;
+use crate::server::caller::Caller;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, Transaction};
 use uuid::Uuid;

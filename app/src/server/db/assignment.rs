@@ -3,12 +3,12 @@
 //! two volunteers pressing Start at the same moment never get the same contact; claims nobody
 //! texted lapse back to the pool.
 
-use crate::api::texting::{Batch, BatchContact, VolunteerAction};
 use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::initial_scripts::InitialScripts;
 use crate::domain::texting_window::ContactHours;
 use crate::error::AppError;
-use crate::server::auth::Caller;
+use crate::model::texting::{Batch, BatchContact, VolunteerAction};
+use crate::server::caller::Caller;
 use crate::server::db::conversation_state::NEVER_TEXT;
 use crate::server::db::messaging::render_context;
 use sqlx::PgPool;

@@ -1,10 +1,10 @@
-use crate::api::contacts::{
-    ContactListSummary, ContactPage, ContactRow, ImportState, ImportStatus, ImportSummary, PAGE_SIZE,
-};
 use crate::domain::csv_import::{ColumnMapping, TextEncoding};
 use crate::domain::phone::Region;
 use crate::error::AppError;
-use crate::server::auth::Caller;
+use crate::model::contacts::{
+    ContactListSummary, ContactPage, ContactRow, ImportState, ImportStatus, ImportSummary, PAGE_SIZE,
+};
+use crate::server::caller::Caller;
 use crate::server::contact_import::ImportJob;
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;

@@ -1,5 +1,5 @@
-use crate::api::data::{CustomField, DataKind, OrgData, Tag};
 use crate::error::AppError;
+use crate::model::data::{CustomField, DataKind, OrgData, Tag};
 use sqlx::PgPool;
 use uuid::Uuid;
 

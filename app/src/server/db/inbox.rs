@@ -1,16 +1,16 @@
 //! Inbox queries. Every statement is limited to `volunteer_id = caller`: a volunteer sees and
 //! changes only their own conversations (a thread reassigned away is gone from their inbox).
 
-use crate::api::inbox::{
-    Inbox, InboxCounts, InboxFilter, Notice, ReportField, ReportInput, ReportTag, ResponseChoice, Thread,
-    ThreadMessage, ThreadSummary,
-};
 use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::script_template::ScriptTemplate;
 use crate::domain::script_tree::{ScriptNode, ScriptTree};
 use crate::domain::texting_window::{ContactHours, WindowCheck};
 use crate::error::AppError;
-use crate::server::auth::Caller;
+use crate::model::inbox::{
+    Inbox, InboxCounts, InboxFilter, Notice, ReportField, ReportInput, ReportTag, ResponseChoice, Thread,
+    ThreadMessage, ThreadSummary,
+};
+use crate::server::caller::Caller;
 use crate::server::db::conversation_state::{needs_attention, OPTED_OUT, UNREAD};
 use crate::server::db::messaging::render_context;
 use sqlx::PgPool;

@@ -1,7 +1,7 @@
-use crate::api::{auth::SessionUser, members::Invite, orgs::OrgMembership};
 use crate::domain::{Email, Role};
 use crate::error::AppError;
-use crate::server::{auth::Caller, Config};
+use crate::model::{auth::SessionUser, members::Invite, orgs::OrgMembership};
+use crate::server::{caller::Caller, config::Config};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};

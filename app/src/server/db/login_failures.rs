@@ -1,7 +1,11 @@
 use crate::domain::Email;
 use crate::error::AppError;
-use crate::server::auth::{FAILURE_WINDOW_SECS, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP};
 use sqlx::{PgExecutor, PgPool};
+
+/// Failed sign-ins allowed per account, and per client address, inside the window.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_IP: i64 = 30;
+pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
 
 /// Seconds until another sign-in may be tried, if the account or the address is locked out.
 /// The lock lifts when the oldest failure that keeps the count at the limit leaves the window.

@@ -1,9 +1,9 @@
-use crate::api::members::{Member, MemberProfile};
 use crate::domain::org_time::OrgTimeZone;
 use crate::domain::volunteer_profile::{District, Languages};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::server::auth::Caller;
+use crate::model::members::{Member, MemberProfile};
+use crate::server::caller::Caller;
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 

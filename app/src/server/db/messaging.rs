@@ -1,8 +1,6 @@
 //! The send transaction: every guard checked, and the message queued in the outbox, in one
 //! transaction, keyed by the browser's idempotency key.
 
-use crate::api::messaging::SentMessage;
-use crate::api::settings::TextingSettings;
 use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::initial_scripts::InitialScripts;
 use crate::domain::script_template::{RenderContext, ScriptTemplate};
@@ -10,7 +8,9 @@ use crate::domain::script_tree::{Placement, ScriptTree};
 use crate::domain::text_limits::MESSAGE_BODY;
 use crate::domain::texting_window::{ContactHours, WindowCheck};
 use crate::error::AppError;
-use crate::server::auth::Caller;
+use crate::model::messaging::SentMessage;
+use crate::model::settings::TextingSettings;
+use crate::server::caller::Caller;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 

@@ -1,7 +1,7 @@
 use super::is_unique_violation;
-use crate::api::orgs::OrgMembership;
 use crate::domain::{JoinCode, OrgName, Role};
 use crate::error::AppError;
+use crate::model::orgs::OrgMembership;
 use rand::Rng;
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;

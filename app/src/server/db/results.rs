@@ -4,7 +4,7 @@
 use crate::domain::action_results::{self, ActionResults, Count, Facts, HourPoint};
 use crate::domain::script_tree::ScriptTree;
 use crate::error::AppError;
-use crate::server::auth::Caller;
+use crate::server::caller::Caller;
 use crate::server::db::conversation_state::needs_attention;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;

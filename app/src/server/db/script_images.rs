@@ -4,7 +4,7 @@
 use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::script_image::{ImageSlot, ScriptImage};
 use crate::error::AppError;
-use crate::server::auth::Caller;
+use crate::server::caller::Caller;
 use sqlx::PgPool;
 use uuid::Uuid;
 

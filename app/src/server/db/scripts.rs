@@ -1,8 +1,8 @@
-use crate::api::scripts::{tree_error_field, ScriptPage};
 use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::script_template::RenderContext;
 use crate::domain::script_tree::{Known, ScriptTree};
 use crate::error::AppError;
+use crate::model::scripts::{tree_error_field, ScriptPage};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::collections::BTreeMap;
 use uuid::Uuid;

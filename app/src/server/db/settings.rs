@@ -1,5 +1,5 @@
-use crate::api::settings::TextingSettings;
 use crate::error::AppError;
+use crate::model::settings::TextingSettings;
 use sqlx::PgPool;
 use uuid::Uuid;
 

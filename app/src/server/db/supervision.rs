@@ -2,13 +2,13 @@
 //! admins. The caller's role is checked by the server function; every statement here is
 //! limited to `organization_id = org`.
 
-use crate::api::supervision::{
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::model::supervision::{
     ConversationPage, ConversationRow, Cursor, MemberChoice, RowStatus, StatusFilter, SupervisedThread,
     SupervisionChoices, SupervisionFilter,
 };
-use crate::domain::Role;
-use crate::error::AppError;
-use crate::server::auth::Caller;
+use crate::server::caller::Caller;
 use crate::server::db::conversation_state::OPTED_OUT;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;

@@ -1,7 +1,7 @@
 use super::{invites, is_unique_violation, orgs};
-use crate::api::{auth::SessionUser, orgs::OrgMembership};
 use crate::domain::{DisplayName, Email, JoinCode};
 use crate::error::AppError;
+use crate::model::{auth::SessionUser, orgs::OrgMembership};
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
