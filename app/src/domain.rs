@@ -9,6 +9,7 @@ pub mod do_not_contact;
 pub mod email;
 pub mod initial_scripts;
 pub mod join_code;
+pub mod keyword_replies;
 pub mod names;
 pub mod opt_out;
 pub mod org_time;

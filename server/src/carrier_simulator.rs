@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::{HashMap, HashSet, VecDeque},
     fmt,
     net::SocketAddr,
     sync::{Arc, Mutex, MutexGuard, PoisonError},
@@ -114,6 +114,11 @@ pub struct SimulatorConfig {
     /// under the actual one instead, still signed over the public URL, as it reaches an app
     /// behind a proxy. An app under test keeps its public base URL this way.
     pub rewrites: Vec<(String, String)>,
+    /// Twilio's default opt-out handling: the carrier itself answers STOP, START and HELP, and
+    /// refuses sends to a contact who texted STOP with 21610 until START (Twilio support,
+    /// "Twilio support for opt-out keywords (SMS STOP filtering)"). Off, as on an account whose
+    /// opt-out handling is turned off: the app answers and keeps the opt-outs alone.
+    pub answers_keywords: bool,
 }
 
 impl Default for SimulatorConfig {
@@ -133,6 +138,7 @@ impl Default for SimulatorConfig {
                 .map(String::from)
                 .to_vec(),
             rewrites: Vec::new(),
+            answers_keywords: true,
         }
     }
 }
@@ -152,6 +158,7 @@ impl fmt::Debug for SimulatorConfig {
             .field("reply_delay", &self.reply_delay)
             .field("reply_bodies", &self.reply_bodies)
             .field("rewrites", &self.rewrites)
+            .field("answers_keywords", &self.answers_keywords)
             .finish()
     }
 }
@@ -160,7 +167,8 @@ impl SimulatorConfig {
     /// Reads `SIMULATOR_*` variables through `var` (`|name| std::env::var(name).ok()`), over
     /// the defaults: ACCOUNT_SID, AUTH_TOKEN, SEED, STATUS_DELAY_MS, INBOUND_URL, REPLY_RATE,
     /// REPLY_DELAY_MS, REPLY_BODIES ("|"-separated), DUPLICATE_RATE, REORDER_RATE,
-    /// FAIL_RATE_30003 (and _30006, _30007, _21610, _21614), REWRITE ("public=actual").
+    /// FAIL_RATE_30003 (and _30006, _30007, _21610, _21614), REWRITE ("public=actual"),
+    /// ANSWERS_KEYWORDS (1 or 0).
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<SimulatorConfig, String> {
         let var =
             |name: &str| var(&format!("SIMULATOR_{name}")).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
@@ -206,6 +214,13 @@ impl SimulatorConfig {
             if let Some(rate) = parse(&format!("FAIL_RATE_{}", failure.error_code()))? {
                 config.failure_rates.push((failure, rate));
             }
+        }
+        if let Some(answers) = var("ANSWERS_KEYWORDS") {
+            config.answers_keywords = match answers.as_str() {
+                "1" | "true" | "on" => true,
+                "0" | "false" | "off" => false,
+                other => return Err(format!("SIMULATOR_ANSWERS_KEYWORDS is 1 or 0, not {other:?}")),
+            };
         }
         if let Some(rewrite) = var("REWRITE") {
             let (public, actual) = rewrite
@@ -349,6 +364,49 @@ struct SimState {
     numbers: Vec<OwnedNumber>,
     inbound_url: Option<String>,
     rewrites: Vec<(String, String)>,
+    /// Texts contacts sent to our numbers, newest last, whether or not the webhook reached
+    /// the app: Twilio keeps them, and lists them (`GET Messages.json`).
+    inbound: Vec<InboundText>,
+    /// (contact, our number) pairs where the contact texted STOP and not START since: Twilio
+    /// refuses sends between them with 21610 (Twilio error 21610; default opt-out keywords).
+    stopped: HashSet<(String, String)>,
+    /// The carrier's own answers to STOP, START and HELP, when it gives them.
+    keyword_answers: Vec<KeywordAnswer>,
+}
+
+/// An answer the carrier itself sent to a keyword (never through our API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeywordAnswer {
+    /// The contact.
+    pub to: String,
+    /// Our number.
+    pub from: String,
+    pub body: String,
+}
+
+/// A text a contact sent to one of our numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundText {
+    pub sid: String,
+    pub from: String,
+    pub to: String,
+    pub body: String,
+    pub messaging_service_sid: Option<String>,
+    pub date_sent: DateTime<Utc>,
+}
+
+/// Twilio's default opt-out and opt-in keywords, honoured only as the whole message (Twilio
+/// support, "Twilio support for opt-out keywords (SMS STOP filtering)").
+const STOP_KEYWORDS: &[&str] = &["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"];
+const START_KEYWORDS: &[&str] = &["START", "YES", "UNSTOP"];
+const HELP_KEYWORDS: &[&str] = &["HELP", "INFO"];
+/// Twilio's default answers (the same support article).
+const STOP_ANSWER: &str = "You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.";
+const START_ANSWER: &str = "You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply.";
+const HELP_ANSWER: &str = "Reply STOP to unsubscribe. Msg&Data Rates May Apply.";
+
+fn keyword(body: &str) -> String {
+    body.trim().to_ascii_uppercase()
 }
 
 struct OwnedNumber {
@@ -400,6 +458,9 @@ impl CarrierSimulator {
             numbers: Vec::new(),
             inbound_url: config.inbound_url.clone(),
             rewrites: config.rewrites.clone(),
+            inbound: Vec::new(),
+            stopped: HashSet::new(),
+            keyword_answers: Vec::new(),
         };
         let shared = Shared {
             config,
@@ -530,6 +591,16 @@ impl CarrierSimulator {
         self.shared.state().numbers.iter().map(|n| (n.phone_number.clone(), n.service_sid.clone())).collect()
     }
 
+    /// The carrier's own answers to keywords, oldest first.
+    pub fn keyword_answers(&self) -> Vec<KeywordAnswer> {
+        self.shared.state().keyword_answers.clone()
+    }
+
+    /// Every text contacts sent to our numbers, oldest first.
+    pub fn inbound_texts(&self) -> Vec<InboundText> {
+        self.shared.state().inbound.clone()
+    }
+
     /// A contact texts `to` (our number) now: posts the signed inbound webhook to the number's
     /// SmsUrl or the inbound URL. `None` when neither is set.
     pub async fn inject_inbound(&self, from: &str, to: &str, body: &str) -> Option<SentCallback> {
@@ -648,7 +719,9 @@ fn status_params(
     params.into_iter().map(|(n, v)| (n.to_string(), v)).collect()
 }
 
-/// Posts a text from `from` (a contact) to `to` (our number) to the number's inbound URL.
+/// A text from `from` (a contact) to `to` (our number): kept (Twilio lists it whatever
+/// happens to the webhook), its opt-out keyword applied, then posted to the number's inbound
+/// URL. `None` when neither the number nor the simulator has one.
 async fn send_reply(
     shared: &Arc<Shared>,
     from: &str,
@@ -659,9 +732,37 @@ async fn send_reply(
     let (url, sid, service_sid) = {
         let mut state = shared.state();
         let number = state.numbers.iter().find(|n| n.phone_number == to);
-        let url = number.and_then(|n| n.sms_url.clone()).or_else(|| state.inbound_url.clone())?;
+        let url = number.and_then(|n| n.sms_url.clone()).or_else(|| state.inbound_url.clone());
         let service_sid = service_sid.map(String::from).or_else(|| number.and_then(|n| n.service_sid.clone()));
-        (url, new_sid("SM", &mut state.rng), service_sid)
+        let sid = new_sid("SM", &mut state.rng);
+        state.inbound.push(InboundText {
+            sid: sid.clone(),
+            from: from.to_string(),
+            to: to.to_string(),
+            body: body.to_string(),
+            messaging_service_sid: service_sid.clone(),
+            date_sent: Utc::now(),
+        });
+        let word = keyword(body);
+        let pair = (from.to_string(), to.to_string());
+        let handled = shared.config.answers_keywords;
+        let answer = if STOP_KEYWORDS.contains(&word.as_str()) {
+            if handled {
+                state.stopped.insert(pair);
+            }
+            Some(STOP_ANSWER)
+        } else if START_KEYWORDS.contains(&word.as_str()) {
+            state.stopped.remove(&pair);
+            Some(START_ANSWER)
+        } else if HELP_KEYWORDS.contains(&word.as_str()) {
+            Some(HELP_ANSWER)
+        } else {
+            None
+        };
+        if let Some(body) = answer.filter(|_| handled) {
+            state.keyword_answers.push(KeywordAnswer { to: from.to_string(), from: to.to_string(), body: body.into() });
+        }
+        (url?, sid, service_sid)
     };
     let mut params = vec![
         ("ToCountry", "US".to_string()),
@@ -932,6 +1033,9 @@ fn take_message(
             .ok_or_else(|| bad_request(21704, format!("The Messaging Service {service} contains no phone numbers")))?,
         (None, None) => unreachable!("checked above"),
     };
+    if state.stopped.contains(&(to.to_string(), sender.clone())) {
+        return Err(bad_request(21610, "Attempt to send to unsubscribed recipient"));
+    }
     let sid = new_sid(if media_urls.is_empty() { "SM" } else { "MM" }, &mut state.rng);
     let plan = draw_plan(&shared.config, &mut state.rng);
     let message = ReceivedMessage {
@@ -991,11 +1095,40 @@ fn message_json(account_sid: &str, message: &ReceivedMessage) -> Value {
         "from": if message.status == MessageStatus::Accepted { Value::Null } else { Value::from(message.from.clone()) },
         "messaging_service_sid": message.messaging_service_sid,
         "num_media": message.media_urls.len().to_string(),
-        "num_segments": message.num_segments.to_string(),
+        // A Messaging Service send is counted once the service has picked its number: 0 in
+        // the create response (twilio-oai twilio_api_v2010.json, Message `num_segments`).
+        "num_segments": if message.status == MessageStatus::Accepted { "0".to_string() } else { message.num_segments.to_string() },
         "price": null,
         "price_unit": "USD",
         "sid": message.sid,
         "status": message.status.as_str(),
+        "subresource_uris": { "media": format!("{uri}/Media.json") },
+        "to": message.to,
+        "uri": format!("{uri}.json"),
+    })
+}
+
+fn inbound_json(account_sid: &str, message: &InboundText) -> Value {
+    let date = message.date_sent.to_rfc2822();
+    let uri = format!("/{API_VERSION}/Accounts/{account_sid}/Messages/{}", message.sid);
+    json!({
+        "account_sid": account_sid,
+        "api_version": API_VERSION,
+        "body": message.body,
+        "date_created": date,
+        "date_updated": date,
+        "date_sent": date,
+        "direction": "inbound",
+        "error_code": null,
+        "error_message": null,
+        "from": message.from,
+        "messaging_service_sid": message.messaging_service_sid,
+        "num_media": "0",
+        "num_segments": Segments::count(&message.body).segments.max(1).to_string(),
+        "price": null,
+        "price_unit": "USD",
+        "sid": message.sid,
+        "status": "received",
         "subresource_uris": { "media": format!("{uri}/Media.json") },
         "to": message.to,
         "uri": format!("{uri}.json"),
@@ -1026,15 +1159,36 @@ async fn list_messages(
     authorize(&shared.config, &headers, Some(&account))?;
     let page_size = field(&query, "PageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(50).clamp(1, 1000);
     let (to, from) = (field(&query, "To"), field(&query, "From"));
+    // `DateSent>`: on or after midnight GMT of a YYYY-MM-DD date (Twilio's ListMessage).
+    let since = match field(&query, "DateSent>") {
+        None => None,
+        Some(date) => match chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+            Ok(date) => Some(date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()),
+            Err(_) => return Err(bad_request(20001, format!("Invalid DateSent> {date:?}: expected YYYY-MM-DD"))),
+        },
+    };
+    let wanted = |m_to: &str, m_from: &str, at: DateTime<Utc>| {
+        to.is_none_or(|to| m_to == to)
+            && from.is_none_or(|from| m_from == from)
+            && since.is_none_or(|since| at >= since)
+    };
     let state = shared.state();
-    let messages: Vec<Value> = state
+    // Newest first across both directions, as Twilio answers.
+    let mut found: Vec<(DateTime<Utc>, Value)> = state
         .messages
         .iter()
-        .rev()
-        .filter(|m| to.is_none_or(|to| m.to == to) && from.is_none_or(|from| m.from == from))
-        .take(page_size)
-        .map(|m| message_json(&shared.config.account_sid, m))
+        .filter(|m| wanted(&m.to, &m.from, m.date_created))
+        .map(|m| (m.date_created, message_json(&shared.config.account_sid, m)))
+        .chain(
+            state
+                .inbound
+                .iter()
+                .filter(|m| wanted(&m.to, &m.from, m.date_sent))
+                .map(|m| (m.date_sent, inbound_json(&shared.config.account_sid, m))),
+        )
         .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    let messages: Vec<Value> = found.into_iter().take(page_size).map(|(_, m)| m).collect();
     let uri = format!("/{API_VERSION}/Accounts/{account}/Messages.json?PageSize={page_size}&Page=0");
     Ok(Json(json!({
         "messages": messages,

@@ -20,6 +20,8 @@ const LEASE_SECS: i64 = 120;
 /// A send that would fall this close to the end of a second waits for the next one, so the few
 /// milliseconds the request takes never carry it into a second the carrier counts as full.
 const SLOT_GUARD_MS: i32 = 50;
+/// How often the inbound sweep lists our numbers' recent texts at the carrier.
+const INBOUND_SWEEP_EVERY: Duration = Duration::from_secs(300);
 /// How long a paused organization (other than for bad credentials) waits before one send tries again.
 const PAUSE_RETRY_SECS: i64 = 60;
 
@@ -542,9 +544,28 @@ impl Outbox {
     }
 
     /// Runs the worker until the task is dropped.
+    /// One inbound sweep (see `inbound_sweep`) over our numbers, the configured one included.
+    pub async fn sweep_inbound(&self) -> Result<usize, crate::inbound_sweep::SweepError> {
+        let configured = match &self.sender {
+            Sender::Number(number) => Some(number.as_str()),
+            Sender::MessagingService(_) => None,
+        };
+        crate::inbound_sweep::sweep(&self.db, &self.client, configured).await
+    }
+
     pub async fn run(self) {
         let mut since_reconcile = std::time::Instant::now();
+        // The first sweep runs at start: what arrived while we were down is honoured first.
+        let mut last_sweep: Option<std::time::Instant> = None;
         loop {
+            if last_sweep.is_none_or(|at| at.elapsed() > INBOUND_SWEEP_EVERY) {
+                last_sweep = Some(std::time::Instant::now());
+                match self.sweep_inbound().await {
+                    Ok(0) => {}
+                    Ok(found) => tracing::info!(found, "inbound sweep recovered texts"),
+                    Err(error) => tracing::warn!(%error, "inbound sweep"),
+                }
+            }
             match self.dispatch_one().await {
                 Ok(Dispatch::Empty) => tokio::time::sleep(Duration::from_millis(200)).await,
                 Ok(_) => {}

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod assignment;
+pub mod carrier_settings;
 pub mod contacts;
 pub mod conversation_state;
 pub mod data;

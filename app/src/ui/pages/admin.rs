@@ -112,6 +112,7 @@ pub fn SettingsPage() -> impl IntoView {
         <crate::ui::pages::settings::TextingSettingsCard/>
         <crate::ui::pages::settings::StateRulesCard/>
         <crate::ui::pages::settings::RetentionCard/>
+        <crate::ui::pages::carrier::CarrierCard/>
         <JoinCodeCard/>
     }
 }
