@@ -274,6 +274,12 @@ pub enum Fault {
     /// The message is taken (recorded, its callbacks follow) but the answer never comes:
     /// what a lost response looks like to the sender.
     Hang,
+    /// 401 with Twilio's error 20003, as after the account's Auth Token was rotated away.
+    Unauthorized,
+    /// 400 with Twilio's error 21611: the From number's queue is full (Twilio's 21611 page).
+    QueueFull,
+    /// The message is taken and then filtered by the carrier: "undelivered" with 30007.
+    Filtered,
 }
 
 /// A message the simulator took, as it stands now.
@@ -973,6 +979,21 @@ async fn create_message(
             let _taken = take_message(&shared, &account, &headers, &form);
             return std::future::pending().await;
         }
+        Some(Fault::Unauthorized) => {
+            return twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate").into_response();
+        }
+        Some(Fault::QueueFull) => {
+            return bad_request(21611, "This 'From' number has exceeded the maximum number of queued messages")
+                .into_response();
+        }
+        Some(Fault::Filtered) => {
+            return match take_message_as(&shared, &account, &headers, &form, Some(DeliveryFailure::Filtered)) {
+                Ok(message) => {
+                    (StatusCode::CREATED, Json(message_json(&shared.config.account_sid, &message))).into_response()
+                }
+                Err(refusal) => refusal.into_response(),
+            };
+        }
         None => {}
     }
     match take_message(&shared, &account, &headers, &form) {
@@ -987,6 +1008,17 @@ fn take_message(
     account: &str,
     headers: &HeaderMap,
     form: &[(String, String)],
+) -> Result<ReceivedMessage, Refusal> {
+    take_message_as(shared, account, headers, form, None)
+}
+
+/// The same, with the delivery's outcome decided (`forced`) rather than drawn.
+fn take_message_as(
+    shared: &Arc<Shared>,
+    account: &str,
+    headers: &HeaderMap,
+    form: &[(String, String)],
+    forced: Option<DeliveryFailure>,
 ) -> Result<ReceivedMessage, Refusal> {
     authorize(&shared.config, headers, Some(account))?;
     let to = field(form, "To").ok_or_else(|| bad_request(21604, "A 'To' phone number is required."))?;
@@ -1037,7 +1069,10 @@ fn take_message(
         return Err(bad_request(21610, "Attempt to send to unsubscribed recipient"));
     }
     let sid = new_sid(if media_urls.is_empty() { "SM" } else { "MM" }, &mut state.rng);
-    let plan = draw_plan(&shared.config, &mut state.rng);
+    let mut plan = draw_plan(&shared.config, &mut state.rng);
+    if forced.is_some() {
+        plan.failure = forced;
+    }
     let message = ReceivedMessage {
         sid: sid.clone(),
         to: to.to_string(),

@@ -1,6 +1,7 @@
 //! Twilio's webhooks: message status callbacks and inbound texts. Only requests signed with our
 //! auth token over our public URL are believed; anything else is refused with 403 and logged.
 
+use crate::twilio::errors::{self, Consequence, FILTERED};
 use crate::twilio::{verify_signature, InboundMessage, StatusCallback, SIGNATURE_HEADER};
 use app::server::{db, AppState};
 use axum::{
@@ -58,6 +59,7 @@ pub async fn status(
         Err(response) => return response,
     };
     let code = callback.error_code.and_then(|c| i32::try_from(c).ok());
+    let sid = callback.message_sid.clone();
     match db::webhooks::apply_status(
         &state.db,
         &callback.message_sid,
@@ -67,8 +69,23 @@ pub async fn status(
     )
     .await
     {
-        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Ok(_) => {}
         // 500 makes Twilio retry later; the update is idempotent.
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+    // What a delivery error says about the sending number (server/src/twilio/errors.rs).
+    let quarantined = match callback.error_code {
+        Some(FILTERED) => db::sender_quarantine::note_filtered(&state.db, &sid).await,
+        Some(code) if errors::of_code(code) == Some(Consequence::SenderBlocked) => {
+            let reason = format!(
+                "The carrier refused texts from this number (Twilio {code}): register it or fix its setup, then release it."
+            );
+            db::sender_quarantine::quarantine_sender_of(&state.db, &sid, code as i32, &reason).await
+        }
+        _ => Ok(false),
+    };
+    match quarantined {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }

@@ -72,6 +72,7 @@ pub fn AdminLayout() -> impl IntoView {
                             }
                         })}
                     </Suspense>
+                    <crate::ui::pages::carrier::SendingAlertsBanner/>
                     <Outlet/>
                 </main>
             </div>

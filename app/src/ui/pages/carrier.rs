@@ -57,3 +57,52 @@ pub fn CarrierCard() -> impl IntoView {
         </section>
     }
 }
+
+/// On every admin page: the organization's sending is paused, or a number is quarantined, and
+/// what to fix. Nothing when all is well (or for a volunteer, whom the server refuses).
+#[component]
+pub fn SendingAlertsBanner() -> impl IntoView {
+    use crate::api::carrier::{get_sending_alerts, ReleaseSender};
+    let org = use_org();
+    let release = ServerAction::<ReleaseSender>::new();
+    let alerts = Resource::new(
+        move || (org.id.get(), release.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_sending_alerts(id).await,
+                None => Err(AppError::NotFound("There is no such organization.".into())),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let alerts = alerts.await.unwrap_or_default();
+                let paused = alerts.paused.map(|(reason, since)| view! {
+                    <p><strong>"Sending is paused"</strong>" since " {since} ": " {reason}
+                    " Nothing has been marked failed; texts go out once it is fixed."</p>
+                });
+                let quarantined = alerts.quarantined.into_iter().map(|(phone, reason, since)| {
+                    let phone_value = phone.clone();
+                    view! {
+                        <li>
+                            <strong>{phone.clone()}</strong>" was taken out of use on " {since} ": " {reason}
+                            <ActionForm action=release attr:class="inline">
+                                <input type="hidden" name="org_id" value=org.org_id().to_string()/>
+                                <input type="hidden" name="phone" value=phone_value/>
+                                <button type="submit">"Release " {phone}</button>
+                            </ActionForm>
+                        </li>
+                    }
+                }).collect::<Vec<_>>();
+                let any = paused.is_some() || !quarantined.is_empty();
+                any.then(|| view! {
+                    <section class="alert error sending-alerts" role="alert" aria-label="Sending problems">
+                        {paused}
+                        {(!quarantined.is_empty()).then(|| view! { <ul>{quarantined}</ul> })}
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}
