@@ -670,16 +670,29 @@ async fn deliver(shared: Arc<Shared>, sid: String, plan: Plan) {
     }
     for ((status, error_code), (announced_status, announced_code)) in steps.into_iter().zip(announced) {
         tokio::time::sleep(shared.config.status_delay).await;
-        let message = {
+        let (message, initial) = {
             let mut state = shared.state();
             let Some(&index) = state.message_index.get(&sid) else {
                 return;
             };
             let message = &mut state.messages[index];
+            // The status the create answer already gave (queued from a number; a Messaging
+            // Service's send starts "accepted" and is queued later).
+            let initial = message.status == status;
             message.status = status;
             message.error_code = error_code;
-            message.clone()
+            (message.clone(), initial)
         };
+        // "No status callback is sent for the initial status" (TWILIO-FACTS: the Message
+        // resource's status callbacks); a reordered story still leaves that one out.
+        let announces_initial = if plan.reorder {
+            announced_status == MessageStatus::Queued && message.messaging_service_sid.is_none()
+        } else {
+            initial
+        };
+        if announces_initial {
+            continue;
+        }
         let Some(url) = &message.status_callback else {
             continue;
         };
@@ -721,6 +734,10 @@ fn status_params(
     }
     if let Some(code) = error_code {
         params.push(("ErrorCode", code.to_string()));
+    }
+    // A carrier's delivery receipt carries when it was done, as YYMMDDhhmm (UTC).
+    if matches!(status, MessageStatus::Delivered | MessageStatus::Undelivered) {
+        params.push(("RawDlrDoneDate", Utc::now().format("%y%m%d%H%M").to_string()));
     }
     params.into_iter().map(|(n, v)| (n.to_string(), v)).collect()
 }

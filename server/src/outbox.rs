@@ -13,8 +13,9 @@ use std::time::Duration;
 
 /// Attempts before a message that keeps hitting transient errors is given up as failed.
 pub const MAX_ATTEMPTS: i32 = 8;
-/// Twilio keeps a message queued at most this long (its ValidityPeriod limit).
-const MAX_VALIDITY_SECS: i64 = 14_400;
+/// Twilio keeps a message queued at most this long: ValidityPeriod is 1 to 36,000 seconds
+/// (twilio-oai twilio_api_v2010.json, CreateMessage `ValidityPeriod`; its default is 36,000).
+const MAX_VALIDITY_SECS: i64 = 36_000;
 /// A claimed message not finished within this is considered abandoned (crashed worker).
 const LEASE_SECS: i64 = 120;
 /// A send that would fall this close to the end of a second waits for the next one, so the few
@@ -25,9 +26,9 @@ const INBOUND_SWEEP_EVERY: Duration = Duration::from_secs(300);
 /// How long a paused organization (other than for bad credentials) waits before one send tries again.
 const PAUSE_RETRY_SECS: i64 = 60;
 
-/// Sends per second that the outbox never exceeds, however many workers and processes run it.
-/// Enforced in the database (`take_send_slot`): each send reserves its moment, spaced 1/cap
-/// after the previous send of the organization and of its sending number.
+/// Segments per second that the outbox never exceeds, however many workers and processes run
+/// it. Enforced in the database (`take_send_slots`): each send reserves its moment, spaced
+/// segments/cap after the previous send of the organization and of its sending number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateCaps {
     pub org_per_sec: u32,
@@ -523,12 +524,16 @@ impl Outbox {
             Sender::Number(n) => Some(n.as_str()),
             Sender::MessagingService(_) => None,
         };
-        let at: f64 = sqlx::query_scalar("select take_send_slot($1, $2, $3, $4, $5)")
+        // Carriers count segments, not messages (a US long code sends 1 segment per second:
+        // Twilio's 21611 and 30001 pages), so a 3-segment text takes three slots.
+        let segments = app::domain::segments::Segments::count(&message.body).segments.max(1);
+        let at: f64 = sqlx::query_scalar("select take_send_slots($1, $2, $3, $4, $5, $6)")
             .bind(message.organization_id)
             .bind(number)
             .bind(i32::try_from(self.caps.org_per_sec).unwrap_or(i32::MAX))
             .bind(i32::try_from(self.caps.number_per_sec).unwrap_or(i32::MAX))
             .bind(SLOT_GUARD_MS)
+            .bind(i32::try_from(segments).unwrap_or(i32::MAX))
             .fetch_one(&self.db)
             .await?;
         let starts = std::time::UNIX_EPOCH + Duration::from_secs_f64(at.max(0.0));

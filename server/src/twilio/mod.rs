@@ -133,7 +133,8 @@ impl SendMessage {
             form.push(("StatusCallback", url.clone()));
         }
         if let Some(secs) = self.validity_period_secs {
-            form.push(("ValidityPeriod", secs.to_string()));
+            // The spec's range: 1 to 36,000 seconds (twilio-oai, CreateMessage ValidityPeriod).
+            form.push(("ValidityPeriod", secs.clamp(1, 36_000).to_string()));
         }
         form
     }

@@ -11,6 +11,7 @@ mod auth;
 mod carrier;
 mod carrier_inbound;
 mod carrier_keywords;
+mod carrier_pacing;
 mod carrier_quarantine;
 mod carrier_service;
 mod carrier_status;
