@@ -130,4 +130,28 @@ async fn invalid_and_not_mobile_numbers_become_undeliverable_and_are_never_texte
     let opted_out: i64 =
         sqlx::query_scalar("select count(*) from opt_outs").fetch_one(&rig.world.app.pool).await.unwrap();
     assert_eq!(opted_out, 0, "an undeliverable number is not an opt-out");
+    // Counted in the action's results and shown in its contacts export, with the carrier's code.
+    let (status, results) = rig
+        .world
+        .app
+        .call(&rig.world.admin, "get_action_results", &[("org_id", &rig.world.org), ("action_id", &rig.world.action)])
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{results}");
+    assert_eq!(results["messages"]["undeliverable"], 2, "{results}");
+    let csv = rig
+        .world
+        .admin
+        .get(format!("{}/api/actions/{}/export/contacts.csv", rig.world.app.address, rig.world.action))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "undeliverable").expect("an undeliverable column");
+    for (phone, code) in [("+15005550001", "21211"), ("+15005550009", "21614")] {
+        let row = csv.lines().find(|l| l.contains(phone)).unwrap();
+        assert_eq!(row.split(',').nth(column), Some(code), "{row}");
+    }
 }
