@@ -398,6 +398,7 @@ pub struct InboundText {
     pub to: String,
     pub body: String,
     pub messaging_service_sid: Option<String>,
+    pub media_urls: Vec<String>,
     pub date_sent: DateTime<Utc>,
 }
 
@@ -610,7 +611,19 @@ impl CarrierSimulator {
     /// A contact texts `to` (our number) now: posts the signed inbound webhook to the number's
     /// SmsUrl or the inbound URL. `None` when neither is set.
     pub async fn inject_inbound(&self, from: &str, to: &str, body: &str) -> Option<SentCallback> {
-        send_reply(&self.shared, from, to, body, None).await
+        send_reply(&self.shared, from, to, body, &[], None).await
+    }
+
+    /// The same with pictures: the webhook carries NumMedia and MediaUrl0.. (Twilio's
+    /// inbound message webhook parameters).
+    pub async fn inject_inbound_media(
+        &self,
+        from: &str,
+        to: &str,
+        body: &str,
+        media_urls: &[String],
+    ) -> Option<SentCallback> {
+        send_reply(&self.shared, from, to, body, media_urls, None).await
     }
 }
 
@@ -708,7 +721,7 @@ async fn deliver(shared: Arc<Shared>, sid: String, plan: Plan) {
             state.message_index.get(&sid).map(|&i| state.messages[i].clone())
         };
         if let Some(message) = message {
-            send_reply(&shared, &message.to, &message.from, &body, message.messaging_service_sid.as_deref()).await;
+            send_reply(&shared, &message.to, &message.from, &body, &[], message.messaging_service_sid.as_deref()).await;
         }
     }
 }
@@ -750,6 +763,7 @@ async fn send_reply(
     from: &str,
     to: &str,
     body: &str,
+    media_urls: &[String],
     service_sid: Option<&str>,
 ) -> Option<SentCallback> {
     let (url, sid, service_sid) = {
@@ -764,6 +778,7 @@ async fn send_reply(
             to: to.to_string(),
             body: body.to_string(),
             messaging_service_sid: service_sid.clone(),
+            media_urls: media_urls.to_vec(),
             date_sent: Utc::now(),
         });
         let word = keyword(body);
@@ -790,7 +805,7 @@ async fn send_reply(
     let mut params = vec![
         ("ToCountry", "US".to_string()),
         ("SmsMessageSid", sid.clone()),
-        ("NumMedia", "0".into()),
+        ("NumMedia", media_urls.len().to_string()),
         ("SmsSid", sid.clone()),
         ("SmsStatus", "received".into()),
         ("Body", body.to_string()),
@@ -805,7 +820,14 @@ async fn send_reply(
     if let Some(service) = service_sid {
         params.push(("MessagingServiceSid", service));
     }
-    let params = params.into_iter().map(|(n, v)| (n.to_string(), v)).collect();
+    let media: Vec<(String, String)> = media_urls
+        .iter()
+        .enumerate()
+        .flat_map(|(i, url)| {
+            [(format!("MediaUrl{i}"), url.clone()), (format!("MediaContentType{i}"), "image/jpeg".into())]
+        })
+        .collect();
+    let params = params.into_iter().map(|(n, v)| (n.to_string(), v)).chain(media).collect();
     Some(post_signed(shared, CallbackKind::Inbound, &url, params).await)
 }
 
@@ -853,7 +875,7 @@ async fn control_reply(State(shared): Sim, Form(form): FormFields) -> Response {
     let Some((from, service)) = ours else {
         return (StatusCode::NOT_FOUND, format!("nothing was sent to {contact}")).into_response();
     };
-    match send_reply(&shared, &contact, &from, &body, service.as_deref()).await {
+    match send_reply(&shared, &contact, &from, &body, &[], service.as_deref()).await {
         Some(callback) => {
             (StatusCode::OK, format!("posted, app answered {:?}", callback.response_status)).into_response()
         }
@@ -1175,7 +1197,7 @@ fn inbound_json(account_sid: &str, message: &InboundText) -> Value {
         "error_message": null,
         "from": message.from,
         "messaging_service_sid": message.messaging_service_sid,
-        "num_media": "0",
+        "num_media": message.media_urls.len().to_string(),
         "num_segments": Segments::count(&message.body).segments.max(1).to_string(),
         "price": null,
         "price_unit": "USD",

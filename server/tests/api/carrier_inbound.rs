@@ -153,3 +153,32 @@ async fn an_inbound_text_is_stored_before_it_is_processed_and_a_crash_in_between
         .unwrap();
     assert_eq!(pending, 0);
 }
+
+#[tokio::test]
+async fn a_picture_reply_is_kept_with_its_media_as_posted() {
+    let rig = rig().await;
+    let phone = "+13125550821";
+    let c = rig.world.conversation(phone, true, true).await;
+    rig.world.send(&c, SCRIPT, "k").await;
+    assert_eq!(rig.outbox.dispatch_one().await.unwrap(), Dispatch::Sent);
+    rig.sim.set_inbound_url(Some("http://p2p.test/webhooks/twilio/inbound".into()));
+    let media = vec!["https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1".to_string()];
+    let posted = rig.sim.inject_inbound_media(phone, FROM, "", &media).await.unwrap();
+    assert_eq!(posted.response_status, Some(200));
+    assert_eq!((posted.param("NumMedia"), posted.param("MediaUrl0")), (Some("1"), Some(media[0].as_str())));
+    let sid = posted.param("MessageSid").unwrap();
+    let (names, values): (Vec<String>, Vec<String>) =
+        sqlx::query_as("select param_names, param_values from inbound_requests where twilio_sid = $1")
+            .bind(sid)
+            .fetch_one(&rig.world.app.pool)
+            .await
+            .unwrap();
+    let at = names.iter().position(|n| n == "MediaUrl0").expect("the media URL is stored");
+    assert_eq!(values[at], media[0]);
+    let conversation: Option<i64> = sqlx::query_scalar("select conversation_id from messages where twilio_sid = $1")
+        .bind(sid)
+        .fetch_one(&rig.world.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(conversation, Some(c.parse().unwrap()), "a picture without words is still a reply");
+}
