@@ -510,6 +510,7 @@ impl CarrierSimulator {
             .route(&format!("{account}/IncomingPhoneNumbers/{{file}}"), delete(release_number))
             .route("/v1/Services/{service}/PhoneNumbers", post(add_service_number))
             .route("/_simulator/reply", post(control_reply))
+            .route("/_simulator/fault", post(control_fault))
             .fallback(not_found)
             .with_state(self.shared.clone())
     }
@@ -862,6 +863,39 @@ async fn post_signed(shared: &Shared, kind: CallbackKind, url: &str, params: Vec
 
 type Sim = State<Arc<Shared>>;
 type FormFields = Form<Vec<(String, String)>>;
+
+impl Fault {
+    /// The names the control endpoint takes.
+    pub fn parse(name: &str) -> Option<Fault> {
+        Some(match name {
+            "server_error" => Fault::ServerError,
+            "server_error_after_sending" => Fault::ServerErrorAfterSending,
+            "rate_limited" => Fault::RateLimited,
+            "hang" => Fault::Hang,
+            "unauthorized" => Fault::Unauthorized,
+            "queue_full" => Fault::QueueFull,
+            "filtered" => Fault::Filtered,
+            _ => return None,
+        })
+    }
+}
+
+/// Not Twilio's API: account faults on demand for demos and tests. `Fault` (server_error,
+/// server_error_after_sending, rate_limited, hang, unauthorized, queue_full, filtered) applies
+/// to the next `Count` sends (default 1, at most 10,000).
+async fn control_fault(State(shared): Sim, Form(form): FormFields) -> Response {
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string());
+    let Some(fault) = field("Fault").as_deref().and_then(Fault::parse) else {
+        return (StatusCode::BAD_REQUEST, "Fault is one of server_error, server_error_after_sending, rate_limited, hang, unauthorized, queue_full, filtered").into_response();
+    };
+    let count = match field("Count").map(|c| c.parse::<usize>()) {
+        None => 1,
+        Some(Ok(n)) if (1..=10_000).contains(&n) => n,
+        Some(_) => return (StatusCode::BAD_REQUEST, "Count is a whole number from 1 to 10000").into_response(),
+    };
+    shared.state().faults.extend(std::iter::repeat_n(fault, count));
+    (StatusCode::OK, format!("the next {count} sends: {fault:?}")).into_response()
+}
 
 /// Not Twilio's API: a control for end-to-end tests and demos. The contact `From` replies
 /// `Body` to the number that last texted them, posted signed to the app like any inbound text.
