@@ -245,6 +245,9 @@ impl Outbox {
             .fetch_optional(&self.db)
             .await?
             .unwrap_or((None, None, None, None, false, false));
+            // A conversation about to get a pool number gets one that is not quarantined
+            // (`pool_sender`); the flag above spoke of the configured number then.
+            let quarantined = quarantined && (sender_phone.is_some() || !pooled);
             message.sender_phone = match (sender_phone, pooled) {
                 (None, true) => pool_sender(&self.db, c).await?,
                 (sender_phone, _) => sender_phone,
