@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod auth;
+pub mod carrier;
 pub mod contacts;
 pub mod data;
 pub mod inbox;

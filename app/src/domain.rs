@@ -10,6 +10,7 @@ pub mod email;
 pub mod form_values;
 pub mod initial_scripts;
 pub mod join_code;
+pub mod keyword_replies;
 pub mod names;
 pub mod opt_out;
 pub mod org_time;

@@ -149,7 +149,7 @@ test('an admin supervises conversations: filters, reads a thread, reassigns and 
   const [header, ...data] = csv;
   expect(header).toEqual([
     'first_name', 'last_name', 'phone', 'zip', 'time_zones', 'email', 'external_id', 'volunteer', 'first_texted_at',
-    'opted_out', 'tags', 'last_message', 'last_message_at', 'last_message_direction', 'last_message_status',
+    'opted_out', 'undeliverable', 'tags', 'last_message', 'last_message_at', 'last_message_direction', 'last_message_status',
   ]);
   expect(data).toHaveLength(2);
   const byName = (name: string) => Object.fromEntries(header.map((h, i) => [h, data.find((r) => r[0] === name)![i]]));

@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::{HashMap, HashSet, VecDeque},
     fmt,
     net::SocketAddr,
     sync::{Arc, Mutex, MutexGuard, PoisonError},
@@ -114,6 +114,11 @@ pub struct SimulatorConfig {
     /// under the actual one instead, still signed over the public URL, as it reaches an app
     /// behind a proxy. An app under test keeps its public base URL this way.
     pub rewrites: Vec<(String, String)>,
+    /// Twilio's default opt-out handling: the carrier itself answers STOP, START and HELP, and
+    /// refuses sends to a contact who texted STOP with 21610 until START (Twilio support,
+    /// "Twilio support for opt-out keywords (SMS STOP filtering)"). Off, as on an account whose
+    /// opt-out handling is turned off: the app answers and keeps the opt-outs alone.
+    pub answers_keywords: bool,
 }
 
 impl Default for SimulatorConfig {
@@ -133,6 +138,7 @@ impl Default for SimulatorConfig {
                 .map(String::from)
                 .to_vec(),
             rewrites: Vec::new(),
+            answers_keywords: true,
         }
     }
 }
@@ -152,6 +158,7 @@ impl fmt::Debug for SimulatorConfig {
             .field("reply_delay", &self.reply_delay)
             .field("reply_bodies", &self.reply_bodies)
             .field("rewrites", &self.rewrites)
+            .field("answers_keywords", &self.answers_keywords)
             .finish()
     }
 }
@@ -160,7 +167,8 @@ impl SimulatorConfig {
     /// Reads `SIMULATOR_*` variables through `var` (`|name| std::env::var(name).ok()`), over
     /// the defaults: ACCOUNT_SID, AUTH_TOKEN, SEED, STATUS_DELAY_MS, INBOUND_URL, REPLY_RATE,
     /// REPLY_DELAY_MS, REPLY_BODIES ("|"-separated), DUPLICATE_RATE, REORDER_RATE,
-    /// FAIL_RATE_30003 (and _30006, _30007, _21610, _21614), REWRITE ("public=actual").
+    /// FAIL_RATE_30003 (and _30006, _30007, _21610, _21614), REWRITE ("public=actual"),
+    /// ANSWERS_KEYWORDS (1 or 0).
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<SimulatorConfig, String> {
         let var =
             |name: &str| var(&format!("SIMULATOR_{name}")).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
@@ -206,6 +214,13 @@ impl SimulatorConfig {
             if let Some(rate) = parse(&format!("FAIL_RATE_{}", failure.error_code()))? {
                 config.failure_rates.push((failure, rate));
             }
+        }
+        if let Some(answers) = var("ANSWERS_KEYWORDS") {
+            config.answers_keywords = match answers.as_str() {
+                "1" | "true" | "on" => true,
+                "0" | "false" | "off" => false,
+                other => return Err(format!("SIMULATOR_ANSWERS_KEYWORDS is 1 or 0, not {other:?}")),
+            };
         }
         if let Some(rewrite) = var("REWRITE") {
             let (public, actual) = rewrite
@@ -259,6 +274,12 @@ pub enum Fault {
     /// The message is taken (recorded, its callbacks follow) but the answer never comes:
     /// what a lost response looks like to the sender.
     Hang,
+    /// 401 with Twilio's error 20003, as after the account's Auth Token was rotated away.
+    Unauthorized,
+    /// 400 with Twilio's error 21611: the From number's queue is full (Twilio's 21611 page).
+    QueueFull,
+    /// The message is taken and then filtered by the carrier: "undelivered" with 30007.
+    Filtered,
 }
 
 /// A message the simulator took, as it stands now.
@@ -349,6 +370,50 @@ struct SimState {
     numbers: Vec<OwnedNumber>,
     inbound_url: Option<String>,
     rewrites: Vec<(String, String)>,
+    /// Texts contacts sent to our numbers, newest last, whether or not the webhook reached
+    /// the app: Twilio keeps them, and lists them (`GET Messages.json`).
+    inbound: Vec<InboundText>,
+    /// (contact, our number) pairs where the contact texted STOP and not START since: Twilio
+    /// refuses sends between them with 21610 (Twilio error 21610; default opt-out keywords).
+    stopped: HashSet<(String, String)>,
+    /// The carrier's own answers to STOP, START and HELP, when it gives them.
+    keyword_answers: Vec<KeywordAnswer>,
+}
+
+/// An answer the carrier itself sent to a keyword (never through our API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeywordAnswer {
+    /// The contact.
+    pub to: String,
+    /// Our number.
+    pub from: String,
+    pub body: String,
+}
+
+/// A text a contact sent to one of our numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundText {
+    pub sid: String,
+    pub from: String,
+    pub to: String,
+    pub body: String,
+    pub messaging_service_sid: Option<String>,
+    pub media_urls: Vec<String>,
+    pub date_sent: DateTime<Utc>,
+}
+
+/// Twilio's default opt-out and opt-in keywords, honoured only as the whole message (Twilio
+/// support, "Twilio support for opt-out keywords (SMS STOP filtering)").
+const STOP_KEYWORDS: &[&str] = &["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"];
+const START_KEYWORDS: &[&str] = &["START", "YES", "UNSTOP"];
+const HELP_KEYWORDS: &[&str] = &["HELP", "INFO"];
+/// Twilio's default answers (the same support article).
+const STOP_ANSWER: &str = "You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.";
+const START_ANSWER: &str = "You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply.";
+const HELP_ANSWER: &str = "Reply STOP to unsubscribe. Msg&Data Rates May Apply.";
+
+fn keyword(body: &str) -> String {
+    body.trim().to_ascii_uppercase()
 }
 
 struct OwnedNumber {
@@ -400,6 +465,9 @@ impl CarrierSimulator {
             numbers: Vec::new(),
             inbound_url: config.inbound_url.clone(),
             rewrites: config.rewrites.clone(),
+            inbound: Vec::new(),
+            stopped: HashSet::new(),
+            keyword_answers: Vec::new(),
         };
         let shared = Shared {
             config,
@@ -442,6 +510,7 @@ impl CarrierSimulator {
             .route(&format!("{account}/IncomingPhoneNumbers/{{file}}"), delete(release_number))
             .route("/v1/Services/{service}/PhoneNumbers", post(add_service_number))
             .route("/_simulator/reply", post(control_reply))
+            .route("/_simulator/fault", post(control_fault))
             .fallback(not_found)
             .with_state(self.shared.clone())
     }
@@ -530,10 +599,32 @@ impl CarrierSimulator {
         self.shared.state().numbers.iter().map(|n| (n.phone_number.clone(), n.service_sid.clone())).collect()
     }
 
+    /// The carrier's own answers to keywords, oldest first.
+    pub fn keyword_answers(&self) -> Vec<KeywordAnswer> {
+        self.shared.state().keyword_answers.clone()
+    }
+
+    /// Every text contacts sent to our numbers, oldest first.
+    pub fn inbound_texts(&self) -> Vec<InboundText> {
+        self.shared.state().inbound.clone()
+    }
+
     /// A contact texts `to` (our number) now: posts the signed inbound webhook to the number's
     /// SmsUrl or the inbound URL. `None` when neither is set.
     pub async fn inject_inbound(&self, from: &str, to: &str, body: &str) -> Option<SentCallback> {
-        send_reply(&self.shared, from, to, body, None).await
+        send_reply(&self.shared, from, to, body, &[], None).await
+    }
+
+    /// The same with pictures: the webhook carries NumMedia and MediaUrl0.. (Twilio's
+    /// inbound message webhook parameters).
+    pub async fn inject_inbound_media(
+        &self,
+        from: &str,
+        to: &str,
+        body: &str,
+        media_urls: &[String],
+    ) -> Option<SentCallback> {
+        send_reply(&self.shared, from, to, body, media_urls, None).await
     }
 }
 
@@ -593,16 +684,29 @@ async fn deliver(shared: Arc<Shared>, sid: String, plan: Plan) {
     }
     for ((status, error_code), (announced_status, announced_code)) in steps.into_iter().zip(announced) {
         tokio::time::sleep(shared.config.status_delay).await;
-        let message = {
+        let (message, initial) = {
             let mut state = shared.state();
             let Some(&index) = state.message_index.get(&sid) else {
                 return;
             };
             let message = &mut state.messages[index];
+            // The status the create answer already gave (queued from a number; a Messaging
+            // Service's send starts "accepted" and is queued later).
+            let initial = message.status == status;
             message.status = status;
             message.error_code = error_code;
-            message.clone()
+            (message.clone(), initial)
         };
+        // "No status callback is sent for the initial status" (TWILIO-FACTS: the Message
+        // resource's status callbacks); a reordered story still leaves that one out.
+        let announces_initial = if plan.reorder {
+            announced_status == MessageStatus::Queued && message.messaging_service_sid.is_none()
+        } else {
+            initial
+        };
+        if announces_initial {
+            continue;
+        }
         let Some(url) = &message.status_callback else {
             continue;
         };
@@ -618,7 +722,7 @@ async fn deliver(shared: Arc<Shared>, sid: String, plan: Plan) {
             state.message_index.get(&sid).map(|&i| state.messages[i].clone())
         };
         if let Some(message) = message {
-            send_reply(&shared, &message.to, &message.from, &body, message.messaging_service_sid.as_deref()).await;
+            send_reply(&shared, &message.to, &message.from, &body, &[], message.messaging_service_sid.as_deref()).await;
         }
     }
 }
@@ -645,28 +749,64 @@ fn status_params(
     if let Some(code) = error_code {
         params.push(("ErrorCode", code.to_string()));
     }
+    // A carrier's delivery receipt carries when it was done, as YYMMDDhhmm (UTC).
+    if matches!(status, MessageStatus::Delivered | MessageStatus::Undelivered) {
+        params.push(("RawDlrDoneDate", Utc::now().format("%y%m%d%H%M").to_string()));
+    }
     params.into_iter().map(|(n, v)| (n.to_string(), v)).collect()
 }
 
-/// Posts a text from `from` (a contact) to `to` (our number) to the number's inbound URL.
+/// A text from `from` (a contact) to `to` (our number): kept (Twilio lists it whatever
+/// happens to the webhook), its opt-out keyword applied, then posted to the number's inbound
+/// URL. `None` when neither the number nor the simulator has one.
 async fn send_reply(
     shared: &Arc<Shared>,
     from: &str,
     to: &str,
     body: &str,
+    media_urls: &[String],
     service_sid: Option<&str>,
 ) -> Option<SentCallback> {
     let (url, sid, service_sid) = {
         let mut state = shared.state();
         let number = state.numbers.iter().find(|n| n.phone_number == to);
-        let url = number.and_then(|n| n.sms_url.clone()).or_else(|| state.inbound_url.clone())?;
+        let url = number.and_then(|n| n.sms_url.clone()).or_else(|| state.inbound_url.clone());
         let service_sid = service_sid.map(String::from).or_else(|| number.and_then(|n| n.service_sid.clone()));
-        (url, new_sid("SM", &mut state.rng), service_sid)
+        let sid = new_sid("SM", &mut state.rng);
+        state.inbound.push(InboundText {
+            sid: sid.clone(),
+            from: from.to_string(),
+            to: to.to_string(),
+            body: body.to_string(),
+            messaging_service_sid: service_sid.clone(),
+            media_urls: media_urls.to_vec(),
+            date_sent: Utc::now(),
+        });
+        let word = keyword(body);
+        let pair = (from.to_string(), to.to_string());
+        let handled = shared.config.answers_keywords;
+        let answer = if STOP_KEYWORDS.contains(&word.as_str()) {
+            if handled {
+                state.stopped.insert(pair);
+            }
+            Some(STOP_ANSWER)
+        } else if START_KEYWORDS.contains(&word.as_str()) {
+            state.stopped.remove(&pair);
+            Some(START_ANSWER)
+        } else if HELP_KEYWORDS.contains(&word.as_str()) {
+            Some(HELP_ANSWER)
+        } else {
+            None
+        };
+        if let Some(body) = answer.filter(|_| handled) {
+            state.keyword_answers.push(KeywordAnswer { to: from.to_string(), from: to.to_string(), body: body.into() });
+        }
+        (url?, sid, service_sid)
     };
     let mut params = vec![
         ("ToCountry", "US".to_string()),
         ("SmsMessageSid", sid.clone()),
-        ("NumMedia", "0".into()),
+        ("NumMedia", media_urls.len().to_string()),
         ("SmsSid", sid.clone()),
         ("SmsStatus", "received".into()),
         ("Body", body.to_string()),
@@ -681,7 +821,14 @@ async fn send_reply(
     if let Some(service) = service_sid {
         params.push(("MessagingServiceSid", service));
     }
-    let params = params.into_iter().map(|(n, v)| (n.to_string(), v)).collect();
+    let media: Vec<(String, String)> = media_urls
+        .iter()
+        .enumerate()
+        .flat_map(|(i, url)| {
+            [(format!("MediaUrl{i}"), url.clone()), (format!("MediaContentType{i}"), "image/jpeg".into())]
+        })
+        .collect();
+    let params = params.into_iter().map(|(n, v)| (n.to_string(), v)).chain(media).collect();
     Some(post_signed(shared, CallbackKind::Inbound, &url, params).await)
 }
 
@@ -717,6 +864,39 @@ async fn post_signed(shared: &Shared, kind: CallbackKind, url: &str, params: Vec
 type Sim = State<Arc<Shared>>;
 type FormFields = Form<Vec<(String, String)>>;
 
+impl Fault {
+    /// The names the control endpoint takes.
+    pub fn parse(name: &str) -> Option<Fault> {
+        Some(match name {
+            "server_error" => Fault::ServerError,
+            "server_error_after_sending" => Fault::ServerErrorAfterSending,
+            "rate_limited" => Fault::RateLimited,
+            "hang" => Fault::Hang,
+            "unauthorized" => Fault::Unauthorized,
+            "queue_full" => Fault::QueueFull,
+            "filtered" => Fault::Filtered,
+            _ => return None,
+        })
+    }
+}
+
+/// Not Twilio's API: account faults on demand for demos and tests. `Fault` (server_error,
+/// server_error_after_sending, rate_limited, hang, unauthorized, queue_full, filtered) applies
+/// to the next `Count` sends (default 1, at most 10,000).
+async fn control_fault(State(shared): Sim, Form(form): FormFields) -> Response {
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string());
+    let Some(fault) = field("Fault").as_deref().and_then(Fault::parse) else {
+        return (StatusCode::BAD_REQUEST, "Fault is one of server_error, server_error_after_sending, rate_limited, hang, unauthorized, queue_full, filtered").into_response();
+    };
+    let count = match field("Count").map(|c| c.parse::<usize>()) {
+        None => 1,
+        Some(Ok(n)) if (1..=10_000).contains(&n) => n,
+        Some(_) => return (StatusCode::BAD_REQUEST, "Count is a whole number from 1 to 10000").into_response(),
+    };
+    shared.state().faults.extend(std::iter::repeat_n(fault, count));
+    (StatusCode::OK, format!("the next {count} sends: {fault:?}")).into_response()
+}
+
 /// Not Twilio's API: a control for end-to-end tests and demos. The contact `From` replies
 /// `Body` to the number that last texted them, posted signed to the app like any inbound text.
 async fn control_reply(State(shared): Sim, Form(form): FormFields) -> Response {
@@ -729,7 +909,7 @@ async fn control_reply(State(shared): Sim, Form(form): FormFields) -> Response {
     let Some((from, service)) = ours else {
         return (StatusCode::NOT_FOUND, format!("nothing was sent to {contact}")).into_response();
     };
-    match send_reply(&shared, &contact, &from, &body, service.as_deref()).await {
+    match send_reply(&shared, &contact, &from, &body, &[], service.as_deref()).await {
         Some(callback) => {
             (StatusCode::OK, format!("posted, app answered {:?}", callback.response_status)).into_response()
         }
@@ -872,6 +1052,21 @@ async fn create_message(
             let _taken = take_message(&shared, &account, &headers, &form);
             return std::future::pending().await;
         }
+        Some(Fault::Unauthorized) => {
+            return twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate").into_response();
+        }
+        Some(Fault::QueueFull) => {
+            return bad_request(21611, "This 'From' number has exceeded the maximum number of queued messages")
+                .into_response();
+        }
+        Some(Fault::Filtered) => {
+            return match take_message_as(&shared, &account, &headers, &form, Some(DeliveryFailure::Filtered)) {
+                Ok(message) => {
+                    (StatusCode::CREATED, Json(message_json(&shared.config.account_sid, &message))).into_response()
+                }
+                Err(refusal) => refusal.into_response(),
+            };
+        }
         None => {}
     }
     match take_message(&shared, &account, &headers, &form) {
@@ -886,6 +1081,17 @@ fn take_message(
     account: &str,
     headers: &HeaderMap,
     form: &[(String, String)],
+) -> Result<ReceivedMessage, Refusal> {
+    take_message_as(shared, account, headers, form, None)
+}
+
+/// The same, with the delivery's outcome decided (`forced`) rather than drawn.
+fn take_message_as(
+    shared: &Arc<Shared>,
+    account: &str,
+    headers: &HeaderMap,
+    form: &[(String, String)],
+    forced: Option<DeliveryFailure>,
 ) -> Result<ReceivedMessage, Refusal> {
     authorize(&shared.config, headers, Some(account))?;
     let to = field(form, "To").ok_or_else(|| bad_request(21604, "A 'To' phone number is required."))?;
@@ -932,8 +1138,14 @@ fn take_message(
             .ok_or_else(|| bad_request(21704, format!("The Messaging Service {service} contains no phone numbers")))?,
         (None, None) => unreachable!("checked above"),
     };
+    if state.stopped.contains(&(to.to_string(), sender.clone())) {
+        return Err(bad_request(21610, "Attempt to send to unsubscribed recipient"));
+    }
     let sid = new_sid(if media_urls.is_empty() { "SM" } else { "MM" }, &mut state.rng);
-    let plan = draw_plan(&shared.config, &mut state.rng);
+    let mut plan = draw_plan(&shared.config, &mut state.rng);
+    if forced.is_some() {
+        plan.failure = forced;
+    }
     let message = ReceivedMessage {
         sid: sid.clone(),
         to: to.to_string(),
@@ -991,11 +1203,40 @@ fn message_json(account_sid: &str, message: &ReceivedMessage) -> Value {
         "from": if message.status == MessageStatus::Accepted { Value::Null } else { Value::from(message.from.clone()) },
         "messaging_service_sid": message.messaging_service_sid,
         "num_media": message.media_urls.len().to_string(),
-        "num_segments": message.num_segments.to_string(),
+        // A Messaging Service send is counted once the service has picked its number: 0 in
+        // the create response (twilio-oai twilio_api_v2010.json, Message `num_segments`).
+        "num_segments": if message.status == MessageStatus::Accepted { "0".to_string() } else { message.num_segments.to_string() },
         "price": null,
         "price_unit": "USD",
         "sid": message.sid,
         "status": message.status.as_str(),
+        "subresource_uris": { "media": format!("{uri}/Media.json") },
+        "to": message.to,
+        "uri": format!("{uri}.json"),
+    })
+}
+
+fn inbound_json(account_sid: &str, message: &InboundText) -> Value {
+    let date = message.date_sent.to_rfc2822();
+    let uri = format!("/{API_VERSION}/Accounts/{account_sid}/Messages/{}", message.sid);
+    json!({
+        "account_sid": account_sid,
+        "api_version": API_VERSION,
+        "body": message.body,
+        "date_created": date,
+        "date_updated": date,
+        "date_sent": date,
+        "direction": "inbound",
+        "error_code": null,
+        "error_message": null,
+        "from": message.from,
+        "messaging_service_sid": message.messaging_service_sid,
+        "num_media": message.media_urls.len().to_string(),
+        "num_segments": Segments::count(&message.body).segments.max(1).to_string(),
+        "price": null,
+        "price_unit": "USD",
+        "sid": message.sid,
+        "status": "received",
         "subresource_uris": { "media": format!("{uri}/Media.json") },
         "to": message.to,
         "uri": format!("{uri}.json"),
@@ -1026,15 +1267,36 @@ async fn list_messages(
     authorize(&shared.config, &headers, Some(&account))?;
     let page_size = field(&query, "PageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(50).clamp(1, 1000);
     let (to, from) = (field(&query, "To"), field(&query, "From"));
+    // `DateSent>`: on or after midnight GMT of a YYYY-MM-DD date (Twilio's ListMessage).
+    let since = match field(&query, "DateSent>") {
+        None => None,
+        Some(date) => match chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+            Ok(date) => Some(date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()),
+            Err(_) => return Err(bad_request(20001, format!("Invalid DateSent> {date:?}: expected YYYY-MM-DD"))),
+        },
+    };
+    let wanted = |m_to: &str, m_from: &str, at: DateTime<Utc>| {
+        to.is_none_or(|to| m_to == to)
+            && from.is_none_or(|from| m_from == from)
+            && since.is_none_or(|since| at >= since)
+    };
     let state = shared.state();
-    let messages: Vec<Value> = state
+    // Newest first across both directions, as Twilio answers.
+    let mut found: Vec<(DateTime<Utc>, Value)> = state
         .messages
         .iter()
-        .rev()
-        .filter(|m| to.is_none_or(|to| m.to == to) && from.is_none_or(|from| m.from == from))
-        .take(page_size)
-        .map(|m| message_json(&shared.config.account_sid, m))
+        .filter(|m| wanted(&m.to, &m.from, m.date_created))
+        .map(|m| (m.date_created, message_json(&shared.config.account_sid, m)))
+        .chain(
+            state
+                .inbound
+                .iter()
+                .filter(|m| wanted(&m.to, &m.from, m.date_sent))
+                .map(|m| (m.date_sent, inbound_json(&shared.config.account_sid, m))),
+        )
         .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    let messages: Vec<Value> = found.into_iter().take(page_size).map(|(_, m)| m).collect();
     let uri = format!("/{API_VERSION}/Accounts/{account}/Messages.json?PageSize={page_size}&Page=0");
     Ok(Json(json!({
         "messages": messages,

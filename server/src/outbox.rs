@@ -13,19 +13,22 @@ use std::time::Duration;
 
 /// Attempts before a message that keeps hitting transient errors is given up as failed.
 pub const MAX_ATTEMPTS: i32 = 8;
-/// Twilio keeps a message queued at most this long (its ValidityPeriod limit).
-const MAX_VALIDITY_SECS: i64 = 14_400;
+/// Twilio keeps a message queued at most this long: ValidityPeriod is 1 to 36,000 seconds
+/// (twilio-oai twilio_api_v2010.json, CreateMessage `ValidityPeriod`; its default is 36,000).
+const MAX_VALIDITY_SECS: i64 = 36_000;
 /// A claimed message not finished within this is considered abandoned (crashed worker).
 const LEASE_SECS: i64 = 120;
 /// A send that would fall this close to the end of a second waits for the next one, so the few
 /// milliseconds the request takes never carry it into a second the carrier counts as full.
 const SLOT_GUARD_MS: i32 = 50;
+/// How often the inbound sweep lists our numbers' recent texts at the carrier.
+const INBOUND_SWEEP_EVERY: Duration = Duration::from_secs(300);
 /// How long a paused organization (other than for bad credentials) waits before one send tries again.
 const PAUSE_RETRY_SECS: i64 = 60;
 
-/// Sends per second that the outbox never exceeds, however many workers and processes run it.
-/// Enforced in the database (`take_send_slot`): each send reserves its moment, spaced 1/cap
-/// after the previous send of the organization and of its sending number.
+/// Segments per second that the outbox never exceeds, however many workers and processes run
+/// it. Enforced in the database (`take_send_slots`): each send reserves its moment, spaced
+/// segments/cap after the previous send of the organization and of its sending number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateCaps {
     pub org_per_sec: u32,
@@ -86,6 +89,15 @@ pub enum Dispatch {
     Paused,
 }
 
+/// What `prepare` found.
+enum Prepared {
+    Send(SendMessage, Sender),
+    /// The contact's window closed meanwhile (the message is failed).
+    Expired,
+    /// The sending number is quarantined and none can take its place.
+    SenderQuarantined(String),
+}
+
 struct Claimed {
     id: i64,
     to_phone: String,
@@ -140,8 +152,12 @@ impl Outbox {
         // error here (a restart, a failover) it is handed straight back: left claimed, it would
         // wait out its lease (minutes) before anyone sent it.
         let (request, from) = match self.prepare(&mut message).await {
-            Ok(Some(prepared)) => prepared,
-            Ok(None) => return Ok(Dispatch::Expired),
+            Ok(Prepared::Send(request, from)) => (request, from),
+            Ok(Prepared::Expired) => return Ok(Dispatch::Expired),
+            Ok(Prepared::SenderQuarantined(number)) => {
+                self.hold_for_quarantine(&message, &number).await?;
+                return Ok(Dispatch::Paused);
+            }
             Err(error) => {
                 let hand_back = || {
                     sqlx::query(
@@ -210,24 +226,39 @@ impl Outbox {
         }))
     }
 
-    /// Everything before the send: the sender, the rate slot, the validity. None when the
-    /// contact's window closed meanwhile (the message is failed).
-    async fn prepare(&self, message: &mut Claimed) -> Result<Option<(SendMessage, Sender)>, sqlx::Error> {
+    /// Everything before the send: the sender, the rate slot, the validity.
+    async fn prepare(&self, message: &mut Claimed) -> Result<Prepared, sqlx::Error> {
+        let configured = match &self.sender {
+            Sender::Number(number) => Some(number.as_str()),
+            Sender::MessagingService(_) => None,
+        };
         if let Some(c) = message.conversation_id {
-            type Row = (Option<String>, Option<Vec<String>>, Option<String>, Option<String>, bool);
-            let (sender_phone, time_zones, contact_state, contact_zip, pooled): Row = sqlx::query_as(
+            type Row = (Option<String>, Option<Vec<String>>, Option<String>, Option<String>, bool, bool);
+            let (sender_phone, time_zones, contact_state, contact_zip, pooled, quarantined): Row = sqlx::query_as(
                 r#"select c.sender_phone, k.time_zones, k.state, k.zip,
-                          exists (select 1 from action_numbers n where n.action_id = c.action_id and n.released_at is null)
+                          exists (select 1 from action_numbers n where n.action_id = c.action_id and n.released_at is null),
+                          coalesce(sender_quarantined(c.organization_id, coalesce(c.sender_phone, $2)), false)
                    from conversations c join contacts k on k.id = c.contact_id where c.id = $1"#,
             )
             .bind(c)
+            .bind(configured)
             .fetch_optional(&self.db)
             .await?
-            .unwrap_or((None, None, None, None, false));
+            .unwrap_or((None, None, None, None, false, false));
+            // A conversation about to get a pool number gets one that is not quarantined
+            // (`pool_sender`); the flag above spoke of the configured number then.
+            let quarantined = quarantined && (sender_phone.is_some() || !pooled);
             message.sender_phone = match (sender_phone, pooled) {
                 (None, true) => pool_sender(&self.db, c).await?,
                 (sender_phone, _) => sender_phone,
             };
+            // A quarantined number left alone in its pool, or the configured one: nothing may
+            // go from it until an admin releases it (migrations/0039).
+            if quarantined {
+                if let Some(number) = message.sender_phone.clone().or(configured.map(String::from)) {
+                    return Ok(Prepared::SenderQuarantined(number));
+                }
+            }
             message.time_zones = time_zones;
             message.contact_state = contact_state;
             message.contact_zip = contact_zip;
@@ -243,7 +274,7 @@ impl Outbox {
             None => {
                 self.fail(message.id, None, "The contact's texting window closed before the message could go out.")
                     .await?;
-                return Ok(None);
+                return Ok(Prepared::Expired);
             }
         };
         let request = SendMessage {
@@ -254,7 +285,36 @@ impl Outbox {
             status_callback: Some(self.status_callback.clone()),
             validity_period_secs: Some(validity),
         };
-        Ok(Some((request, from)))
+        Ok(Prepared::Send(request, from))
+    }
+
+    /// The message's sending number is quarantined with no other to take its place: the
+    /// organization's sending waits (a finite pause, so a release is noticed within
+    /// PAUSE_RETRY_SECS) and the message goes back untouched.
+    async fn hold_for_quarantine(&self, message: &Claimed, number: &str) -> Result<(), sqlx::Error> {
+        let mut tx = self.db.begin().await?;
+        sqlx::query(
+            r#"insert into sending_pauses (organization_id, error_code, reason, retry_at)
+               select $1, q.error_code, 'The sending number ' || $2 || ' is quarantined and no other number can take its place: ' || q.reason,
+                      now() + make_interval(secs => $3)
+               from sender_quarantine q where q.organization_id = $1 and q.phone = $2
+               on conflict (organization_id) do update
+               set error_code = excluded.error_code, reason = excluded.reason, retry_at = excluded.retry_at"#,
+        )
+        .bind(message.organization_id)
+        .bind(number)
+        .bind(PAUSE_RETRY_SECS as f64)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            r#"update messages set status = 'queued', attempts = attempts - 1, next_attempt_at = now()
+               where id = $1 and status = 'sending' and attempts = $2"#,
+        )
+        .bind(message.id)
+        .bind(message.attempts)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
     }
 
     /// Writes down what the carrier made of a claimed message.
@@ -305,6 +365,30 @@ impl Outbox {
                 Consequence::AccountPaused => {
                     self.pause(message, error).await?;
                     Ok(Dispatch::Paused)
+                }
+                // The number, not the message, is at fault: it leaves the pool and the message
+                // goes back (its attempt not counted) to go from another number, or to wait.
+                Consequence::SenderBlocked if matches!(from, Sender::Number(_)) => {
+                    let Sender::Number(number) = from else { unreachable!("matched above") };
+                    let code = error.code().and_then(|c| i32::try_from(c).ok()).unwrap_or_default();
+                    db::sender_quarantine::quarantine(
+                        &self.db,
+                        message.organization_id,
+                        number,
+                        code,
+                        &error.to_string(),
+                    )
+                    .await
+                    .map_err(|_| sqlx::Error::Protocol("quarantining the sending number failed".into()))?;
+                    sqlx::query(
+                        r#"update messages set status = 'queued', attempts = attempts - 1, next_attempt_at = now()
+                           where id = $1 and status = 'sending' and attempts = $2"#,
+                    )
+                    .bind(message.id)
+                    .bind(message.attempts)
+                    .execute(&self.db)
+                    .await?;
+                    Ok(Dispatch::Retrying)
                 }
                 Consequence::Retry | Consequence::SenderBusy if message.attempts < MAX_ATTEMPTS => {
                     let backoff = backoff_secs(message.attempts, error);
@@ -443,12 +527,16 @@ impl Outbox {
             Sender::Number(n) => Some(n.as_str()),
             Sender::MessagingService(_) => None,
         };
-        let at: f64 = sqlx::query_scalar("select take_send_slot($1, $2, $3, $4, $5)")
+        // Carriers count segments, not messages (a US long code sends 1 segment per second:
+        // Twilio's 21611 and 30001 pages), so a 3-segment text takes three slots.
+        let segments = app::domain::segments::Segments::count(&message.body).segments.max(1);
+        let at: f64 = sqlx::query_scalar("select take_send_slots($1, $2, $3, $4, $5, $6)")
             .bind(message.organization_id)
             .bind(number)
             .bind(i32::try_from(self.caps.org_per_sec).unwrap_or(i32::MAX))
             .bind(i32::try_from(self.caps.number_per_sec).unwrap_or(i32::MAX))
             .bind(SLOT_GUARD_MS)
+            .bind(i32::try_from(segments).unwrap_or(i32::MAX))
             .fetch_one(&self.db)
             .await?;
         let starts = std::time::UNIX_EPOCH + Duration::from_secs_f64(at.max(0.0));
@@ -542,9 +630,28 @@ impl Outbox {
     }
 
     /// Runs the worker until the task is dropped.
+    /// One inbound sweep (see `inbound_sweep`) over our numbers, the configured one included.
+    pub async fn sweep_inbound(&self) -> Result<usize, crate::inbound_sweep::SweepError> {
+        let configured = match &self.sender {
+            Sender::Number(number) => Some(number.as_str()),
+            Sender::MessagingService(_) => None,
+        };
+        crate::inbound_sweep::sweep(&self.db, &self.client, configured).await
+    }
+
     pub async fn run(self) {
         let mut since_reconcile = std::time::Instant::now();
+        // The first sweep runs at start: what arrived while we were down is honoured first.
+        let mut last_sweep: Option<std::time::Instant> = None;
         loop {
+            if last_sweep.is_none_or(|at| at.elapsed() > INBOUND_SWEEP_EVERY) {
+                last_sweep = Some(std::time::Instant::now());
+                match self.sweep_inbound().await {
+                    Ok(0) => {}
+                    Ok(found) => tracing::info!(found, "inbound sweep recovered texts"),
+                    Err(error) => tracing::warn!(%error, "inbound sweep"),
+                }
+            }
             match self.dispatch_one().await {
                 Ok(Dispatch::Empty) => tokio::time::sleep(Duration::from_millis(200)).await,
                 Ok(_) => {}
@@ -598,7 +705,7 @@ async fn pool_sender(db: &PgPool, conversation_id: i64) -> Result<Option<String>
         r#"with pool as (
                select n.phone, row_number() over (order by n.id) - 1 as position, count(*) over () as size
                from conversations c join action_numbers n on n.action_id = c.action_id and n.released_at is null
-               where c.id = $1
+               where c.id = $1 and not sender_quarantined(c.organization_id, n.phone)
            )
            update conversations c set sender_phone = coalesce(c.sender_phone, (
                select pool.phone from pool where pool.position = abs(hashtext(c.contact_phone)::bigint) % pool.size))

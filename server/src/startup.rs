@@ -109,13 +109,31 @@ impl Application {
     /// (scheduled actions go live, ended ones close) runs alongside.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let clock = tokio::spawn(action_clock(self.state.db.clone()));
+        let inbound = tokio::spawn(inbound_recovery(self.state.db.clone()));
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
         // Stopped and awaited, so the caller may close the pool and the database after us.
         clock.abort();
+        inbound.abort();
         let _ = clock.await;
+        let _ = inbound.await;
         served
+    }
+}
+
+/// Inbound texts stored but never processed (the process stopped between answering Twilio
+/// and applying them): all of them at start, then any left for 30 s.
+async fn inbound_recovery(db: PgPool) {
+    let mut older_than = Duration::ZERO;
+    loop {
+        match crate::webhooks::process_pending(&db, older_than).await {
+            Ok(0) => {}
+            Ok(done) => tracing::info!(done, "inbound texts stored earlier are processed"),
+            Err(error) => tracing::warn!(?error, "processing stored inbound texts"),
+        }
+        older_than = Duration::from_secs(30);
+        tokio::time::sleep(Duration::from_secs(30)).await;
     }
 }
 

@@ -25,6 +25,8 @@ pub struct Facts {
     pub sent_to: i64,
     /// Volunteers who opened the texting screen.
     pub seen: i64,
+    /// The action's contacts whose numbers the carrier said cannot receive texts.
+    pub undeliverable: i64,
     /// (volunteer, name) of every member, and anyone who counted in this action.
     pub names: Vec<(Uuid, String)>,
     pub last_active: Vec<(Uuid, DateTime<Utc>)>,
@@ -92,6 +94,9 @@ pub struct MessagePerformance {
     /// Contacts who replied, of those texted, in percent.
     pub response_rate: f64,
     pub opt_outs: i64,
+    /// Contacts whose numbers cannot receive texts (invalid, not mobile, landline): never
+    /// texted again in the organization.
+    pub undeliverable: i64,
     /// Times a volunteer skipped a contact (it went back to the pool).
     pub skipped: i64,
     pub delivered: i64,
@@ -256,6 +261,7 @@ pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResult
         replies: total("replies"),
         response_rate: percent(replied, initial_sent),
         opt_outs,
+        undeliverable: facts.undeliverable,
         skipped: total("skipped"),
         delivered,
         failed,
@@ -446,6 +452,7 @@ mod tests {
         let facts = Facts {
             sent_to: 5,
             seen: 3,
+            undeliverable: 2,
             names: vec![(ana, "Ana".into()), (bo, "Bo".into())],
             last_active: vec![(ana, t(14))],
             tags: vec![(10, "Supporter".into()), (11, "Opt Out".into()), (12, "Unused".into())],
@@ -478,6 +485,7 @@ mod tests {
         assert_eq!((m.initial_sent, m.phones_reached, m.followed_up, m.followups), (10, 8, 2, 3));
         assert_eq!((m.replied, m.replies, m.response_rate), (4, 6, 40.0));
         assert_eq!((m.delivered, m.failed, m.delivery_rate, m.opt_outs), (10, 3, 76.9, 1));
+        assert_eq!(m.undeliverable, 2, "counted in results");
         assert_eq!(
             m.errors,
             vec![

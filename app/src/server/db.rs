@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod assignment;
+pub mod carrier_settings;
 pub mod contacts;
 pub mod conversation_state;
 pub mod data;
@@ -20,6 +21,7 @@ pub mod script_images;
 pub mod scripts;
 pub mod secrets;
 pub mod send_audit;
+pub mod sender_quarantine;
 pub mod settings;
 pub mod supervision;
 pub mod users;

@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod admin;
 pub mod auth;
+pub mod carrier;
 pub mod contacts;
 pub mod data;
 pub mod do_not_contact;

@@ -68,6 +68,12 @@ const TABLE: &[(i64, Consequence)] = &[
     (30019, Consequence::MessageFailed),
 ];
 
+/// 30007, carrier filtering, in a status callback: one filtered text can be its content;
+/// `db::sender_quarantine::FILTERED_REPEATS` of them within an hour quarantine the number
+/// (Twilio's 30007 page: "Your message content was flagged as going against carrier
+/// guidelines", and carriers block numbers that keep sending such traffic).
+pub const FILTERED: i64 = 30007;
+
 /// The consequence a Twilio error code has, if the table knows it.
 pub fn of_code(code: i64) -> Option<Consequence> {
     TABLE.iter().find(|(c, _)| *c == code).map(|(_, consequence)| *consequence)

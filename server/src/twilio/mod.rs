@@ -133,7 +133,8 @@ impl SendMessage {
             form.push(("StatusCallback", url.clone()));
         }
         if let Some(secs) = self.validity_period_secs {
-            form.push(("ValidityPeriod", secs.to_string()));
+            // The spec's range: 1 to 36,000 seconds (twilio-oai, CreateMessage ValidityPeriod).
+            form.push(("ValidityPeriod", secs.clamp(1, 36_000).to_string()));
         }
         form
     }
@@ -153,6 +154,9 @@ pub struct SentMessage {
     pub num_segments: Option<u32>,
     pub error_code: Option<i64>,
     pub date_created: Option<DateTime<Utc>>,
+    /// "inbound" for a text someone sent to one of our numbers; "outbound-api" for ours.
+    pub direction: Option<String>,
+    pub num_media: Option<u32>,
 }
 
 /// Filters for [`TwilioClient::list_messages`]; Twilio answers newest first.
@@ -160,6 +164,9 @@ pub struct SentMessage {
 pub struct MessageQuery {
     pub to: Option<String>,
     pub from: Option<String>,
+    /// Messages sent on or after midnight (GMT) of this date: Twilio's `DateSent>` filter,
+    /// a `YYYY-MM-DD` date (twilio-oai twilio_api_v2010.json, ListMessage's `DateSent>`).
+    pub date_sent_after: Option<chrono::NaiveDate>,
     /// At most 1000; Twilio's default is 50.
     pub page_size: Option<u32>,
 }
@@ -375,6 +382,9 @@ impl TwilioClient {
         if let Some(from) = &query.from {
             params.push(("From", from.clone()));
         }
+        if let Some(date) = query.date_sent_after {
+            params.push(("DateSent>", date.format("%Y-%m-%d").to_string()));
+        }
         if let Some(size) = query.page_size {
             params.push(("PageSize", size.to_string()));
         }
@@ -584,15 +594,24 @@ struct MessageJson {
     error_code: Option<i64>,
     #[serde(default)]
     date_created: Option<String>,
+    #[serde(default)]
+    direction: Option<String>,
+    /// A string in Twilio's JSON ("0"), read either way.
+    #[serde(default)]
+    num_media: Option<serde_json::Value>,
+}
+
+fn count_field(value: Option<serde_json::Value>) -> Option<u32> {
+    match value {
+        Some(serde_json::Value::String(s)) => s.parse().ok(),
+        Some(serde_json::Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        _ => None,
+    }
 }
 
 impl From<MessageJson> for SentMessage {
     fn from(wire: MessageJson) -> SentMessage {
-        let num_segments = match wire.num_segments {
-            Some(serde_json::Value::String(s)) => s.parse().ok(),
-            Some(serde_json::Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
-            _ => None,
-        };
+        let num_segments = count_field(wire.num_segments);
         SentMessage {
             sid: wire.sid,
             status: MessageStatus::parse(&wire.status),
@@ -606,6 +625,8 @@ impl From<MessageJson> for SentMessage {
                 .date_created
                 .and_then(|d| DateTime::parse_from_rfc2822(&d).ok())
                 .map(|d| d.with_timezone(&Utc)),
+            direction: wire.direction,
+            num_media: count_field(wire.num_media),
         }
     }
 }
@@ -679,24 +700,6 @@ impl MessageStatus {
         }
     }
 
-    /// How far along a message is. Callbacks arrive late, twice, or out of order, so a status
-    /// is only recorded over one of lower rank (see [`MessageStatus::supersedes`]). The
-    /// inbound statuses (receiving, received) rank like their outbound counterparts.
-    pub fn rank(&self) -> u8 {
-        match self {
-            MessageStatus::Unknown(_) => 0,
-            MessageStatus::Accepted => 1,
-            MessageStatus::Scheduled => 2,
-            MessageStatus::Queued | MessageStatus::Receiving => 3,
-            MessageStatus::Sending => 4,
-            MessageStatus::Sent => 5,
-            MessageStatus::PartiallyDelivered => 6,
-            MessageStatus::Delivered | MessageStatus::Received => 7,
-            MessageStatus::Read => 8,
-            MessageStatus::Undelivered | MessageStatus::Failed | MessageStatus::Canceled => 9,
-        }
-    }
-
     /// Nothing comes after it (delivered still may become read).
     pub fn is_final(&self) -> bool {
         matches!(
@@ -709,21 +712,11 @@ impl MessageStatus {
         )
     }
 
+    /// The message reached nobody: the same set as the database's `message_status_failed`
+    /// (server/tests/api/carrier_status.rs checks the two agree). Which status may replace
+    /// which is decided by the database alone (`message_status_rank`, migrations/0036).
     pub fn is_failure(&self) -> bool {
         matches!(self, MessageStatus::Undelivered | MessageStatus::Failed | MessageStatus::Canceled)
-    }
-
-    /// Whether a callback reporting `self` should replace the recorded `current` status:
-    /// only forward, never out of a final status, and from delivered only to read (a
-    /// handset confirmed it; a late "undelivered" from another hop does not undo that).
-    pub fn supersedes(&self, current: &MessageStatus) -> bool {
-        if current.is_final() {
-            return false;
-        }
-        if *current == MessageStatus::Delivered {
-            return *self == MessageStatus::Read;
-        }
-        self.rank() > current.rank()
     }
 }
 
@@ -835,12 +828,15 @@ impl InboundMessage {
 }
 
 /// Twilio's webhook signature: base64(HMAC-SHA1(auth token, url + every parameter's name
-/// and value)), parameters sorted by name (and by value where a name repeats). `url` is the
-/// full URL Twilio was given, query string included: use the configured public URL, never
-/// the Host header, which a proxy or an attacker chooses.
+/// and value)), parameters sorted by name (and by value where a name repeats), a value repeated
+/// under one name counted once, as the official helper libraries do (twilio-python
+/// `RequestValidator.compute_signature`: `sorted(set(values))`). `url` is the full URL Twilio
+/// was given, query string included: use the configured public URL, never the Host header,
+/// which a proxy or an attacker chooses.
 pub fn signature(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
     let mut sorted: Vec<&(String, String)> = params.iter().collect();
     sorted.sort();
+    sorted.dedup();
     let mut mac = Hmac::<Sha1>::new_from_slice(auth_token.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(url.as_bytes());
     for (name, value) in sorted {
@@ -850,12 +846,39 @@ pub fn signature(auth_token: &str, url: &str, params: &[(String, String)]) -> St
     BASE64.encode(mac.finalize().into_bytes())
 }
 
-/// Whether `header_value` (the X-Twilio-Signature header) signs this request. The
-/// comparison takes the same time however many characters match, so the signature cannot be
-/// guessed one character at a time.
+/// The same URL with its port the other way round: the default port (443 for https, 80 for
+/// http) added when there is none, any port removed when there is one. Twilio may sign either
+/// form (its helper libraries try both: twilio-python `RequestValidator.validate` with
+/// `add_port` / `remove_port`, twilio-node `validateRequest`), e.g. behind a proxy on :443.
+fn other_port_form(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let default = match scheme.to_ascii_lowercase().as_str() {
+        "https" => "443",
+        "http" => "80",
+        _ => return None,
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    // The port is after the last ':' that follows the host (an IPv6 host is in brackets).
+    let host_end = authority.rfind(']').map_or(0, |i| i + 1);
+    let with_port = authority[host_end..].rfind(':').map(|i| host_end + i);
+    Some(match with_port {
+        Some(colon) => format!("{scheme}://{}{tail}", &authority[..colon]),
+        None => format!("{scheme}://{authority}:{default}{tail}"),
+    })
+}
+
+/// Whether `header_value` (the X-Twilio-Signature header) signs this request, over the URL as
+/// configured or with its port the other way round (see [`other_port_form`]). Each comparison
+/// takes the same time however many characters match, so the signature cannot be guessed one
+/// character at a time.
 pub fn verify_signature(auth_token: &str, url: &str, params: &[(String, String)], header_value: &str) -> bool {
-    let expected = signature(auth_token, url, params);
-    expected.as_bytes().ct_eq(header_value.trim().as_bytes()).into()
+    let given = header_value.trim().as_bytes();
+    let matches = |url: &str| -> bool { signature(auth_token, url, params).as_bytes().ct_eq(given).into() };
+    // Both are computed, so the time taken does not say which form matched.
+    let as_configured = matches(url);
+    let other = other_port_form(url).is_some_and(|other| matches(&other));
+    as_configured | other
 }
 
 #[cfg(test)]
@@ -885,6 +908,60 @@ mod tests {
     fn signature_matches_twilios_documented_examples() {
         assert_eq!(signature("12345", DOC_URL, &doc_params("+12349013030")), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
         assert_eq!(signature("12345", DOC_URL, &doc_params("+14158675310")), "GvWf1cFY/Q7PnoempGyD5oXAezc=");
+    }
+
+    // The official helper library's vectors (twilio-python tests/unit/test_request_validator.py;
+    // twilio-node's webhooks tests carry the same): token 12345 over the classic example.
+    fn official_params() -> Vec<(String, String)> {
+        pairs(&[
+            ("CallSid", "CA1234567890ABCDE"),
+            ("Digits", "1234"),
+            ("From", "+14158675309"),
+            ("To", "+18005551212"),
+            ("Caller", "+14158675309"),
+        ])
+    }
+
+    #[test]
+    fn the_official_signature_vectors_pass() {
+        let params = official_params();
+        assert_eq!(signature("12345", DOC_URL, &params), "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
+        assert!(verify_signature("12345", DOC_URL, &params, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+        // test_validation_adds_port_on_https: signed over :443, configured without it.
+        assert!(verify_signature("12345", DOC_URL, &params, "kvajT1Ptam85bY51eRf/AJRuM3w="));
+        // test_validation_adds_port_on_http: signed over :80.
+        let http = DOC_URL.replace("https", "http");
+        assert!(verify_signature("12345", &http, &params, "0ZXoZLH/DfblKGATFgpif+LLRf4="));
+        // test_validation_removes_port_on_https: configured with :1234, signed without a port.
+        let https_1234 = DOC_URL.replace(".com", ".com:1234");
+        assert!(verify_signature("12345", &https_1234, &params, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+        // test_validation_removes_port_on_http: signed over the port as given.
+        let http_1234 = http.replace(".com", ".com:1234");
+        assert!(verify_signature("12345", &http_1234, &params, "Zmvh+3yNM1Phv2jhDCwEM3q5ebU="));
+        // A port the URL never had is not a variant: :443 on http is refused.
+        assert!(!verify_signature("12345", &http, &params, "kvajT1Ptam85bY51eRf/AJRuM3w="));
+        assert!(!verify_signature("12345", DOC_URL, &params, "RSOYDt4T1cUTdK1PDd93/VVr8B8"));
+    }
+
+    #[test]
+    fn repeated_parameters_sign_as_the_official_library_does() {
+        // test_compute_signature_duplicate_multi_dict.
+        let repeated = pairs(&[("Sid", "CA123"), ("SidAccount", "AC123"), ("Digits", "5678"), ("Digits", "1234")]);
+        assert_eq!(signature("12345", DOC_URL, &repeated), "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
+        // The same value twice under one name counts once (`sorted(set(values))`).
+        let mut twice = repeated.clone();
+        twice.push(("Digits".into(), "1234".into()));
+        assert_eq!(signature("12345", DOC_URL, &twice), "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
+    }
+
+    #[test]
+    fn the_port_is_added_or_removed_and_nothing_else_changes() {
+        assert_eq!(other_port_form("https://a.example/x?y=1").as_deref(), Some("https://a.example:443/x?y=1"));
+        assert_eq!(other_port_form("http://a.example").as_deref(), Some("http://a.example:80"));
+        assert_eq!(other_port_form("https://a.example:8443/x").as_deref(), Some("https://a.example/x"));
+        assert_eq!(other_port_form("http://[::1]:3000/w").as_deref(), Some("http://[::1]/w"));
+        assert_eq!(other_port_form("http://[::1]/w").as_deref(), Some("http://[::1]:80/w"));
+        assert_eq!(other_port_form("ftp://a.example/"), None);
     }
 
     #[test]
@@ -1087,28 +1164,6 @@ mod tests {
             assert_eq!(status.as_str(), name);
         }
         assert_eq!(MessageStatus::parse("teleported"), MessageStatus::Unknown("teleported".into()));
-    }
-
-    #[test]
-    fn statuses_only_move_forward() {
-        use MessageStatus::*;
-        let order = [Accepted, Queued, Sending, Sent, Delivered, Read];
-        for (i, earlier) in order.iter().enumerate() {
-            for later in &order[i + 1..] {
-                assert!(later.supersedes(earlier), "{later} after {earlier}");
-                assert!(!earlier.supersedes(later), "{earlier} after {later}");
-            }
-            assert!(!earlier.supersedes(earlier), "a duplicate {earlier} changes nothing");
-        }
-        for terminal in [Undelivered, Failed, Canceled] {
-            assert!(terminal.supersedes(&Sent) && terminal.supersedes(&Queued));
-            for other in [Queued, Sent, Delivered, Read, Undelivered, Failed, Canceled] {
-                assert!(!other.supersedes(&terminal), "{other} after {terminal}");
-            }
-        }
-        assert!(!Undelivered.supersedes(&Delivered) && !Sent.supersedes(&Delivered));
-        assert!(Queued.supersedes(&Unknown("new".into())));
-        assert!(!Unknown("new".into()).supersedes(&Queued));
     }
 
     #[test]

@@ -130,4 +130,58 @@ async fn invalid_and_not_mobile_numbers_become_undeliverable_and_are_never_texte
     let opted_out: i64 =
         sqlx::query_scalar("select count(*) from opt_outs").fetch_one(&rig.world.app.pool).await.unwrap();
     assert_eq!(opted_out, 0, "an undeliverable number is not an opt-out");
+    // Counted in the action's results and shown in its contacts export, with the carrier's code.
+    let (status, results) = rig
+        .world
+        .app
+        .call(&rig.world.admin, "get_action_results", &[("org_id", &rig.world.org), ("action_id", &rig.world.action)])
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{results}");
+    assert_eq!(results["messages"]["undeliverable"], 2, "{results}");
+    let csv = rig
+        .world
+        .admin
+        .get(format!("{}/api/actions/{}/export/contacts.csv", rig.world.app.address, rig.world.action))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "undeliverable").expect("an undeliverable column");
+    for (phone, code) in [("+15005550001", "21211"), ("+15005550009", "21614")] {
+        let row = csv.lines().find(|l| l.contains(phone)).unwrap();
+        assert_eq!(row.split(',').nth(column), Some(code), "{row}");
+    }
+}
+
+#[tokio::test]
+async fn a_full_sender_queue_waits_and_sends_later_and_faults_come_on_demand() {
+    let rig = rig().await;
+    let phone = "+13125550621";
+    let c = rig.world.conversation(phone, true, true).await;
+    rig.world.send(&c, SCRIPT, "k").await;
+    // The standalone simulator's control: the next send meets 21611 (the From's queue is full).
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{}/_simulator/fault", rig.base))
+        .form(&[("Fault", "queue_full"), ("Count", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let refused =
+        http.post(format!("{}/_simulator/fault", rig.base)).form(&[("Fault", "meteor")]).send().await.unwrap();
+    assert_eq!(refused.status(), reqwest::StatusCode::BAD_REQUEST);
+    assert_eq!(rig.outbox.dispatch_one().await.unwrap(), Dispatch::Retrying, "21611 waits, it does not fail");
+    let (status, attempts): (String, i32) = sqlx::query_as("select status, attempts from messages where to_phone = $1")
+        .bind(phone)
+        .fetch_one(&rig.world.app.pool)
+        .await
+        .unwrap();
+    assert_eq!((status.as_str(), attempts), ("queued", 1));
+    sqlx::query("update messages set next_attempt_at = now()").execute(&rig.world.app.pool).await.unwrap();
+    assert_eq!(rig.outbox.dispatch_one().await.unwrap(), Dispatch::Sent);
+    assert_eq!(rig.sim.received_messages().len(), 1);
 }

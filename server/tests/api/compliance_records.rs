@@ -305,7 +305,13 @@ async fn every_text_records_its_press_and_the_audit_shows_it() {
     assert_eq!(pressed_by, volunteer);
     // The worker hands it to the carrier (as the outbox records the SID).
     record_sid(&w.app.pool, id, "SMaudit0001", "sent", Some(OUR_NUMBER)).await.unwrap();
-    // HELP gets the automatic answer, which names the inbound message it answers.
+    // HELP gets the automatic answer (where we answer keywords), which names the inbound
+    // message it answers.
+    sqlx::query("insert into carrier_settings (organization_id, keyword_replies) values ($1::uuid, 'ours')")
+        .bind(&w.org)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
     reply(&w, "+13125550381", "HELP").await;
     let (auto_to, inbound): (i64, i64) = sqlx::query_as(
         r#"select a.auto_reply_to, i.id from messages a join messages i on i.conversation_id = a.conversation_id

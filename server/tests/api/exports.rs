@@ -194,6 +194,7 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
             "volunteer",
             "first_texted_at",
             "opted_out",
+            "undeliverable",
             "tags",
             "Top issue",
             "Pledge",
@@ -221,6 +222,7 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
                 "Val Volunteer",
                 "2026-03-01T06:30:00-05:00",
                 "no",
+                "",
                 "Alpha;Supporter",
                 "Housing, rent",
                 "'@home",
@@ -244,6 +246,7 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
                 "Wen Second",
                 "2026-03-01T07:02:00-05:00",
                 "yes",
+                "",
                 "",
                 "",
                 "",
@@ -275,6 +278,7 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
                 "",
                 "",
                 "",
+                "",
                 ""
             ]),
         ]
@@ -282,10 +286,10 @@ async fn the_contacts_export_has_a_row_per_conversation_with_everything_known() 
     // RFC 4180 on the wire: CRLF, quotes only where needed.
     let text = String::from_utf8(body).unwrap();
     assert!(
-        text.starts_with("first_name,last_name,phone,zip,time_zones,email,external_id,ward,note,volunteer,first_texted_at,opted_out,tags,Top issue,Pledge,"),
+        text.starts_with("first_name,last_name,phone,zip,time_zones,email,external_id,ward,note,volunteer,first_texted_at,opted_out,undeliverable,tags,Top issue,Pledge,"),
         "{text}"
     );
-    assert!(text.contains("\r\nAna,Alvarez,+13125550601,60601,America/Chicago,ana@example.org,,7,\"'=HYPERLINK(\"\"http://x\"\")\",Val Volunteer,2026-03-01T06:30:00-05:00,no,Alpha;Supporter,\"Housing, rent\",'@home,"), "{text}");
+    assert!(text.contains("\r\nAna,Alvarez,+13125550601,60601,America/Chicago,ana@example.org,,7,\"'=HYPERLINK(\"\"http://x\"\")\",Val Volunteer,2026-03-01T06:30:00-05:00,no,,Alpha;Supporter,\"Housing, rent\",'@home,"), "{text}");
 
     // The library writer gives the same bytes.
     let org = uuid::Uuid::parse_str(&w.org).unwrap();
@@ -446,7 +450,7 @@ async fn large_exports_page_through_every_row_once() {
     assert_eq!(exports::write_contacts(pool, org, action, &mut contacts_csv).await.unwrap(), n as u64);
     let (header, rows) = parse(&contacts_csv);
     assert_eq!(header[7], "ward");
-    assert_eq!(header[12], "last_message");
+    assert_eq!(header[13], "last_message");
     assert_eq!(rows.len() as i64, n);
     let in_order: Vec<String> =
         sqlx::query_scalar("select contact_phone from conversations where action_id = $1::uuid order by id")
@@ -458,7 +462,7 @@ async fn large_exports_page_through_every_row_once() {
     let mut wards: Vec<i64> = rows.iter().map(|r| r[7].parse().unwrap()).collect();
     wards.sort();
     assert_eq!(wards, (1..=n).collect::<Vec<_>>());
-    assert!(rows.iter().all(|r| r[12] == "m3"));
+    assert!(rows.iter().all(|r| r[13] == "m3"));
 
     let mut messages_csv = Vec::new();
     assert_eq!(exports::write_messages(pool, org, action, &mut messages_csv).await.unwrap(), 3 * n as u64);

@@ -44,7 +44,11 @@ pub async fn rig() -> Rig {
 }
 
 pub async fn rig_with(caps: RateCaps) -> Rig {
-    let sim_config = SimulatorConfig::default();
+    rig_with_sim(caps, SimulatorConfig::default()).await
+}
+
+/// A rig whose carrier behaves as `sim_config` says.
+pub async fn rig_with_sim(caps: RateCaps, sim_config: SimulatorConfig) -> Rig {
     let (sim, base) = CarrierSimulator::start(sim_config.clone()).await.unwrap();
     let first = crate::helpers::spawn_app().await;
     let mut config = test_config();
@@ -107,7 +111,7 @@ async fn a_queued_message_is_sent_once_and_its_status_arrives_signed() {
     assert_eq!(m.body, SCRIPT);
     assert_eq!(m.field("StatusCallback"), Some("http://p2p.test/webhooks/twilio/status"));
     let validity: u32 = m.field("ValidityPeriod").unwrap().parse().unwrap();
-    assert!((1..=14_400).contains(&validity), "{validity}");
+    assert!((1..=36_000).contains(&validity), "{validity}");
     wait_for_status(&rig, phone, "delivered").await;
     let sender: Option<String> = sqlx::query_scalar("select sender_phone from conversations where id = $1::bigint")
         .bind(&c)
@@ -205,7 +209,7 @@ async fn a_status_that_beats_the_sid_is_applied_when_the_sid_arrives() {
         .unwrap();
     assert_eq!(status_of(&rig, phone).await, "delivered");
     // A late "sent" never takes it back.
-    app::server::db::webhooks::apply_status(&rig.world.app.pool, sid, "sent", None).await.unwrap();
+    app::server::db::webhooks::apply_status(&rig.world.app.pool, sid, "sent", None, None).await.unwrap();
     assert_eq!(status_of(&rig, phone).await, "delivered");
 }
 

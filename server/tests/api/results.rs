@@ -133,7 +133,7 @@ impl Results {
             .execute(&self.w.app.pool)
             .await
             .unwrap();
-        apply_status(&self.w.app.pool, &sid, status, code).await.unwrap();
+        apply_status(&self.w.app.pool, &sid, status, code, None).await.unwrap();
     }
 
     async fn phone(&self, conversation: &str) -> String {

@@ -212,6 +212,9 @@ impl World {
             }
             "get_texting_settings" | "get_retention" | "get_state_rules" => vec![("org_id", org)],
             "save_retention" => vec![("org_id", org), ("retention_days", "365".into())],
+            "get_carrier_settings" | "get_sending_alerts" => vec![("org_id", org)],
+            "save_carrier_settings" => vec![("org_id", org), ("keyword_replies", "ours".into())],
+            "release_sender" => vec![("org_id", org), ("phone", "+13122009999".into())],
             "set_state_rules" => vec![("org_id", org), ("acknowledge", "on".into())],
             "save_texting_settings" => vec![
                 ("org_id", org),
@@ -365,6 +368,10 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "save_texting_settings", expect: ADMIN },
         Case { endpoint: "get_retention", expect: ADMIN },
         Case { endpoint: "save_retention", expect: ADMIN },
+        Case { endpoint: "get_carrier_settings", expect: ADMIN },
+        Case { endpoint: "save_carrier_settings", expect: ADMIN },
+        Case { endpoint: "get_sending_alerts", expect: ADMIN },
+        Case { endpoint: "release_sender", expect: ADMIN_NOT_FOUND },
         Case { endpoint: "get_import_status", expect: ADMIN },
         Case { endpoint: "cancel_import", expect: ADMIN },
         Case { endpoint: "contact_lists", expect: ADMIN },

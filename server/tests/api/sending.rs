@@ -100,6 +100,12 @@ async fn help_is_answered_once_from_the_number_texted_and_never_after_stop() {
     .execute(&rig.world.app.pool)
         .await
         .unwrap();
+    // This account has Twilio's own keyword answers turned off: we answer (migrations/0038).
+    sqlx::query("insert into carrier_settings (organization_id, keyword_replies) values ($1::uuid, 'ours')")
+        .bind(&rig.world.org)
+        .execute(&rig.world.app.pool)
+        .await
+        .unwrap();
     // Twilio retries a webhook it did not hear back from: the answer still goes once.
     for _ in 0..3 {
         inbound(&rig, "SM00000000000000000000000000000511", phone, FROM, "Help").await;
@@ -117,11 +123,14 @@ async fn help_is_answered_once_from_the_number_texted_and_never_after_stop() {
         .await
         .unwrap();
     assert_eq!(kind, "auto");
-    // Once they opted out, HELP is recorded but not answered.
+    // STOP gets our one confirmation; once they opted out, HELP is recorded but not answered.
     inbound(&rig, "SM00000000000000000000000000000512", phone, FROM, "STOP").await;
     inbound(&rig, "SM00000000000000000000000000000513", phone, FROM, "INFO").await;
+    assert_eq!(rig.outbox.dispatch_one().await.unwrap(), Dispatch::Sent);
     assert_eq!(rig.outbox.dispatch_one().await.unwrap(), Dispatch::Empty);
-    assert_eq!(rig.sim.received_messages().len(), 2);
+    let received = rig.sim.received_messages();
+    assert_eq!(received.len(), 3);
+    assert_eq!(received[2].body, "You're unsubscribed from Campaign. No more texts.");
 }
 
 /// Queues `count` messages to distinct contacts, dispatches them with `workers` concurrent

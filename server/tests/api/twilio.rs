@@ -171,8 +171,10 @@ async fn a_send_is_recorded_and_its_status_callbacks_arrive_signed_in_order() {
     assert_eq!(got.field("StatusCallback"), Some(callback.as_str()));
     assert_eq!(got.form.iter().filter(|(n, _)| n == "MediaUrl").count(), 2);
 
-    let hits = receiver.take(3).await;
-    assert_eq!(statuses(&hits), vec!["queued", "sent", "delivered"]);
+    // No callback for the initial status (the create answer said "queued").
+    let hits = receiver.take(2).await;
+    assert_eq!(statuses(&hits), vec!["sent", "delivered"]);
+    assert!(hits[1].param("RawDlrDoneDate").len() == 10, "a delivery receipt's date");
     for hit in &hits {
         assert!(hit.signature_valid, "unsigned callback: {hit:?}");
         assert_eq!(hit.path, "/twilio/status");
@@ -184,7 +186,7 @@ async fn a_send_is_recorded_and_its_status_callbacks_arrive_signed_in_order() {
             (Some(CONTACT), Some(OUR_NUMBER), None)
         );
     }
-    let callbacks = sim.wait_for_callbacks(3, WAIT).await.unwrap();
+    let callbacks = sim.wait_for_callbacks(2, WAIT).await.unwrap();
     assert!(callbacks
         .iter()
         .all(|c| c.kind == CallbackKind::Status && c.url == callback && c.response_status == Some(200)));
@@ -465,21 +467,20 @@ async fn failures_duplicates_and_reordering_never_move_a_status_backwards() {
     let receiver = Receiver::start(&sim.config().auth_token, None).await;
     let sent = client.send_message(&text("Hi", Some(receiver.url("/twilio/status")))).await.unwrap();
 
-    let hits = receiver.take(6).await;
+    let hits = receiver.take(4).await;
 
-    assert_eq!(statuses(&hits), vec!["undelivered", "undelivered", "sent", "sent", "queued", "queued"]);
+    assert_eq!(statuses(&hits), vec!["undelivered", "undelivered", "sent", "sent"]);
     assert!(hits.iter().all(|h| h.signature_valid));
     assert_eq!(hits[0].param("ErrorCode"), "30003");
-    // What the webhook handler must do: keep a status only over one it supersedes.
-    let mut recorded = sent.status.clone();
-    for hit in &hits {
-        let callback = StatusCallback::from_params(&hit.params).unwrap();
-        if callback.message_status.supersedes(&recorded) {
-            recorded = callback.message_status;
-        }
+    // Which of these the app keeps is the database's order (carrier_status.rs walks it).
+    // The last step (announced as "queued", the initial status) posts nothing; it still
+    // settles the message.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut now = client.fetch_message(&sent.sid).await.unwrap();
+    while now.status != MessageStatus::Undelivered && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        now = client.fetch_message(&sent.sid).await.unwrap();
     }
-    assert_eq!(recorded, MessageStatus::Undelivered);
-    let now = client.fetch_message(&sent.sid).await.unwrap();
     assert_eq!((now.status, now.error_code), (MessageStatus::Undelivered, Some(30003)));
 }
 
@@ -492,10 +493,10 @@ async fn an_opted_out_contact_fails_without_being_sent() {
     sim.set_inbound_url(Some(receiver.url("/twilio/inbound")));
     client.send_message(&text("Hi", Some(receiver.url("/twilio/status")))).await.unwrap();
 
-    let hits = receiver.take(2).await;
+    let hits = receiver.take(1).await;
 
-    assert_eq!(statuses(&hits), vec!["queued", "failed"]);
-    assert_eq!(hits[1].param("ErrorCode"), "21610");
+    assert_eq!(statuses(&hits), vec!["failed"]);
+    assert_eq!(hits[0].param("ErrorCode"), "21610");
     // A failed message gets no reply.
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(sim.callbacks_sent().iter().all(|c| c.kind == CallbackKind::Status));

@@ -165,7 +165,7 @@ pub fn contacts_header(layout: &ContactsLayout) -> Vec<String> {
     let mut header: Vec<String> =
         ["first_name", "last_name", "phone", "zip", "time_zones", "email", "external_id"].map(String::from).to_vec();
     header.extend(layout.custom_fields.iter().cloned());
-    header.extend(["volunteer", "first_texted_at", "opted_out", "tags"].map(String::from));
+    header.extend(["volunteer", "first_texted_at", "opted_out", "undeliverable", "tags"].map(String::from));
     header.extend(layout.report_fields.iter().map(|(_, name)| name.clone()));
     header.extend(layout.questions.iter().map(|(_, q)| q.clone()));
     header
@@ -191,6 +191,8 @@ pub struct ContactRow {
     pub volunteer: Option<String>,
     pub initial_sent_at: Option<DateTime<Utc>>,
     pub opted_out: bool,
+    /// The carrier's code when it said the number cannot receive texts (migrations/0020).
+    pub undeliverable: Option<i32>,
     /// Tag names, sorted, separated by semicolons.
     pub tags: String,
     /// Report field values by field id (as text).
@@ -215,6 +217,7 @@ pub async fn contacts_page(
         r#"select c.id as conversation_id, k.first_name, k.last_name, c.contact_phone as phone, k.zip, k.time_zones,
                   k.email, k.external_id, k.custom, u.display_name as volunteer, c.initial_sent_at,
                   exists (select 1 from opt_outs o where o.organization_id = c.organization_id and o.phone = c.contact_phone) as opted_out,
+                  (select u.error_code from undeliverable_phones u where u.organization_id = c.organization_id and u.phone = c.contact_phone) as undeliverable,
                   coalesce((select string_agg(t.name, ';' order by lower(t.name), t.id)
                             from conversation_tags ct join tags t on t.id = ct.tag_id where ct.conversation_id = c.id), '') as tags,
                   coalesce((select jsonb_object_agg(cf.field_id::text, cf.value)
@@ -254,6 +257,7 @@ pub fn contact_record(layout: &ContactsLayout, row: &ContactRow) -> Vec<String> 
     record.push(row.volunteer.clone().unwrap_or_default());
     record.push(iso(layout.time_zone, row.initial_sent_at));
     record.push(if row.opted_out { "yes" } else { "no" }.to_string());
+    record.push(row.undeliverable.map(|code| code.to_string()).unwrap_or_default());
     record.push(row.tags.clone());
     record.extend(layout.report_fields.iter().map(|(id, _)| json_text(row.fields.get(id.to_string()))));
     record.extend(layout.questions.iter().map(|(node, _)| json_text(row.answers.get(node))));

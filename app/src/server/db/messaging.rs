@@ -240,7 +240,7 @@ pub async fn send(
         let recent: bool = sqlx::query_scalar(
             r#"select exists (select 1 from messages where organization_id = $1 and to_phone = $2
                               and direction = 'outbound' and created_at > $3
-                              and status not in ('failed', 'undelivered', 'canceled'))"#,
+                              and not message_status_failed(status))"#,
         )
         .bind(caller.org_id)
         .bind(&target.contact_phone)

@@ -35,9 +35,14 @@ pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<Actio
         .await
     };
     let people = async {
-        sqlx::query_as::<_, (i64, i64)>(
+        sqlx::query_as::<_, (i64, i64, i64)>(
+            // The action's numbers the carrier called unable to receive texts (migrations/0020):
+            // few rows, joined from that side (conversations_phones_idx).
             r#"select (select count(*) from memberships where organization_id = $2),
-                      (select count(*) from action_views where action_id = $1)"#,
+                      (select count(*) from action_views where action_id = $1),
+                      (select count(*) from undeliverable_phones u
+                       join conversations c on c.contact_phone = u.phone and c.organization_id = u.organization_id
+                       where u.organization_id = $2 and c.action_id = $1)"#,
         )
         .bind(action_id)
         .bind(org_id)
@@ -71,7 +76,8 @@ pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<Actio
         .fetch_all(db)
         .await
     };
-    let (counts, (sent_to, seen), activity, data, hourly) = tokio::try_join!(counts, people, activity, data, hourly)?;
+    let (counts, (sent_to, seen, undeliverable), activity, data, hourly) =
+        tokio::try_join!(counts, people, activity, data, hourly)?;
 
     let nil = Uuid::nil();
     let counts: Vec<Count> = counts
@@ -95,6 +101,7 @@ pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<Actio
     let facts = Facts {
         sent_to,
         seen,
+        undeliverable,
         names,
         last_active: activity,
         tags: data.iter().filter(|d| d.0).map(|d| (d.1, d.2.clone())).collect(),

@@ -22,7 +22,7 @@ fn needs_attention() -> String {
     format!("(c.archived_at is null and {})", crate::server::db::conversation_state::needs_attention())
 }
 /// Over the lateral `lo` (the conversation's last outbound message).
-const FAILED: &str = "coalesce(lo.status in ('failed', 'undelivered'), false)";
+const FAILED: &str = "coalesce(message_status_failed(lo.status), false)";
 
 pub async fn options(db: &PgPool, org_id: Uuid) -> Result<SupervisionChoices, AppError> {
     let actions: Vec<(Uuid, String)> =

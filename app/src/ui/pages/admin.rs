@@ -72,6 +72,7 @@ pub fn AdminLayout() -> impl IntoView {
                             }
                         })}
                     </Suspense>
+                    <crate::ui::pages::carrier::SendingAlertsBanner/>
                     <Outlet/>
                 </main>
             </div>
@@ -112,6 +113,7 @@ pub fn SettingsPage() -> impl IntoView {
         <crate::ui::pages::settings::TextingSettingsCard/>
         <crate::ui::pages::settings::StateRulesCard/>
         <crate::ui::pages::settings::RetentionCard/>
+        <crate::ui::pages::carrier::CarrierCard/>
         <JoinCodeCard/>
     }
 }

@@ -158,6 +158,7 @@ fn ResultsView(initial: ActionResults, action_id: Uuid, members: Vec<Member>, zo
                 <Stat label="Replies" value=Signal::derive(move || m.with(|m| m.replies.to_string())) hint=""/>
                 <Stat label="Response rate" value=Signal::derive(move || m.with(|m| format!("{}%", m.response_rate))) hint=""/>
                 <Stat label="Opt-outs" value=Signal::derive(move || m.with(|m| m.opt_outs.to_string())) hint=""/>
+                <Stat label="Undeliverable" value=Signal::derive(move || m.with(|m| m.undeliverable.to_string())) hint="numbers that cannot receive texts; never texted again"/>
                 <Stat label="Delivery rate" value=Signal::derive(move || m.with(|m| format!("{}%", m.delivery_rate))) hint=""/>
                 <Stat label="Errors" value=Signal::derive(move || m.with(|m| m.failed.to_string())) hint=""/>
             </dl>

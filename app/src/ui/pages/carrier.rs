@@ -1,0 +1,108 @@
+//! Settings → Carrier: who answers STOP and HELP (a plain form, works before the bundle loads).
+
+use crate::api::carrier::{get_carrier_settings, SaveCarrierSettings};
+use crate::domain::keyword_replies::KeywordReplies;
+use crate::error::AppError;
+use crate::ui::common::use_org;
+use leptos::prelude::*;
+
+#[component]
+pub fn CarrierCard() -> impl IntoView {
+    let org = use_org();
+    let save = ServerAction::<SaveCarrierSettings>::new();
+    let current = Resource::new(
+        move || (org.id.get(), save.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_carrier_settings(id).await,
+                None => Err(AppError::NotFound("There is no such organization.".into())),
+            }
+        },
+    );
+    let field_error = move || save.value().get().and_then(Result::err).map(|e| e.to_string());
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    view! {
+        <section class="card" aria-labelledby="carrier-heading">
+            <h2 id="carrier-heading">"Carrier"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let settings = match current.await {
+                        Ok(settings) => settings,
+                        Err(error) => return view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                    };
+                    view! {
+                        <ActionForm action=save>
+                            <input type="hidden" name="org_id" value=org.org_id().to_string()/>
+                            <fieldset aria-describedby="setting-keyword_replies-hint setting-keyword_replies-error">
+                                <legend>"Who answers STOP and HELP"</legend>
+                                {KeywordReplies::ALL.map(|choice| {
+                                    let id = format!("setting-keyword_replies-{}", choice.as_str());
+                                    view! {
+                                        <div class="field checkbox">
+                                            <input id=id.clone() type="radio" name="keyword_replies" value=choice.as_str()
+                                                checked=settings.keyword_replies == choice/>
+                                            <label for=id>{choice.label()}</label>
+                                        </div>
+                                    }
+                                }).to_vec()}
+                                <p class="hint" id="setting-keyword_replies-hint">"Twilio answers STOP and HELP itself unless its automatic answers are turned off (Advanced Opt-Out). Choose the one that matches your account, so a contact never gets two answers: only when we answer do they get your HELP answer and \"You're unsubscribed from your organization. No more texts.\""</p>
+                                <p class="field-error" id="setting-keyword_replies-error" role="alert">{field_error}</p>
+                            </fieldset>
+                            {move || saved().then(|| view! { <p class="alert success" role="status">"Carrier settings saved."</p> })}
+                            <button type="submit" class="primary" disabled=move || save.pending().get()>"Save carrier settings"</button>
+                        </ActionForm>
+                    }.into_any()
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// On every admin page: the organization's sending is paused, or a number is quarantined, and
+/// what to fix. Nothing when all is well (or for a volunteer, whom the server refuses).
+#[component]
+pub fn SendingAlertsBanner() -> impl IntoView {
+    use crate::api::carrier::{get_sending_alerts, ReleaseSender};
+    let org = use_org();
+    let release = ServerAction::<ReleaseSender>::new();
+    let alerts = Resource::new(
+        move || (org.id.get(), release.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_sending_alerts(id).await,
+                None => Err(AppError::NotFound("There is no such organization.".into())),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let alerts = alerts.await.unwrap_or_default();
+                let paused = alerts.paused.map(|(reason, since)| view! {
+                    <p><strong>"Sending is paused"</strong>" since " {since} ": " {reason}
+                    " Nothing has been marked failed; texts go out once it is fixed."</p>
+                });
+                let quarantined = alerts.quarantined.into_iter().map(|(phone, reason, since)| {
+                    let phone_value = phone.clone();
+                    view! {
+                        <li>
+                            <strong>{phone.clone()}</strong>" was taken out of use on " {since} ": " {reason}
+                            <ActionForm action=release attr:class="inline">
+                                <input type="hidden" name="org_id" value=org.org_id().to_string()/>
+                                <input type="hidden" name="phone" value=phone_value/>
+                                <button type="submit">"Release " {phone}</button>
+                            </ActionForm>
+                        </li>
+                    }
+                }).collect::<Vec<_>>();
+                let any = paused.is_some() || !quarantined.is_empty();
+                any.then(|| view! {
+                    <section class="alert error sending-alerts" role="alert" aria-label="Sending problems">
+                        {paused}
+                        {(!quarantined.is_empty()).then(|| view! { <ul>{quarantined}</ul> })}
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}
