@@ -8,7 +8,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 WASM_BINDGEN_VERSION="0.2.130" # must equal the wasm-bindgen pin in Cargo.toml
 # What `p2p-wasm-split --version` prints (tools/wasm-split); a new line there means reinstall.
-WASM_SPLIT_VERSION="p2p-wasm-split 0.1.0 (wasm_split_cli_support 0.2.4)"
+WASM_SPLIT_VERSION="p2p-wasm-split 0.1.1 (wasm_split_cli_support 0.2.4)"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 is_root() { [ "$(id -u)" = "0" ]; }

@@ -10,13 +10,13 @@ use crate::api::{
     orgs::{CreateOrg, JoinOrg},
 };
 use crate::error::AppError;
+use admin_routes::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, Lazy, SsrMode,
 };
-use admin_routes::*;
 use pages::{auth, home, inbox, join, texting, volunteer};
 
 /// The document around the app, rendered on the server.

@@ -164,7 +164,8 @@ async fn repeat_visit(client: &Client, base: &str, cache: &BTreeMap<String, Cach
 }
 
 fn report(page: &str, visit: &Visit, chunks: &BTreeSet<String>) -> usize {
-    let lazy = visit.files.keys().filter(|path| chunks.iter().any(|chunk| path.ends_with(&format!("/{chunk}")))).count();
+    let lazy =
+        visit.files.keys().filter(|path| chunks.iter().any(|chunk| path.ends_with(&format!("/{chunk}")))).count();
     println!("BENCH first_load page={page} bytes={} requests={} lazy_chunks={lazy}", visit.bytes, visit.requests);
     for (path, bytes) in &visit.files {
         eprintln!("  {page} {path} {bytes}");

@@ -94,7 +94,9 @@ async fn pages_name_the_hashed_bundle_and_are_revalidated_and_compressed() {
     assert_eq!(status, 200);
     assert_eq!(header_of(&headers, header::CACHE_CONTROL), "no-cache");
     let html = String::from_utf8(body).unwrap();
-    for file in [format!("/pkg/{BUNDLE}/app.js"), format!("/pkg/{BUNDLE}/app_bg.wasm"), format!("/pkg/{BUNDLE}/app.css")] {
+    for file in
+        [format!("/pkg/{BUNDLE}/app.js"), format!("/pkg/{BUNDLE}/app_bg.wasm"), format!("/pkg/{BUNDLE}/app.css")]
+    {
         assert!(html.contains(&format!("href=\"{file}\"")), "the page does not link {file}: {html}");
     }
     assert!(!html.contains("/pkg/app.js") && !html.contains("/pkg/app.css"), "an unhashed name: {html}");
@@ -253,8 +255,10 @@ async fn the_volunteer_screens_load_none_of_the_admin_areas_chunks() {
         for file in ["app.js", "app_bg.wasm", "app.css"] {
             assert!(loaded.contains(&format!("/pkg/{bundle}/{file}")), "{page} does not load {file}: {loaded:?}");
         }
-        let admin_loads: Vec<_> =
-            loaded.iter().filter(|path| admin_chunks.iter().any(|chunk| path.ends_with(&format!("/{chunk}")))).collect();
+        let admin_loads: Vec<_> = loaded
+            .iter()
+            .filter(|path| admin_chunks.iter().any(|chunk| path.ends_with(&format!("/{chunk}"))))
+            .collect();
         assert!(admin_loads.is_empty(), "{page} loads admin chunks: {admin_loads:?}");
     }
 }

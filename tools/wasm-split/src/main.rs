@@ -5,7 +5,7 @@
 //! `__wasm_split.______________________.js` (the name leptos' `HydrationScripts` preloads), and
 //! `__wasm_split_manifest.json` (split → chunks, read by the server to preload a lazy route's
 //! chunks in its HTML); and the main module, still to go through wasm-bindgen, to
-//! `<main-out.wasm>`.
+//! `<main-out.wasm>`. The chunks are written without custom sections (names).
 
 use std::path::Path;
 
@@ -41,7 +41,47 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let manifest: std::collections::BTreeMap<_, _> = split.prefetch_map.into_iter().collect();
     std::fs::write(out_dir.join("__wasm_split_manifest.json"), serde_json::to_string_pretty(&manifest)?)?;
     for module in &split.split_modules {
+        // The chunks go to the browser as they are (only the main module passes through
+        // wasm-bindgen, which drops its names): without this each carries its function names,
+        // more than half of its bytes.
+        let bytes = std::fs::read(module)?;
+        std::fs::write(module, without_custom_sections(&bytes).map_err(|e| format!("{}: {e}", module.display()))?)?;
         println!("{}", module.display());
     }
     Ok(())
+}
+
+/// The module without its custom sections (id 0: names, producers), which no engine needs to
+/// run it. Section layout: WebAssembly core spec 5.5.2, "Sections" (an id byte, a u32 LEB128
+/// size, the contents), after the 8-byte preamble.
+fn without_custom_sections(wasm: &[u8]) -> Result<Vec<u8>, String> {
+    if wasm.len() < 8 || &wasm[..4] != b"\0asm" {
+        return Err("not a wasm module".into());
+    }
+    let mut out = wasm[..8].to_vec();
+    let mut at = 8;
+    while at < wasm.len() {
+        let id = wasm[at];
+        let (size, contents) = leb128_u32(wasm, at + 1)?;
+        let end = contents.checked_add(size as usize).filter(|&end| end <= wasm.len()).ok_or("truncated section")?;
+        if id != 0 {
+            out.extend_from_slice(&wasm[at..end]);
+        }
+        at = end;
+    }
+    Ok(out)
+}
+
+/// A u32 LEB128 at `at`: its value and where what follows starts.
+fn leb128_u32(bytes: &[u8], mut at: usize) -> Result<(u32, usize), String> {
+    let mut value: u32 = 0;
+    for shift in (0..35).step_by(7) {
+        let byte = *bytes.get(at).ok_or("truncated size")?;
+        at += 1;
+        value |= u32::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Ok((value, at));
+        }
+    }
+    Err("bad section size".into())
 }
