@@ -39,9 +39,10 @@ const SHELL = [
   `${PKG}/app_bg.wasm`,
   // The loader of the lazily loaded chunks, which app.js imports.
   `${PKG}/__wasm_split.______________________.js`,
-  // The admin area's chunks are left out on purpose: a volunteer's phone should not download
-  // them at all (issue 19). An admin's first visit fetches them, and the fetch handler below
-  // keeps them (their names are immutable), so a second visit takes them from the cache.
+  // The lazily loaded chunks are left out on purpose: a volunteer's phone should not download
+  // the admin area's at all (issue 19), nor every screen's up front. A page's first visit
+  // fetches its own, and the fetch handler below keeps them (their names are immutable), so a
+  // second visit, or one offline, takes them from the cache.
 ];
 
 // Only store complete, same-origin 200s. Opaque/CORS responses can't be

@@ -1,7 +1,7 @@
 //! The UI: the HTML shell, the routes, and the context every page shares.
 
-pub mod admin_routes;
 pub mod common;
+pub mod lazy_routes;
 pub mod pages;
 
 use crate::api::{
@@ -10,14 +10,14 @@ use crate::api::{
     orgs::{CreateOrg, JoinOrg},
 };
 use crate::error::AppError;
-use admin_routes::*;
+use lazy_routes::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, Lazy, SsrMode,
 };
-use pages::{auth, home, inbox, join, texting, volunteer};
+use pages::{auth, home, texting, volunteer};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -121,9 +121,9 @@ fn AppRoutes() -> impl IntoView {
             <Route path=path!("/") ssr=SsrMode::Async view=home::HomePage/>
             <Route path=path!("/login") ssr=SsrMode::Async view=auth::LoginPage/>
             <Route path=path!("/signup") ssr=SsrMode::Async view=auth::SignUpPage/>
-            <Route path=path!("/join") ssr=SsrMode::Async view=join::JoinPage/>
-            <Route path=path!("/join/:code") ssr=SsrMode::Async view=join::JoinPage/>
-            <Route path=path!("/invite/:token") ssr=SsrMode::Async view=join::InvitePage/>
+            <Route path=path!("/join") ssr=SsrMode::Async view={Lazy::<JoinRoute>::new()}/>
+            <Route path=path!("/join/:code") ssr=SsrMode::Async view={Lazy::<JoinRoute>::new()}/>
+            <Route path=path!("/invite/:token") ssr=SsrMode::Async view={Lazy::<InviteRoute>::new()}/>
             <ParentRoute path=path!("/o/:org_id/admin") ssr=SsrMode::Async view={Lazy::<AdminLayoutRoute>::new()}>
                 <Route path=path!("") ssr=SsrMode::Async view={Lazy::<ActionsRoute>::new()}/>
                 <Route path=path!("actions/:action_id") ssr=SsrMode::Async view={Lazy::<ActionEditorRoute>::new()}/>
@@ -140,8 +140,8 @@ fn AppRoutes() -> impl IntoView {
             <ParentRoute path=path!("/o/:org_id") ssr=SsrMode::Async view=volunteer::VolunteerLayout>
                 <Route path=path!("") ssr=SsrMode::Async view=volunteer::ActionsPage/>
                 <Route path=path!("text/:action_id") ssr=SsrMode::Async view=texting::TextingPage/>
-                <Route path=path!("inbox") ssr=SsrMode::Async view=inbox::InboxPage/>
-                <Route path=path!("inbox/:conversation_id") ssr=SsrMode::Async view=inbox::ThreadPage/>
+                <Route path=path!("inbox") ssr=SsrMode::Async view={Lazy::<InboxRoute>::new()}/>
+                <Route path=path!("inbox/:conversation_id") ssr=SsrMode::Async view={Lazy::<ThreadRoute>::new()}/>
             </ParentRoute>
         </Routes>
     }

@@ -233,9 +233,21 @@ async fn main() {
 
     let admin = member(&base, &bench.pool, bench.org, "admin").await;
     let admin_page = format!("/o/{}/admin", bench.org);
-    let admin_visit = first_visit(&admin, &base, &admin_page, &mut BTreeMap::new()).await;
-    // The admin page's own chunks are part of its first load; none would mean the count
-    // missed the lazily loaded code.
+    // The admin page's chunks are counted from the preloads in its HTML. Leptos 0.8.23 leaves
+    // them out of some answers (seen in about one run in three here: the lazy route seems to
+    // render before the server has set up the list it records them in); the browser then
+    // still fetches the same chunks while hydrating, only later. So a visit with no chunk is
+    // repeated (up to 5 times) rather than reported as a smaller download.
+    let mut misses = 0;
+    let admin_visit = loop {
+        let visit = first_visit(&admin, &base, &admin_page, &mut BTreeMap::new()).await;
+        let lazy = visit.files.keys().filter(|path| chunks.iter().any(|c| path.ends_with(&format!("/{c}")))).count();
+        if lazy > 0 || misses == 4 {
+            break visit;
+        }
+        misses += 1;
+    };
     let admin_chunks = report("admin_actions", &admin_visit, &chunks);
-    assert!(admin_chunks > 0, "the admin page loaded none of its lazy chunks");
+    println!("BENCH first_load page=admin_actions preload_misses={misses}");
+    assert!(admin_chunks > 0, "the admin page's HTML named none of its lazy chunks in {} visits", misses + 1);
 }

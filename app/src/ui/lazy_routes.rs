@@ -1,14 +1,15 @@
-//! The admin area's routes, each loaded lazily: a volunteer's phone downloads none of the
+//! The routes loaded lazily. First the admin area's: a volunteer's phone downloads none of the
 //! admin pages' code (script-tree editor, results, contact upload, supervision, settings,
-//! volunteers table). `build_site` splits every `#[lazy_route]` view below into its own wasm
-//! chunk (issue 19); an admin's page fetches its chunks alongside the main module (the server
-//! preloads them in the page's HTML) and hydrates once they are in.
+//! volunteers table); then the join, invite and inbox screens.
+//! `build_site` splits every `#[lazy_route]` view below into its own wasm chunks (issue 19); a
+//! page fetches its chunks alongside the main module (the server preloads them in the page's
+//! HTML) and hydrates once they are in.
 //!
 //! One type per route, written out rather than generated: leptos' `#[lazy]` names each split
 //! after the source line it is written on, so routes made by one `macro_rules!` would share a
 //! name. The page bodies stay in `pages/`; these only wrap them, erased to `AnyView`.
 
-use super::pages::{actions, admin, contacts, data, results, supervision};
+use super::pages::{actions, admin, contacts, data, inbox, join, results, supervision};
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
@@ -141,5 +142,56 @@ impl LazyRoute for SupervisedThreadRoute {
     }
     fn view(_this: Self) -> AnyView {
         view! { <supervision::SupervisedThreadPage/> }.into_any()
+    }
+}
+
+// The join, invite and inbox screens, lazily loaded too: a volunteer who opens the texting
+// screen does not download their code (the texting screen, the layout and the actions list
+// stay in the main module, so the screen that matters most hydrates without waiting for a
+// chunk). Home, sign-in and sign-up stay in the main module: made lazy, signing in again after
+// a wrong password no longer reached the home page (end2end forms-without-js.spec.ts with
+// JavaScript on), which was not understood in the time there was (issue 19).
+
+pub struct JoinRoute;
+#[lazy_route]
+impl LazyRoute for JoinRoute {
+    fn data() -> Self {
+        Self
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <join::JoinPage/> }.into_any()
+    }
+}
+
+pub struct InviteRoute;
+#[lazy_route]
+impl LazyRoute for InviteRoute {
+    fn data() -> Self {
+        Self
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <join::InvitePage/> }.into_any()
+    }
+}
+
+pub struct InboxRoute;
+#[lazy_route]
+impl LazyRoute for InboxRoute {
+    fn data() -> Self {
+        Self
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <inbox::InboxPage/> }.into_any()
+    }
+}
+
+pub struct ThreadRoute;
+#[lazy_route]
+impl LazyRoute for ThreadRoute {
+    fn data() -> Self {
+        Self
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <inbox::ThreadPage/> }.into_any()
     }
 }
