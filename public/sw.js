@@ -19,9 +19,11 @@ const BUNDLE_NAME = '__BUNDLE__';
 const BUNDLE = BUNDLE_NAME.startsWith('__') ? 'app' : BUNDLE_NAME;
 // Bump the version whenever the shell list or caching logic changes.
 const CACHE_PREFIX = 'p2p-shell-';
-const CACHE = CACHE_PREFIX + 'v2-' + BUNDLE;
+const CACHE = CACHE_PREFIX + 'v3-' + BUNDLE;
 const OFFLINE_URL = '/offline.html';
 const HASHED = BUNDLE !== 'app';
+// build_site puts a hashed bundle in its own folder (pkg/app-<hash>/app.js, ...).
+const PKG = HASHED ? `/pkg/${BUNDLE}` : '/pkg';
 
 const SHELL = [
   '/',
@@ -32,9 +34,15 @@ const SHELL = [
   '/icons/icon-512.png',
   '/icons/icon-maskable-512.png',
   '/icons/apple-touch-icon.png',
-  `/pkg/${BUNDLE}.css`,
-  `/pkg/${BUNDLE}.js`,
-  `/pkg/${BUNDLE}_bg.wasm`,
+  `${PKG}/app.css`,
+  `${PKG}/app.js`,
+  `${PKG}/app_bg.wasm`,
+  // The loader of the lazily loaded chunks, which app.js imports.
+  `${PKG}/__wasm_split.______________________.js`,
+  // The lazily loaded chunks are left out on purpose: a volunteer's phone should not download
+  // the admin area's at all (issue 19), nor every screen's up front. A page's first visit
+  // fetches its own, and the fetch handler below keeps them (their names are immutable), so a
+  // second visit, or one offline, takes them from the cache.
 ];
 
 // Only store complete, same-origin 200s. Opaque/CORS responses can't be

@@ -1,6 +1,7 @@
 //! The UI: the HTML shell, the routes, and the context every page shares.
 
 pub mod common;
+pub mod lazy_routes;
 pub mod pages;
 
 use crate::api::{
@@ -9,19 +10,20 @@ use crate::api::{
     orgs::{CreateOrg, JoinOrg},
 };
 use crate::error::AppError;
+use lazy_routes::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
-use pages::{actions, admin, auth, contacts, data, home, inbox, join, results, supervision, texting, volunteer};
+use pages::{auth, home, texting, volunteer};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    // The stylesheet carries the bundle's content-hashed name (`app-<hash>.css`, with
-    // `app-<hash>.js` and `app-<hash>_bg.wasm`), so it is cached for good and a new build is a
-    // new URL. It sits here rather than in <App/> because only the server knows the name.
+    // The stylesheet sits in the bundle's content-hashed folder (`pkg/app-<hash>/app.css`, with
+    // `app.js` and `app_bg.wasm`), so it is cached for good and a new build is a new URL. It
+    // sits here rather than in <App/> because only the server knows the folder.
     let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
@@ -119,27 +121,27 @@ fn AppRoutes() -> impl IntoView {
             <Route path=path!("/") ssr=SsrMode::Async view=home::HomePage/>
             <Route path=path!("/login") ssr=SsrMode::Async view=auth::LoginPage/>
             <Route path=path!("/signup") ssr=SsrMode::Async view=auth::SignUpPage/>
-            <Route path=path!("/join") ssr=SsrMode::Async view=join::JoinPage/>
-            <Route path=path!("/join/:code") ssr=SsrMode::Async view=join::JoinPage/>
-            <Route path=path!("/invite/:token") ssr=SsrMode::Async view=join::InvitePage/>
-            <ParentRoute path=path!("/o/:org_id/admin") ssr=SsrMode::Async view=admin::AdminLayout>
-                <Route path=path!("") ssr=SsrMode::Async view=actions::ActionsPage/>
-                <Route path=path!("actions/:action_id") ssr=SsrMode::Async view=actions::ActionEditorPage/>
-                <Route path=path!("contacts") ssr=SsrMode::Async view=contacts::ContactsPage/>
-                <Route path=path!("contacts/:list_id") ssr=SsrMode::Async view=contacts::ContactListPage/>
-                <Route path=path!("data") ssr=SsrMode::Async view=data::DataPage/>
-                <Route path=path!("volunteers") ssr=SsrMode::Async view=admin::VolunteersPage/>
-                <Route path=path!("settings") ssr=SsrMode::Async view=admin::SettingsPage/>
-                <Route path=path!("results") ssr=SsrMode::Async view=results::ResultsIndexPage/>
-                <Route path=path!("actions/:action_id/results") ssr=SsrMode::Async view=results::ActionResultsPage/>
-                <Route path=path!("conversations") ssr=SsrMode::Async view=supervision::SupervisionPage/>
-                <Route path=path!("conversations/:conversation_id") ssr=SsrMode::Async view=supervision::SupervisedThreadPage/>
+            <Route path=path!("/join") ssr=SsrMode::Async view={Lazy::<JoinRoute>::new()}/>
+            <Route path=path!("/join/:code") ssr=SsrMode::Async view={Lazy::<JoinRoute>::new()}/>
+            <Route path=path!("/invite/:token") ssr=SsrMode::Async view={Lazy::<InviteRoute>::new()}/>
+            <ParentRoute path=path!("/o/:org_id/admin") ssr=SsrMode::Async view={Lazy::<AdminLayoutRoute>::new()}>
+                <Route path=path!("") ssr=SsrMode::Async view={Lazy::<ActionsRoute>::new()}/>
+                <Route path=path!("actions/:action_id") ssr=SsrMode::Async view={Lazy::<ActionEditorRoute>::new()}/>
+                <Route path=path!("contacts") ssr=SsrMode::Async view={Lazy::<ContactsRoute>::new()}/>
+                <Route path=path!("contacts/:list_id") ssr=SsrMode::Async view={Lazy::<ContactListRoute>::new()}/>
+                <Route path=path!("data") ssr=SsrMode::Async view={Lazy::<DataRoute>::new()}/>
+                <Route path=path!("volunteers") ssr=SsrMode::Async view={Lazy::<VolunteersRoute>::new()}/>
+                <Route path=path!("settings") ssr=SsrMode::Async view={Lazy::<SettingsRoute>::new()}/>
+                <Route path=path!("results") ssr=SsrMode::Async view={Lazy::<ResultsIndexRoute>::new()}/>
+                <Route path=path!("actions/:action_id/results") ssr=SsrMode::Async view={Lazy::<ActionResultsRoute>::new()}/>
+                <Route path=path!("conversations") ssr=SsrMode::Async view={Lazy::<SupervisionRoute>::new()}/>
+                <Route path=path!("conversations/:conversation_id") ssr=SsrMode::Async view={Lazy::<SupervisedThreadRoute>::new()}/>
             </ParentRoute>
             <ParentRoute path=path!("/o/:org_id") ssr=SsrMode::Async view=volunteer::VolunteerLayout>
                 <Route path=path!("") ssr=SsrMode::Async view=volunteer::ActionsPage/>
                 <Route path=path!("text/:action_id") ssr=SsrMode::Async view=texting::TextingPage/>
-                <Route path=path!("inbox") ssr=SsrMode::Async view=inbox::InboxPage/>
-                <Route path=path!("inbox/:conversation_id") ssr=SsrMode::Async view=inbox::ThreadPage/>
+                <Route path=path!("inbox") ssr=SsrMode::Async view={Lazy::<InboxRoute>::new()}/>
+                <Route path=path!("inbox/:conversation_id") ssr=SsrMode::Async view={Lazy::<ThreadRoute>::new()}/>
             </ParentRoute>
         </Routes>
     }

@@ -80,12 +80,18 @@ impl Application {
     ) -> Result<Application, BoxError> {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let port = listener.local_addr()?.port();
-        let bundle = bundle_name(&site_root);
+        // The bundle's files keep their plain names (app.js, app_bg.wasm, app.css, and the
+        // split chunks with the loader leptos names `__wasm_split.____.js`) inside a folder named
+        // by their hash, so every URL under it is immutable.
+        let pkg_dir = match bundle_name(&site_root) {
+            Some(bundle) => format!("pkg/{bundle}"),
+            None => "pkg".to_string(),
+        };
         let site_root = site_root.to_string_lossy().into_owned();
         let leptos_options = LeptosOptions::builder()
-            .output_name(bundle.as_str())
+            .output_name("app")
             .site_root(site_root.as_str())
-            .site_pkg_dir("pkg")
+            .site_pkg_dir(pkg_dir.as_str())
             .site_addr(listener.local_addr()?)
             .build();
         let key = session_key(&pool, &config).await?;
@@ -172,14 +178,13 @@ async fn action_clock(db: PgPool) {
     }
 }
 
-/// The bundle's file stem: `app-<content hash>` as `build_site` names it (in `bundle.txt`), or
-/// plain `app` for a site built another way (cargo-leptos).
-fn bundle_name(site_root: &std::path::Path) -> String {
+/// The bundle's folder under pkg/: `app-<content hash>` as `build_site` names it (in
+/// `bundle.txt`), or none for a site built another way (cargo-leptos writes pkg/app.js).
+fn bundle_name(site_root: &std::path::Path) -> Option<String> {
     std::fs::read_to_string(site_root.join("bundle.txt"))
         .ok()
         .map(|name| name.trim().to_string())
         .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        .unwrap_or_else(|| "app".into())
 }
 
 fn router(state: AppState, site_root: PathBuf) -> Router {
@@ -193,7 +198,7 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
     // phone keeps them for a year and a second visit downloads only the HTML. A bundle without
     // a hash (cargo-leptos) keeps one name across builds, so it must be revalidated every load
     // or a new build would meet an old wasm file and fail to hydrate.
-    let pkg_cache = HeaderValue::from_static(if options.output_name.as_ref() == "app" {
+    let pkg_cache = HeaderValue::from_static(if options.site_pkg_dir.as_ref() == "pkg" {
         "no-cache"
     } else {
         "public, max-age=31536000, immutable"

@@ -1,28 +1,31 @@
 //! The bundle on the wire: precompressed files chosen by Accept-Encoding, content-hashed names
-//! cached for a year, pages revalidated, and dynamic answers compressed.
+//! cached for a year, pages revalidated, dynamic answers compressed, and the admin area's code
+//! split out of what the volunteer's pages load.
 
-use crate::helpers::{spawn_app, test_config, unique_email, PASSWORD};
+use crate::helpers::{spawn_app, test_config, unique_email, TestApp, PASSWORD};
 use reqwest::{header, Client};
 use server::Application;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 const BUNDLE: &str = "app-0123456789abcdef";
 
-/// A site as build_site lays it out, with distinct bytes per encoding so a test can tell which
-/// file the server sent.
+/// A site as build_site lays it out (the bundle in `pkg/<BUNDLE>/`, or cargo-leptos' flat
+/// `pkg/app.*` when not hashed), with distinct bytes per encoding so a test can tell which file
+/// the server sent.
 fn fake_site(hashed: bool) -> PathBuf {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("assets-{}", uuid::Uuid::new_v4().simple()));
-    let name = if hashed { BUNDLE } else { "app" };
-    std::fs::create_dir_all(root.join("pkg")).unwrap();
+    let pkg = if hashed { root.join("pkg").join(BUNDLE) } else { root.join("pkg") };
+    std::fs::create_dir_all(&pkg).unwrap();
     for (file, body) in [
-        (format!("{name}_bg.wasm"), "plain wasm"),
-        (format!("{name}_bg.wasm.br"), "brotli wasm"),
-        (format!("{name}_bg.wasm.gz"), "gzip wasm"),
-        (format!("{name}.js"), "export default function () {}"),
-        (format!("{name}.js.br"), "brotli js"),
-        (format!("{name}.css"), "body { margin: 0 }"),
+        ("app_bg.wasm", "plain wasm"),
+        ("app_bg.wasm.br", "brotli wasm"),
+        ("app_bg.wasm.gz", "gzip wasm"),
+        ("app.js", "export default function () {}"),
+        ("app.js.br", "brotli js"),
+        ("app.css", "body { margin: 0 }"),
     ] {
-        std::fs::write(root.join("pkg").join(file), body).unwrap();
+        std::fs::write(pkg.join(file), body).unwrap();
     }
     if hashed {
         std::fs::write(root.join("bundle.txt"), format!("{BUNDLE}\n")).unwrap();
@@ -59,7 +62,7 @@ fn header_of<'a>(headers: &'a header::HeaderMap, name: header::HeaderName) -> &'
 #[tokio::test]
 async fn the_bundle_is_served_precompressed_and_immutable() {
     let address = app_with_site(fake_site(true)).await;
-    let wasm = format!("/pkg/{BUNDLE}_bg.wasm");
+    let wasm = format!("/pkg/{BUNDLE}/app_bg.wasm");
 
     let (status, headers, body) = get(&address, &wasm, Some("br, gzip")).await;
     assert_eq!(status, 200);
@@ -78,7 +81,7 @@ async fn the_bundle_is_served_precompressed_and_immutable() {
     assert_eq!(body, b"plain wasm");
 
     // A file with only a brotli twin: a gzip-only client gets the plain file, never brotli.
-    let (_, headers, body) = get(&address, &format!("/pkg/{BUNDLE}.js"), Some("gzip")).await;
+    let (_, headers, body) = get(&address, &format!("/pkg/{BUNDLE}/app.js"), Some("gzip")).await;
     assert_eq!(header_of(&headers, header::CONTENT_ENCODING), "");
     assert_eq!(body, b"export default function () {}");
 }
@@ -91,7 +94,9 @@ async fn pages_name_the_hashed_bundle_and_are_revalidated_and_compressed() {
     assert_eq!(status, 200);
     assert_eq!(header_of(&headers, header::CACHE_CONTROL), "no-cache");
     let html = String::from_utf8(body).unwrap();
-    for file in [format!("/pkg/{BUNDLE}.js"), format!("/pkg/{BUNDLE}_bg.wasm"), format!("/pkg/{BUNDLE}.css")] {
+    for file in
+        [format!("/pkg/{BUNDLE}/app.js"), format!("/pkg/{BUNDLE}/app_bg.wasm"), format!("/pkg/{BUNDLE}/app.css")]
+    {
         assert!(html.contains(&format!("href=\"{file}\"")), "the page does not link {file}: {html}");
     }
     assert!(!html.contains("/pkg/app.js") && !html.contains("/pkg/app.css"), "an unhashed name: {html}");
@@ -129,4 +134,146 @@ async fn an_unhashed_bundle_is_revalidated_on_every_load() {
     assert_eq!(body, b"brotli wasm");
     let (_, _, html) = get(&address, "/login", None).await;
     assert!(String::from_utf8(html).unwrap().contains("href=\"/pkg/app.css\""));
+}
+
+/// The site `build_site` made (`./scripts/test` builds it before the Rust tests run).
+fn built_site() -> (PathBuf, String) {
+    let site = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site");
+    let bundle = std::fs::read_to_string(site.join("bundle.txt")).unwrap_or_else(|_| {
+        panic!("no built site in {}: run `source scripts/lib.sh; build_site` first", site.display())
+    });
+    (site, bundle.trim().to_string())
+}
+
+/// What a browser loads by itself from a file, as same-origin paths: a page's `<link href>` and
+/// `<script src>` and the bundle path in its inline hydration script; a module's static imports
+/// and wasm-bindgen's `new URL('…wasm', import.meta.url)`. The split loader's
+/// `new URL("./chunk.wasm", …)` calls are left out: they run only when a lazy route asks.
+fn static_loads(path: &str, text: &str) -> Vec<String> {
+    let between = |open: &str, close: char| -> Vec<String> {
+        text.split(open)
+            .skip(1)
+            .filter_map(|piece| piece.find(close).map(|end| piece[..end].to_string()))
+            .collect::<Vec<_>>()
+    };
+    let mut found = Vec::new();
+    if path.ends_with(".js") {
+        found.extend(between(" from '", '\''));
+        found.extend(between(" from \"", '"'));
+        if !path.contains("__wasm_split") {
+            found.extend(between("new URL('", '\''));
+        }
+    } else {
+        for (tag, attribute) in [("<link ", "href=\""), ("<script ", "src=\"")] {
+            for piece in text.split(tag).skip(1) {
+                let element = &piece[..piece.find('>').unwrap_or(piece.len())];
+                if let Some(value) = element.split(attribute).nth(1).and_then(|v| v.split('"').next()) {
+                    found.push(value.to_string());
+                }
+            }
+        }
+    }
+    let dir = path.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
+    found
+        .into_iter()
+        .filter(|r| r.starts_with('/') || r.starts_with("./"))
+        .map(|r| if r.starts_with('/') { r } else { format!("{dir}/{}", r.trim_start_matches("./")) })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_volunteer_screens_load_none_of_the_admin_areas_chunks() {
+    let (site, bundle) = built_site();
+    let pkg = site.join("pkg").join(&bundle);
+    // The splitter's manifest: each lazy split (one per admin route, named after its view) and
+    // the chunk files it needs.
+    let manifest: BTreeMap<String, Vec<String>> =
+        serde_json::from_str(&std::fs::read_to_string(pkg.join("__wasm_split_manifest.json")).unwrap()).unwrap();
+    let split_of = |route: &str| {
+        manifest
+            .iter()
+            .find(|(split, _)| split.trim_start_matches('_').starts_with(&format!("{route}_view_")))
+            .unwrap_or_else(|| panic!("no lazy split for {route} in {manifest:?}"))
+    };
+    let admin: Vec<_> = [
+        "admin_layout_route",
+        "actions_route",
+        "action_editor_route",
+        "contacts_route",
+        "contact_list_route",
+        "data_route",
+        "volunteers_route",
+        "settings_route",
+        "results_index_route",
+        "action_results_route",
+        "supervision_route",
+        "supervised_thread_route",
+    ]
+    .into_iter()
+    .map(split_of)
+    .collect();
+    // The volunteer area's own lazy screens (sign-in, join, inbox) may share chunks with the
+    // admin area; those shared ones are not the admin area's code.
+    let volunteer: BTreeSet<&String> =
+        manifest.iter().filter(|(split, _)| !admin.iter().any(|(a, _)| a == split)).flat_map(|(_, c)| c).collect();
+    for (split, chunks) in &admin {
+        assert!(chunks.iter().any(|chunk| !volunteer.contains(chunk)), "{split} has no chunk of its own");
+    }
+    let admin_chunks: BTreeSet<String> = admin
+        .iter()
+        .flat_map(|(_, chunks)| chunks.iter())
+        .filter(|chunk| !volunteer.contains(chunk))
+        .map(|chunk| format!("{chunk}.wasm"))
+        .collect();
+    for chunk in &admin_chunks {
+        assert!(std::fs::metadata(pkg.join(chunk)).unwrap().len() > 0, "{chunk} is empty");
+    }
+
+    let db = spawn_app().await;
+    let app = Application::build_with_site(test_config(), db.pool.clone(), site).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until(std::future::pending()));
+    let app = TestApp { address, ..db };
+    let (owner, _) = app.user("Split Owner").await;
+    let org = app.org(&owner, "Split Org").await;
+    let (volunteer, _) = app.volunteer(&owner, &org, "Split Volunteer").await;
+
+    let visitor = Client::new();
+    let texting = format!("/o/{org}/text/{}", uuid::Uuid::new_v4());
+    for (client, page) in [
+        (&volunteer, texting),
+        (&volunteer, format!("/o/{org}")),
+        (&volunteer, format!("/o/{org}/inbox")),
+        (&visitor, "/login".to_string()),
+        (&visitor, "/join".to_string()),
+    ] {
+        let page = page.as_str();
+        let mut loaded = BTreeSet::new();
+        let mut queue = VecDeque::from([page.to_string()]);
+        while let Some(path) = queue.pop_front() {
+            if !loaded.insert(path.clone()) {
+                continue;
+            }
+            let res = client.get(format!("{}{path}", app.address)).send().await.unwrap();
+            assert!(res.status().is_success() || path == page, "{path} answered {}", res.status());
+            let text = res.text().await.unwrap();
+            if path == page {
+                for chunk in &admin_chunks {
+                    assert!(!text.contains(chunk.as_str()), "{page} names the admin chunk {chunk}: {text}");
+                }
+            }
+            if path == page || path.ends_with(".js") {
+                queue.extend(static_loads(&path, &text));
+            }
+        }
+        // The walk found the bundle, so finding no chunk in it means something.
+        for file in ["app.js", "app_bg.wasm", "app.css"] {
+            assert!(loaded.contains(&format!("/pkg/{bundle}/{file}")), "{page} does not load {file}: {loaded:?}");
+        }
+        let admin_loads: Vec<_> = loaded
+            .iter()
+            .filter(|path| admin_chunks.iter().any(|chunk| path.ends_with(&format!("/{chunk}"))))
+            .collect();
+        assert!(admin_loads.is_empty(), "{page} loads admin chunks: {admin_loads:?}");
+    }
 }
