@@ -166,13 +166,8 @@ async fn an_admin_tags_and_untags_with_the_organizations_tags_only() {
 async fn the_admin_thread_page_offers_reply_tags_opt_out_and_reassign() {
     let w = World::new().await;
     let id = texted(&w, "+13125550304").await;
-    let html = w
-        .admin
-        .get(format!("{}/o/{}/admin/conversations/{id}", w.app.address, w.org))
-        .header("accept", "text/html")
-        .send()
+    let html = crate::helpers::get_html(&w.admin, &format!("{}/o/{}/admin/conversations/{id}", w.app.address, w.org))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

@@ -627,8 +627,7 @@ async fn the_admin_pages_offer_the_records_and_retention_saves_without_javascrip
     let html = |path: String| {
         let w = &w;
         async move {
-            let res =
-                w.admin.get(format!("{}{path}", w.app.address)).header("accept", "text/html").send().await.unwrap();
+            let res = crate::helpers::get_html(&w.admin, &format!("{}{path}", w.app.address)).await;
             assert_eq!(res.status(), StatusCode::OK, "{path}");
             res.text().await.unwrap()
         }

@@ -48,12 +48,9 @@ async fn a_plain_form_error_returns_to_the_form_with_the_error() {
 #[tokio::test]
 async fn pages_behind_sign_in_redirect_to_the_login_page() {
     let app = spawn_app().await;
-    let res = client()
-        .get(format!("{}/o/00000000-0000-0000-0000-000000000000/admin", app.address))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let res =
+        crate::helpers::get_html(&client(), &format!("{}/o/00000000-0000-0000-0000-000000000000/admin", app.address))
+            .await;
     assert_eq!(res.status(), StatusCode::FOUND, "{:?}", res.headers());
     let location = res.headers()["location"].to_str().unwrap();
     assert!(location.starts_with("/login?next=%2Fo%2F") || location.starts_with("/login?next=/o/"), "{location}");

@@ -80,9 +80,62 @@ pub async fn spawn_app_on(database_url: &str, config: Config) -> TestApp {
     TestApp { address, pool, database_url: database_url.to_string() }
 }
 
-/// A browser-like client with its own cookie jar.
+/// A browser-like client with its own cookie jar. A response that never finishes fails its
+/// test with the request's URL instead of stalling the whole run.
 pub fn client() -> Client {
-    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// GETs a server-rendered page as a browser does. Now and then (a few requests in a thousand)
+/// the server-side render never answers (about 1 request in 100 in these tests, on pages with
+/// and without resources, the signed-out redirect included; cause not found yet, see
+/// BENCHMARKS.md's note on stalled renders). A browser's reload gets the page, and so does
+/// this, so one stalled render does not fail a test about something else; every retry is
+/// printed so the rate stays visible.
+pub async fn get_html(who: &Client, url: &str) -> Page {
+    for attempt in 1..=3 {
+        let read = async {
+            let res =
+                who.get(url).header("accept", "text/html").timeout(std::time::Duration::from_secs(15)).send().await?;
+            let (status, headers) = (res.status(), res.headers().clone());
+            Ok::<_, reqwest::Error>(Page { status, headers, body: res.text().await? })
+        };
+        match read.await {
+            Ok(page) => return page,
+            Err(e) if e.is_timeout() && attempt < 3 => {
+                eprintln!("page render stalled (attempt {attempt}), reloading: {url}")
+            }
+            Err(e) => panic!("GET {url}: {e}"),
+        }
+    }
+    unreachable!()
+}
+
+/// A page as [`get_html`] read it, whole.
+pub struct Page {
+    status: reqwest::StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Page {
+    pub fn status(&self) -> reqwest::StatusCode {
+        self.status
+    }
+
+    pub fn headers(&self) -> &reqwest::header::HeaderMap {
+        &self.headers
+    }
+
+    /// The body, as `reqwest::Response::text` gives it (so call sites read the same).
+    pub async fn text(self) -> Result<String, std::convert::Infallible> {
+        Ok(self.body)
+    }
 }
 
 pub fn unique_email(prefix: &str) -> String {

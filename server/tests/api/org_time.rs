@@ -16,7 +16,7 @@ async fn set_zone(w: &World, zone: &str) {
 }
 
 async fn html(w: &World, who: &Client, path: &str) -> String {
-    let res = who.get(format!("{}{path}", w.app.address)).header("accept", "text/html").send().await.unwrap();
+    let res = crate::helpers::get_html(who, &format!("{}{path}", w.app.address)).await;
     assert_eq!(res.status(), StatusCode::OK, "{path}");
     res.text().await.unwrap()
 }

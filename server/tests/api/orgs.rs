@@ -208,15 +208,7 @@ async fn a_join_link_names_the_campaign_and_guessing_names_is_paused() {
     let (status, name) = app.call(&visitor, "join_preview", &[("code", &code)]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(name, "Riverside Tenants Union");
-    let html = visitor
-        .get(format!("{}/join/{code}", app.address))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = crate::helpers::get_html(&visitor, &format!("{}/join/{code}", app.address)).await.text().await.unwrap();
     assert!(html.contains("You are joining <strong>Riverside Tenants Union</strong>"), "{html}");
     // Not for strangers: the anonymous page only offers to sign up.
     let (status, _) = app.call(&crate::helpers::client(), "join_preview", &[("code", &code)]).await;

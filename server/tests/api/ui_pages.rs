@@ -20,8 +20,8 @@ async fn contacts(w: &World, n: usize) {
     }
 }
 
-async fn page(w: &World, who: &Client, path: &str) -> reqwest::Response {
-    who.get(format!("{}{path}", w.app.address)).header("accept", "text/html").send().await.unwrap()
+async fn page(w: &World, who: &Client, path: &str) -> crate::helpers::Page {
+    crate::helpers::get_html(who, &format!("{}{path}", w.app.address)).await
 }
 
 /// A plain HTML form post, as a browser without the bundle sends it.
