@@ -224,7 +224,9 @@ fn ActionEditor(
     #[cfg(feature = "hydrate")]
     let autosave_timer = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
     #[cfg(not(feature = "hydrate"))]
-    let autosave_timer = StoredValue::new_local(None::<()>);
+    // Sync storage on the server: a thread-local value here panics when the render's owner is
+    // dropped on another worker thread, and that Suspense then never answers.
+    let autosave_timer = StoredValue::new(None::<()>);
     let on_edit = move |_: leptos::ev::Event| {
         if status != ActionStatus::Draft {
             return;
