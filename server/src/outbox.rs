@@ -159,16 +159,7 @@ impl Outbox {
                 return Ok(Dispatch::Paused);
             }
             Err(error) => {
-                let hand_back = || {
-                    sqlx::query(
-                        r#"update messages set status = 'queued', attempts = attempts - 1, next_attempt_at = now()
-                           where id = $1 and status = 'sending' and attempts = $2"#,
-                    )
-                    .bind(message.id)
-                    .bind(message.attempts)
-                    .execute(&self.db)
-                };
-                if let Err(e) = self.until_written(message.id, hand_back).await {
+                if let Err(e) = self.until_written(message.id, || hand_back(&self.db, &message)).await {
                     tracing::warn!(message_id = message.id, error = %e, "could not hand back a claimed message; its lease will");
                 }
                 return Err(error);
@@ -306,14 +297,7 @@ impl Outbox {
         .bind(PAUSE_RETRY_SECS as f64)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            r#"update messages set status = 'queued', attempts = attempts - 1, next_attempt_at = now()
-               where id = $1 and status = 'sending' and attempts = $2"#,
-        )
-        .bind(message.id)
-        .bind(message.attempts)
-        .execute(&mut *tx)
-        .await?;
+        hand_back(&mut *tx, message).await?;
         tx.commit().await
     }
 
@@ -380,14 +364,7 @@ impl Outbox {
                     )
                     .await
                     .map_err(|_| sqlx::Error::Protocol("quarantining the sending number failed".into()))?;
-                    sqlx::query(
-                        r#"update messages set status = 'queued', attempts = attempts - 1, next_attempt_at = now()
-                           where id = $1 and status = 'sending' and attempts = $2"#,
-                    )
-                    .bind(message.id)
-                    .bind(message.attempts)
-                    .execute(&self.db)
-                    .await?;
+                    hand_back(&self.db, &message).await?;
                     Ok(Dispatch::Retrying)
                 }
                 Consequence::Retry | Consequence::SenderBusy if message.attempts < MAX_ATTEMPTS => {
@@ -469,14 +446,7 @@ impl Outbox {
         .bind(PAUSE_RETRY_SECS as f64)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            r#"update messages set status = 'queued', attempts = attempts - 1, next_attempt_at = now()
-               where id = $1 and status = 'sending' and attempts = $2"#,
-        )
-        .bind(message.id)
-        .bind(message.attempts)
-        .execute(&mut *tx)
-        .await?;
+        hand_back(&mut *tx, message).await?;
         tx.commit().await
     }
 
@@ -716,4 +686,21 @@ async fn pool_sender(db: &PgPool, conversation_id: i64) -> Result<Option<String>
     .fetch_optional(db)
     .await
     .map(Option::flatten)
+}
+
+/// Puts a claimed message back in the queue as though it was never tried: nothing reached the
+/// carrier, so the attempt does not count. Only while this worker still holds it (`sending` at
+/// the attempt it claimed), so a lease that ran out and was re-claimed is left alone.
+async fn hand_back<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    message: &Claimed,
+) -> Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
+    sqlx::query(
+        r#"update messages set status = 'queued', attempts = attempts - 1, next_attempt_at = now()
+           where id = $1 and status = 'sending' and attempts = $2"#,
+    )
+    .bind(message.id)
+    .bind(message.attempts)
+    .execute(db)
+    .await
 }
