@@ -1,6 +1,25 @@
 //! Domain types shared by the browser and the server. Raw input becomes one of these once, at
 //! the edge (`parse`), so the rest of the code never handles an unchecked string.
 
+/// Serde for a newtype whose only way in is `parse(&str)`: it deserializes through that parse
+/// (so a bad value from the wire or a stored row is an error, never a silent default) and
+/// serializes as its `as_str()`.
+macro_rules! parsed_string_serde {
+    ($($name:ty),+ $(,)?) => {$(
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(raw: String) -> Result<Self, String> {
+                <$name>::parse(&raw)
+            }
+        }
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.as_str().to_string()
+            }
+        }
+    )+};
+}
+
 pub mod action_lifecycle;
 pub mod action_results;
 pub mod cost_estimate;
@@ -36,3 +55,28 @@ pub use names::{DisplayName, ListName, OrgName};
 pub use password::NewPassword;
 pub use role::Role;
 pub use wording::plural;
+
+#[cfg(test)]
+mod tests {
+    use super::volunteer_profile::{District, Languages};
+    use super::*;
+
+    #[test]
+    fn newtypes_deserialize_only_through_their_parse() {
+        let json = |raw: &str| serde_json::Value::String(raw.into());
+        assert_eq!(serde_json::from_value::<Email>(json(" Ana@Example.org ")).unwrap().as_str(), "ana@example.org");
+        assert!(serde_json::from_value::<Email>(json("me@localhost")).is_err());
+        assert_eq!(serde_json::from_value::<JoinCode>(json("123-456")).unwrap().as_str(), "123456");
+        assert!(serde_json::from_value::<JoinCode>(json("12345")).is_err());
+        assert!(serde_json::from_value::<DisplayName>(json("  ")).is_err());
+        assert!(serde_json::from_value::<OrgName>(json(&"x".repeat(121))).is_err());
+        assert!(serde_json::from_value::<ListName>(json("")).is_err());
+        assert!(serde_json::from_value::<District>(json("CD-7, CD-8")).is_err());
+        assert!(serde_json::from_value::<Languages>(serde_json::json!([])).is_err());
+        let languages: Languages = serde_json::from_value(serde_json::json!(["es", "en", "es"])).unwrap();
+        assert_eq!(languages.codes(), ["en", "es"]);
+        // And each comes back out as the text it was parsed from.
+        let name = DisplayName::parse("Ana   Lima").unwrap();
+        assert_eq!(serde_json::to_value(&name).unwrap(), json("Ana Lima"));
+    }
+}

@@ -46,6 +46,14 @@ impl AppError {
         AppError::Forbidden(message.into())
     }
 
+    /// A stored value that no longer parses (a row written by hand, or by an older version): the
+    /// request fails and the log says what, rather than the value quietly becoming a default.
+    #[cfg(feature = "ssr")]
+    pub fn stored(what: &str, problem: impl std::fmt::Display) -> Self {
+        tracing::error!(what, %problem, "a stored value does not parse");
+        AppError::Internal
+    }
+
     /// The HTTP status a server function answers with when it fails this way.
     pub fn status_code(&self) -> u16 {
         match self {

@@ -80,9 +80,8 @@ pub async fn upload(
         Ok(encoding) => encoding,
         Err(m) => return error_response(AppError::invalid("encoding", m)),
     };
-    let region = match db::settings::get(&state.db, org_id).await.map(|s| Region::parse(&s.default_region)) {
-        Ok(Ok(region)) => region,
-        Ok(Err(_)) => Region::parse("US").expect("US is a region"),
+    let region = match db::settings::get(&state.db, org_id).await {
+        Ok(settings) => settings.default_region,
         Err(e) => return error_response(e),
     };
     match import(&state, org_id, caller.user.id, encoding, region, body).await {

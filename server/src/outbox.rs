@@ -525,19 +525,14 @@ impl Outbox {
         let Some(zone_names) = &message.time_zones else {
             return Ok(Some(MAX_VALIDITY_SECS as u32));
         };
-        let (start, end, state_rules): (String, String, bool) = sqlx::query_as(
-            r#"select coalesce(to_char(s.window_start, 'HH24:MI'), '09:00'), coalesce(to_char(s.window_end, 'HH24:MI'), '21:00'),
-                      s.state_rules_off_at is null
-               from organizations o left join texting_settings s on s.organization_id = o.id where o.id = $1"#,
-        )
-        .bind(message.organization_id)
-        .fetch_one(&self.db)
-        .await?;
+        // The organization's saved window, parsed once with its settings (the defaults until saved).
+        let settings = app::server::db::settings::get(&self.db, message.organization_id)
+            .await
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         let hours = ContactHours::from_stored(
-            &start,
-            &end,
+            settings.window,
             zone_names,
-            state_rules,
+            settings.state_rules,
             message.contact_state.as_deref(),
             message.contact_zip.as_deref(),
             &message.to_phone,

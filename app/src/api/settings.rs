@@ -1,9 +1,9 @@
 //! Settings → Texting: the organization's rules for sending and the prices the estimate uses.
 
 #[cfg(feature = "ssr")]
-use crate::domain::form_values::{area_codes, checkbox};
+use crate::domain::form_values::checkbox;
 use crate::error::AppError;
-pub use crate::model::settings::{StateRules, TextingSettings, DEFAULT_HELP_REPLY};
+pub use crate::model::settings::{StateRules, TextingSettings, TextingSettingsForm, DEFAULT_HELP_REPLY};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -17,44 +17,16 @@ pub async fn get_texting_settings(org_id: Uuid) -> Result<TextingSettings, AppEr
 }
 
 /// Saves every setting at once; the first invalid field is named and nothing is saved.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "save_texting_settings")]
 pub async fn save_texting_settings(
     org_id: Uuid,
-    window_start: String,
-    window_end: String,
-    default_time_zone: String,
-    batch_size: String,
-    #[server(default)] preferred_area_codes: String,
-    contact_fallback_name: String,
-    sender_fallback_name: String,
-    #[server(default)] outbound_lock: String,
-    #[server(default)] disable_custom_responses: String,
-    sms_price: String,
-    mms_price: String,
-    carrier_fee: String,
-    number_price: String,
-    default_region: String,
-    #[server(default)] help_reply: String,
+    #[server(flatten)] form: TextingSettingsForm,
 ) -> Result<TextingSettings, AppError> {
     use crate::domain::Role;
     use crate::server::{auth, db, state};
     let state = state()?;
     auth::require_member(&state, org_id, Role::Admin).await?;
-    let settings = parse(
-        &window_start,
-        &window_end,
-        &default_time_zone,
-        &batch_size,
-        &preferred_area_codes,
-        &contact_fallback_name,
-        &sender_fallback_name,
-        checkbox(&outbound_lock),
-        checkbox(&disable_custom_responses),
-        [&sms_price, &mms_price, &carrier_fee, &number_price],
-        &default_region,
-        &help_reply,
-    )?;
+    let settings = form.parse()?;
     db::settings::save(&state.db, org_id, &settings).await
 }
 
@@ -92,7 +64,7 @@ pub async fn set_state_rules(
 
 #[cfg(feature = "ssr")]
 fn state_rules_view(status: crate::server::db::settings::StateRulesStatus) -> StateRules {
-    let zone: chrono_tz::Tz = status.default_time_zone.parse().unwrap_or(chrono_tz::America::New_York);
+    let zone = status.default_time_zone.tz();
     StateRules {
         on: status.off_at.is_none(),
         acknowledgement: status.off_at.map(|at| {
@@ -103,165 +75,74 @@ fn state_rules_view(status: crate::server::db::settings::StateRulesStatus) -> St
     }
 }
 
-/// Parses the form into settings, naming the first field that is wrong. Server-side only: time
-/// zone names need chrono-tz's database, which the browser bundle does without.
-#[cfg(feature = "ssr")]
-#[allow(clippy::too_many_arguments)]
-pub fn parse(
-    window_start: &str,
-    window_end: &str,
-    default_time_zone: &str,
-    batch_size: &str,
-    preferred_area_codes: &str,
-    contact_fallback_name: &str,
-    sender_fallback_name: &str,
-    outbound_lock: bool,
-    disable_custom_responses: bool,
-    prices: [&str; 4],
-    default_region: &str,
-    help_reply: &str,
-) -> Result<TextingSettings, AppError> {
-    use crate::domain::cost_estimate::parse_dollars;
-    use crate::domain::texting_window::TextingWindow;
-    let window = TextingWindow::parse(window_start.trim(), window_end.trim())
-        .map_err(|m| AppError::invalid("window_end", format!("Texting window: {m}")))?;
-    let zone = crate::domain::org_time::OrgTimeZone::parse(default_time_zone)
-        .map_err(|m| AppError::invalid("default_time_zone", m))?;
-    let batch_size: i32 = batch_size
-        .trim()
-        .parse()
-        .ok()
-        .filter(|n| (1..=500).contains(n))
-        .ok_or_else(|| AppError::invalid("batch_size", "The batch size is a whole number from 1 to 500."))?;
-    let area_codes = area_codes(preferred_area_codes).map_err(|m| AppError::invalid("preferred_area_codes", m))?;
-    let name = |raw: &str, field: &str, what: &str| -> Result<String, AppError> {
-        let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-        let max = crate::domain::text_limits::FALLBACK_NAME.max;
-        if name.is_empty() || name.chars().count() > max {
-            return Err(AppError::invalid(field, format!("The {what} is 1 to {max} characters.")));
-        }
-        Ok(name)
-    };
-    let contact_fallback_name = name(contact_fallback_name, "contact_fallback_name", "contact's fallback first name")?;
-    let sender_fallback_name = name(sender_fallback_name, "sender_fallback_name", "sender's fallback first name")?;
-    let [sms, mms, fee, number] = prices;
-    let price = |raw: &str, field: &str| parse_dollars(raw).map_err(|m| AppError::invalid(field, m));
-    let region = crate::domain::phone::Region::parse(default_region.trim().to_uppercase().as_str())
-        .map_err(|m| AppError::invalid("default_region", m))?;
-    let help_reply = parse_help_reply(help_reply)?;
-    Ok(TextingSettings {
-        window_start: window.start().format("%H:%M").to_string(),
-        window_end: window.end().format("%H:%M").to_string(),
-        default_time_zone: zone.name().to_string(),
-        batch_size,
-        preferred_area_codes: area_codes,
-        contact_fallback_name,
-        sender_fallback_name,
-        outbound_lock,
-        disable_custom_responses,
-        sms_segment_price_micros: price(sms, "sms_price")?,
-        mms_price_micros: price(mms, "mms_price")?,
-        carrier_fee_micros: price(fee, "carrier_fee")?,
-        number_monthly_price_micros: price(number, "number_price")?,
-        default_region: region.as_str().to_string(),
-        help_reply,
-        // Saved on its own by `set_state_rules`; `save` leaves it as it is.
-        state_rules: true,
-    })
-}
-
-/// The HELP answer: empty means the default; at most 320 characters (two segments), and the only
-/// placeholder is {organizationName}, since no contact or volunteer is at hand when it goes out.
-#[cfg(feature = "ssr")]
-pub fn parse_help_reply(raw: &str) -> Result<String, AppError> {
-    let text = raw.trim();
-    if text.is_empty() {
-        return Ok(DEFAULT_HELP_REPLY.to_string());
-    }
-    crate::domain::text_limits::HELP_REPLY.check(text).map_err(|m| AppError::invalid("help_reply", m))?;
-    if text.replace("{organizationName}", "").contains(['{', '}']) {
-        return Err(AppError::invalid("help_reply", "The HELP reply can only use {organizationName} in braces."));
-    }
-    Ok(text.to_string())
-}
-
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
+    use crate::model::settings::parse_help_reply;
 
-    fn ok() -> [&'static str; 4] {
-        ["0.0079", "0.02", "0.003", "1.15"]
+    fn form() -> TextingSettingsForm {
+        TextingSettingsForm {
+            window_start: "09:00".into(),
+            window_end: "21:00".into(),
+            default_time_zone: "America/Chicago".into(),
+            batch_size: "50".into(),
+            preferred_area_codes: "312, 773 312".into(),
+            contact_fallback_name: "friend".into(),
+            sender_fallback_name: "a volunteer".into(),
+            outbound_lock: "on".into(),
+            disable_custom_responses: String::new(),
+            sms_price: "0.0079".into(),
+            mms_price: "0.02".into(),
+            carrier_fee: "0.003".into(),
+            number_price: "1.15".into(),
+            default_region: "us".into(),
+            help_reply: String::new(),
+        }
     }
 
     #[test]
     fn a_valid_form_parses() {
-        let s = parse(
-            "09:00",
-            "21:00",
-            "America/Chicago",
-            "50",
-            "312, 773 312",
-            "friend",
-            "a volunteer",
-            true,
-            false,
-            ok(),
-            "us",
-            "",
-        )
-        .unwrap();
+        let s = form().parse().unwrap();
         assert_eq!(s.preferred_area_codes, vec![312, 773]);
         assert_eq!(s.sms_segment_price_micros, 7_900);
-        assert_eq!(s.default_region, "US");
+        assert_eq!(s.default_region.as_str(), "US");
+        assert_eq!((s.window.start_text(), s.window.end_text()), ("09:00".into(), "21:00".into()));
+        assert_eq!(s.default_time_zone.name(), "America/Chicago");
+        assert!(s.outbound_lock && !s.disable_custom_responses);
+        assert_eq!(s.help_reply, DEFAULT_HELP_REPLY);
     }
 
     #[test]
     fn each_bad_field_is_named() {
-        let field = |r: Result<TextingSettings, AppError>| match r {
-            Err(AppError::Invalid { field, .. }) => field,
-            other => panic!("{other:?}"),
+        let field = |change: fn(&mut TextingSettingsForm)| {
+            let mut f = form();
+            change(&mut f);
+            match f.parse() {
+                Err(AppError::Invalid { field, .. }) => field,
+                other => panic!("{other:?}"),
+            }
         };
-        assert_eq!(
-            field(parse("21:00", "09:00", "America/Chicago", "50", "", "f", "v", true, false, ok(), "US", "")),
-            "window_end"
-        );
-        assert_eq!(
-            field(parse("09:00", "21:00", "Mars/Olympus", "50", "", "f", "v", true, false, ok(), "US", "")),
-            "default_time_zone"
-        );
-        assert_eq!(
-            field(parse("09:00", "21:00", "America/Chicago", "0", "", "f", "v", true, false, ok(), "US", "")),
-            "batch_size"
-        );
-        assert_eq!(
-            field(parse("09:00", "21:00", "America/Chicago", "50", "31", "f", "v", true, false, ok(), "US", "")),
-            "preferred_area_codes"
-        );
-        assert_eq!(
-            field(parse("09:00", "21:00", "America/Chicago", "50", "", " ", "v", true, false, ok(), "US", "")),
-            "contact_fallback_name"
-        );
-        assert_eq!(
-            field(parse(
-                "09:00",
-                "21:00",
-                "America/Chicago",
-                "50",
-                "",
-                "f",
-                "v",
-                true,
-                false,
-                ["x", "1", "1", "1"],
-                "US",
-                ""
-            )),
-            "sms_price"
-        );
-        assert_eq!(
-            field(parse("09:00", "21:00", "America/Chicago", "50", "", "f", "v", true, false, ok(), "ZZ", "")),
-            "default_region"
-        );
+        assert_eq!(field(|f| (f.window_start, f.window_end) = ("21:00".into(), "09:00".into())), "window_end");
+        assert_eq!(field(|f| f.default_time_zone = "Mars/Olympus".into()), "default_time_zone");
+        assert_eq!(field(|f| f.batch_size = "0".into()), "batch_size");
+        assert_eq!(field(|f| f.batch_size = "501".into()), "batch_size");
+        assert_eq!(field(|f| f.preferred_area_codes = "31".into()), "preferred_area_codes");
+        assert_eq!(field(|f| f.contact_fallback_name = " ".into()), "contact_fallback_name");
+        assert_eq!(field(|f| f.sms_price = "x".into()), "sms_price");
+        assert_eq!(field(|f| f.default_region = "ZZ".into()), "default_region");
+        assert_eq!(field(|f| f.help_reply = "Hi {firstName}".into()), "help_reply");
+    }
+
+    #[test]
+    fn settings_travel_with_the_forms_field_names_and_refuse_a_bad_window() {
+        let json = serde_json::to_value(form().parse().unwrap()).unwrap();
+        assert_eq!((&json["window_start"], &json["window_end"]), (&"09:00".into(), &"21:00".into()));
+        assert_eq!((&json["default_time_zone"], &json["default_region"]), (&"America/Chicago".into(), &"US".into()));
+        let back: TextingSettings = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, form().parse().unwrap());
+        let mut bad = json;
+        bad["window_end"] = "08:00".into();
+        assert!(serde_json::from_value::<TextingSettings>(bad).is_err());
     }
 
     #[test]

@@ -1,8 +1,11 @@
 use serde::{Deserialize, Serialize};
 
+parsed_string_serde!(Email);
+
 /// A syntactically valid e-mail address, trimmed and lower-cased so that one person has one
 /// account however they type it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
 impl Email {

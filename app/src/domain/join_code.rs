@@ -1,8 +1,11 @@
 use serde::{Deserialize, Serialize};
 
+parsed_string_serde!(JoinCode);
+
 /// The six digits a volunteer types to join an organization. People paste codes with spaces
 /// or dashes ("123 456", "123-456"), so those are dropped before checking.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct JoinCode(String);
 
 impl JoinCode {

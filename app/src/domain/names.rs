@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+parsed_string_serde!(DisplayName, OrgName, ListName);
+
 fn parse_name(raw: &str, what: &str, max: usize) -> Result<String, String> {
     // Collapse runs of whitespace: "Ana   Lima" and "Ana Lima" are the same person.
     let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -17,6 +19,7 @@ fn parse_name(raw: &str, what: &str, max: usize) -> Result<String, String> {
 
 /// How a person is shown to their organizers and, later, in scripts as the sender's name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct DisplayName(String);
 
 impl DisplayName {
@@ -30,6 +33,7 @@ impl DisplayName {
 
 /// An organization's (campaign's) name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct OrgName(String);
 
 impl OrgName {
@@ -43,6 +47,7 @@ impl OrgName {
 
 /// A contact list's name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct ListName(String);
 
 impl ListName {

@@ -15,7 +15,7 @@ pub const DEFAULT_ORG_TIME_ZONE: Tz = chrono_tz::America::New_York;
 const PICKER_FORMAT: &str = "%Y-%m-%dT%H:%M";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
+#[serde(try_from = "String", into = "String")]
 pub struct OrgTimeZone(Tz);
 
 impl OrgTimeZone {
@@ -102,19 +102,20 @@ impl Default for OrgTimeZone {
     }
 }
 
-/// Stored names were checked by `parse` when saved; one that no longer parses falls back to the
-/// default rather than failing every page of the organization. (This also gives the
-/// `TryFrom<String>` that `#[sqlx(try_from = "String")]` uses.)
-impl From<String> for OrgTimeZone {
-    fn from(name: String) -> Self {
-        OrgTimeZone::parse(&name).unwrap_or_default()
+/// A zone name from the wire or a stored row: one that does not parse is an error, never a
+/// quiet default (`#[sqlx(try_from = "Option<String>")]` and serde use these).
+impl TryFrom<String> for OrgTimeZone {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        OrgTimeZone::parse(&name)
     }
 }
 
 /// An organization whose settings were never saved has no stored zone: the default.
-impl From<Option<String>> for OrgTimeZone {
-    fn from(name: Option<String>) -> Self {
-        name.map(OrgTimeZone::from).unwrap_or_default()
+impl TryFrom<Option<String>> for OrgTimeZone {
+    type Error = String;
+    fn try_from(name: Option<String>) -> Result<Self, String> {
+        name.map(OrgTimeZone::try_from).unwrap_or(Ok(OrgTimeZone::default()))
     }
 }
 
@@ -138,7 +139,13 @@ mod tests {
         assert_eq!(OrgTimeZone::parse(" America/Chicago ").unwrap().name(), "America/Chicago");
         assert!(OrgTimeZone::parse("").unwrap_err().contains("Enter a time zone"));
         assert!(OrgTimeZone::parse("Mars/Olympus").unwrap_err().contains("\"Mars/Olympus\""));
-        assert_eq!(OrgTimeZone::from("nonsense".to_string()), OrgTimeZone::default());
+        // A stored or posted name that does not parse is an error, not the default...
+        assert!(OrgTimeZone::try_from("nonsense".to_string()).is_err());
+        assert!(OrgTimeZone::try_from(Some("nonsense".to_string())).is_err());
+        assert!(serde_json::from_str::<OrgTimeZone>(r#""nonsense""#).is_err());
+        // ...while an organization that never saved its settings has the default.
+        assert_eq!(OrgTimeZone::try_from(None::<String>), Ok(OrgTimeZone::default()));
+        assert_eq!(serde_json::from_str::<OrgTimeZone>(r#""America/Chicago""#).unwrap().name(), "America/Chicago");
     }
 
     #[test]

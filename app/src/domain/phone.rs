@@ -19,8 +19,11 @@ use phonenumber::{country, Mode, Type};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
+parsed_string_serde!(Region);
+
 /// The country a number is assumed to be in when it is written without a country code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Region {
     code: [u8; 2],
     /// Whether the region dials with +1 (the North American Numbering Plan): only then is a

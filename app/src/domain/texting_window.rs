@@ -84,6 +84,15 @@ impl TextingWindow {
         self.end
     }
 
+    /// The start as `parse` reads it and a time input shows it ("09:00").
+    pub fn start_text(&self) -> String {
+        self.start.format("%H:%M").to_string()
+    }
+
+    pub fn end_text(&self) -> String {
+        self.end.format("%H:%M").to_string()
+    }
+
     /// Whether the local time in `tz` at `instant` is inside the window.
     pub fn contains(&self, tz: Tz, instant: DateTime<Utc>) -> bool {
         let local = instant.with_timezone(&tz).time();
@@ -251,13 +260,12 @@ pub struct ContactHours {
 }
 
 impl ContactHours {
-    /// From stored columns: `"HH:MM"` window times, IANA zone names, and the contact's stored
-    /// state, ZIP and E.164 number (a state not stored is worked out from the ZIP and number).
-    /// Unreadable zones count as unknown, which narrows the window to the fallback's.
-    #[allow(clippy::too_many_arguments)]
+    /// From the organization's window (parsed once, with its settings) and the contact's stored
+    /// columns: IANA zone names, and the contact's stored state, ZIP and E.164 number (a state
+    /// not stored is worked out from the ZIP and number). Unreadable zones count as unknown,
+    /// which narrows the window to the fallback's: the safe side, never a wider one.
     pub fn from_stored(
-        window_start: &str,
-        window_end: &str,
+        window: TextingWindow,
         zone_names: &[String],
         state_rules: bool,
         stored_state: Option<&str>,
@@ -265,7 +273,7 @@ impl ContactHours {
         phone: &str,
     ) -> ContactHours {
         ContactHours {
-            window: TextingWindow::parse(window_start, window_end).unwrap_or_default(),
+            window,
             zones: ContactZones::from_names(zone_names.iter()).unwrap_or_else(|_| ContactZones::unknown()),
             state: if state_rules { UsState::for_stored_contact(stored_state, zip, phone) } else { None },
         }
@@ -621,18 +629,15 @@ mod tests {
     #[test]
     fn contact_hours_from_stored_columns() {
         let zones = vec!["America/New_York".to_string()];
-        let on = ContactHours::from_stored("09:00", "21:00", &zones, true, None, None, "+13052345678");
+        let window = TextingWindow::default();
+        let on = ContactHours::from_stored(window, &zones, true, None, None, "+13052345678");
         assert_eq!(on.state, state("FL"));
         // Turned off by the organization: no state, whatever the contact's.
-        let off = ContactHours::from_stored("09:00", "21:00", &zones, false, Some("FL"), None, "+13052345678");
+        let off = ContactHours::from_stored(window, &zones, false, Some("FL"), None, "+13052345678");
         assert_eq!(off.state, None);
-        // A broken stored window falls back to the default; bad zones to unknown.
-        let broken =
-            ContactHours::from_stored("21:00", "09:00", &["Mars/Base".to_string()], true, Some("RI"), None, "");
-        assert_eq!(
-            (broken.window, broken.zones.is_empty(), broken.state),
-            (TextingWindow::default(), true, state("RI"))
-        );
+        // Bad stored zones count as unknown (the narrowest hours), not as any one zone.
+        let unknown = ContactHours::from_stored(window, &["Mars/Base".to_string()], true, Some("RI"), None, "");
+        assert_eq!((unknown.zones.is_empty(), unknown.state), (true, state("RI")));
     }
 
     fn any_zone() -> impl Strategy<Value = Tz> {

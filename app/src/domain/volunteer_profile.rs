@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+parsed_string_serde!(District);
+
 /// A language an action can be limited to. Stored as its code ("en", "es").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -37,17 +39,29 @@ impl Language {
 
 /// The languages a volunteer texts in: at least one, each once, in a fixed order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<Language>")]
 pub struct Languages(Vec<Language>);
+
+impl TryFrom<Vec<Language>> for Languages {
+    type Error = String;
+    fn try_from(list: Vec<Language>) -> Result<Languages, String> {
+        Languages::from_list(list)
+    }
+}
 
 impl Languages {
     /// From codes or names separated by commas ("en,es", "English, Spanish").
     pub fn parse(raw: &str) -> Result<Languages, String> {
-        let mut list = raw
+        let list = raw
             .split(',')
             .map(str::trim)
             .filter(|part| !part.is_empty())
             .map(Language::parse)
             .collect::<Result<Vec<_>, _>>()?;
+        Languages::from_list(list)
+    }
+
+    fn from_list(mut list: Vec<Language>) -> Result<Languages, String> {
         list.sort();
         list.dedup();
         if list.is_empty() {
@@ -70,6 +84,7 @@ impl Languages {
 /// A district name as admins write it on an action ("CD-7", "Ward 3"). Compared without regard
 /// to case, because a volunteer typing "cd-7" means the same district.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct District(String);
 
 impl District {

@@ -47,15 +47,17 @@ pub enum ImportState {
 }
 
 impl ImportState {
-    pub fn parse(raw: &str) -> ImportState {
-        match raw {
+    /// A stored `contact_imports.status`; anything else is an error, not a guess.
+    pub fn parse(raw: &str) -> Result<ImportState, String> {
+        Ok(match raw {
             "pending" => ImportState::Pending,
             "running" => ImportState::Running,
             "cancelling" => ImportState::Cancelling,
             "done" => ImportState::Done,
+            "failed" => ImportState::Failed,
             "cancelled" => ImportState::Cancelled,
-            _ => ImportState::Failed,
-        }
+            other => return Err(format!("unknown import status {other:?}")),
+        })
     }
 
     pub fn is_finished(self) -> bool {

@@ -146,14 +146,12 @@ pub enum RowStatus {
 }
 
 impl RowStatus {
-    pub fn parse(raw: &str) -> RowStatus {
-        match raw {
-            "opted-out" => RowStatus::OptedOut,
-            "error" => RowStatus::Error,
-            "needs-attention" => RowStatus::NeedsAttention,
-            "archived" => RowStatus::Archived,
-            _ => RowStatus::Active,
-        }
+    /// The status the conversations query computes; anything else is an error, not "active".
+    pub fn parse(raw: &str) -> Result<RowStatus, String> {
+        [RowStatus::OptedOut, RowStatus::Error, RowStatus::NeedsAttention, RowStatus::Archived, RowStatus::Active]
+            .into_iter()
+            .find(|status| status.as_str() == raw)
+            .ok_or_else(|| format!("unknown conversation status {raw:?}"))
     }
 
     pub fn as_str(self) -> &'static str {

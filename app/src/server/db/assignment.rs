@@ -190,8 +190,7 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
         .map(|r| {
             let context = render_context(&r.first_name, &r.last_name, &r.custom, caller, &org_name, &settings);
             let hours = ContactHours::from_stored(
-                &settings.window_start,
-                &settings.window_end,
+                settings.window,
                 &r.time_zones,
                 settings.state_rules,
                 r.state.as_deref(),

@@ -47,18 +47,16 @@ pub async fn claim_import(db: impl PgExecutor<'_>, import_id: Uuid) -> Result<Op
     let Some((org_id, list_name, mapping, encoding, created_by, region)) = row else {
         return Ok(None);
     };
-    let mapping: ColumnMapping = serde_json::from_value(mapping).map_err(|e| {
-        tracing::error!(%e, "stored mapping unreadable");
-        AppError::Internal
-    })?;
+    let mapping: ColumnMapping =
+        serde_json::from_value(mapping).map_err(|e| AppError::stored("contact_imports.mapping", e))?;
     Ok(Some(ImportJob {
         id: import_id,
         org_id,
         list_name,
         mapping,
-        encoding: TextEncoding::parse(&encoding).unwrap_or_default(),
+        encoding: TextEncoding::parse(&encoding).map_err(|e| AppError::stored("contact_imports.encoding", e))?,
         created_by,
-        region: Region::parse(&region).unwrap_or(Region::US),
+        region: Region::parse(&region).map_err(|e| AppError::stored("organizations.default_region", e))?,
     }))
 }
 
@@ -99,7 +97,7 @@ pub async fn import_status(db: impl PgExecutor<'_>, org_id: Uuid, import_id: Uui
         row.ok_or_else(|| AppError::NotFound("That import does not exist.".into()))?;
     Ok(ImportStatus {
         id: import_id,
-        state: ImportState::parse(&status),
+        state: ImportState::parse(&status).map_err(|e| AppError::stored("contact_imports.status", e))?,
         rows_read: rows_read as u64,
         rows_stored: rows_stored as u64,
         error,

@@ -133,7 +133,7 @@ pub async fn contacts_layout(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Resu
     let report_fields = report_field_ids.iter().filter_map(|id| names.iter().find(|(f, _)| f == id).cloned()).collect();
     Ok(ContactsLayout {
         action_title,
-        time_zone: OrgTimeZone::from(time_zone),
+        time_zone: OrgTimeZone::try_from(time_zone).map_err(|e| AppError::stored("default_time_zone", e))?,
         custom_fields: custom_fields.unwrap_or_default(),
         report_fields,
         questions: questions(&ScriptTree::from_json(&tree)),

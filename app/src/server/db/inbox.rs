@@ -152,8 +152,7 @@ pub async fn thread(db: &PgPool, caller: &Caller, conversation_id: i64) -> Resul
     let tree = ScriptTree::from_json(&row.script_tree);
     let (question, choices) = tree.next_choices(row.script_node.as_deref());
     let hours = ContactHours::from_stored(
-        &settings.window_start,
-        &settings.window_end,
+        settings.window,
         &row.time_zones,
         settings.state_rules,
         row.state.as_deref(),

@@ -28,7 +28,8 @@ pub async fn role_of(
     .bind(user_id)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| (r.role, OrgTimeZone::from(r.time_zone))))
+    row.map(|r| Ok((r.role, OrgTimeZone::try_from(r.time_zone).map_err(|e| AppError::stored("default_time_zone", e))?)))
+        .transpose()
 }
 
 pub async fn list(db: impl PgExecutor<'_>, org_id: Uuid) -> Result<Vec<Member>, AppError> {

@@ -141,8 +141,7 @@ pub async fn send(
     let settings = crate::server::db::settings::get_in(&mut tx, caller.org_id).await?;
     // The organization's window ∩ the contact's state's hours, in every zone they may be in.
     let hours = ContactHours::from_stored(
-        &settings.window_start,
-        &settings.window_end,
+        settings.window,
         &target.time_zones,
         settings.state_rules,
         target.state.as_deref(),

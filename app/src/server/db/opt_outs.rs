@@ -39,7 +39,7 @@ pub async fn org_time_zone(db: &PgPool, org_id: Uuid) -> Result<OrgTimeZone, App
             .bind(org_id)
             .fetch_optional(db)
             .await?;
-    Ok(OrgTimeZone::from(name))
+    OrgTimeZone::try_from(name).map_err(|e| AppError::stored("default_time_zone", e))
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -1,38 +1,69 @@
+use crate::domain::org_time::OrgTimeZone;
+use crate::domain::phone::Region;
+use crate::domain::texting_window::TextingWindow;
 use crate::error::AppError;
 use crate::model::settings::TextingSettings;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-type Row =
-    (String, String, String, i32, Vec<i32>, String, String, bool, bool, i64, i64, i64, i64, String, String, bool);
+/// `texting_settings` with the organization's region, as stored.
+#[derive(sqlx::FromRow)]
+struct SettingsRow {
+    window_start: String,
+    window_end: String,
+    default_time_zone: String,
+    batch_size: i32,
+    preferred_area_codes: Vec<i32>,
+    contact_fallback_name: String,
+    sender_fallback_name: String,
+    outbound_lock: bool,
+    disable_custom_responses: bool,
+    sms_segment_price_micros: i64,
+    mms_price_micros: i64,
+    carrier_fee_micros: i64,
+    number_monthly_price_micros: i64,
+    default_region: String,
+    help_reply: String,
+    state_rules: bool,
+}
 
-fn from_row(r: Row) -> TextingSettings {
-    TextingSettings {
-        window_start: r.0,
-        window_end: r.1,
-        default_time_zone: r.2,
-        batch_size: r.3,
-        preferred_area_codes: r.4,
-        contact_fallback_name: r.5,
-        sender_fallback_name: r.6,
-        outbound_lock: r.7,
-        disable_custom_responses: r.8,
-        sms_segment_price_micros: r.9,
-        mms_price_micros: r.10,
-        carrier_fee_micros: r.11,
-        number_monthly_price_micros: r.12,
-        default_region: r.13,
-        help_reply: r.14,
-        state_rules: r.15,
+impl SettingsRow {
+    /// Saved values were parsed on the way in; one that no longer parses is an error, never a
+    /// silent default (a default window could text people at hours the organization ruled out).
+    fn parse(self) -> Result<TextingSettings, AppError> {
+        Ok(TextingSettings {
+            window: TextingWindow::parse(&self.window_start, &self.window_end)
+                .map_err(|e| AppError::stored("texting_settings window", e))?,
+            default_time_zone: OrgTimeZone::parse(&self.default_time_zone)
+                .map_err(|e| AppError::stored("texting_settings.default_time_zone", e))?,
+            batch_size: self.batch_size,
+            preferred_area_codes: self.preferred_area_codes,
+            contact_fallback_name: self.contact_fallback_name,
+            sender_fallback_name: self.sender_fallback_name,
+            outbound_lock: self.outbound_lock,
+            disable_custom_responses: self.disable_custom_responses,
+            sms_segment_price_micros: self.sms_segment_price_micros,
+            mms_price_micros: self.mms_price_micros,
+            carrier_fee_micros: self.carrier_fee_micros,
+            number_monthly_price_micros: self.number_monthly_price_micros,
+            default_region: Region::parse(&self.default_region)
+                .map_err(|e| AppError::stored("organizations.default_region", e))?,
+            help_reply: self.help_reply,
+            state_rules: self.state_rules,
+        })
     }
 }
 
-const SELECT: &str = r#"select to_char(s.window_start, 'HH24:MI'), to_char(s.window_end, 'HH24:MI'), s.default_time_zone,
-       s.batch_size, s.preferred_area_codes, s.contact_fallback_name, s.sender_fallback_name, s.outbound_lock,
-       s.disable_custom_responses, s.sms_segment_price_micros, s.mms_price_micros, s.carrier_fee_micros,
-       s.number_monthly_price_micros, o.default_region, s.help_reply, s.state_rules_off_at is null
+const SELECT: &str = r#"select to_char(s.window_start, 'HH24:MI') as window_start, to_char(s.window_end, 'HH24:MI') as window_end,
+       s.default_time_zone, s.batch_size, s.preferred_area_codes, s.contact_fallback_name, s.sender_fallback_name,
+       s.outbound_lock, s.disable_custom_responses, s.sms_segment_price_micros, s.mms_price_micros, s.carrier_fee_micros,
+       s.number_monthly_price_micros, o.default_region, s.help_reply, s.state_rules_off_at is null as state_rules
 from texting_settings s join organizations o on o.id = s.organization_id
 where s.organization_id = $1"#;
+
+async fn select(conn: &mut sqlx::PgConnection, org_id: Uuid) -> Result<TextingSettings, AppError> {
+    sqlx::query_as::<_, SettingsRow>(SELECT).bind(org_id).fetch_one(conn).await?.parse()
+}
 
 /// The organization's settings; the defaults until an admin saves them.
 pub async fn get(db: &PgPool, org_id: Uuid) -> Result<TextingSettings, AppError> {
@@ -47,7 +78,7 @@ pub async fn get_in(conn: &mut sqlx::PgConnection, org_id: Uuid) -> Result<Texti
         .bind(org_id)
         .execute(&mut *conn)
         .await?;
-    Ok(from_row(sqlx::query_as::<_, Row>(SELECT).bind(org_id).fetch_one(&mut *conn).await?))
+    select(conn, org_id).await
 }
 
 pub async fn save(db: &PgPool, org_id: Uuid, s: &TextingSettings) -> Result<TextingSettings, AppError> {
@@ -68,9 +99,9 @@ pub async fn save(db: &PgPool, org_id: Uuid, s: &TextingSettings) -> Result<Text
                help_reply = excluded.help_reply"#,
     )
     .bind(org_id)
-    .bind(&s.window_start)
-    .bind(&s.window_end)
-    .bind(&s.default_time_zone)
+    .bind(s.window.start())
+    .bind(s.window.end())
+    .bind(s.default_time_zone.name())
     .bind(s.batch_size)
     .bind(&s.preferred_area_codes)
     .bind(&s.contact_fallback_name)
@@ -86,10 +117,10 @@ pub async fn save(db: &PgPool, org_id: Uuid, s: &TextingSettings) -> Result<Text
     .await?;
     sqlx::query("update organizations set default_region = $2 where id = $1")
         .bind(org_id)
-        .bind(&s.default_region)
+        .bind(s.default_region.as_str())
         .execute(&mut *tx)
         .await?;
-    let saved = from_row(sqlx::query_as::<_, Row>(SELECT).bind(org_id).fetch_one(&mut *tx).await?);
+    let saved = select(&mut tx, org_id).await?;
     tx.commit().await?;
     Ok(saved)
 }
@@ -98,14 +129,14 @@ pub async fn save(db: &PgPool, org_id: Uuid, s: &TextingSettings) -> Result<Text
 pub struct StateRulesStatus {
     pub off_at: Option<chrono::DateTime<chrono::Utc>>,
     pub off_by: Option<String>,
-    pub default_time_zone: String,
+    pub default_time_zone: OrgTimeZone,
 }
 
 pub async fn state_rules(db: &PgPool, org_id: Uuid) -> Result<StateRulesStatus, AppError> {
     let mut conn = db.acquire().await?;
-    get_in(&mut conn, org_id).await?;
-    let (off_at, off_by, default_time_zone) = sqlx::query_as(
-        r#"select s.state_rules_off_at, u.display_name, s.default_time_zone
+    let default_time_zone = get_in(&mut conn, org_id).await?.default_time_zone;
+    let (off_at, off_by) = sqlx::query_as(
+        r#"select s.state_rules_off_at, u.display_name
            from texting_settings s left join users u on u.id = s.state_rules_off_by
            where s.organization_id = $1"#,
     )

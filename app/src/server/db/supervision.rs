@@ -141,21 +141,23 @@ pub async fn page(
     Ok(ConversationPage {
         rows: rows
             .into_iter()
-            .map(|r| ConversationRow {
-                conversation_id: r.conversation_id,
-                contact_name: r.contact_name,
-                contact_phone: r.contact_phone,
-                action_id: r.action_id,
-                action_title: r.action_title,
-                volunteer_id: r.volunteer_id,
-                volunteer_name: r.volunteer_name,
-                last_body: r.last_body,
-                last_inbound: r.last_inbound,
-                last_at: r.last_at,
-                status: RowStatus::parse(&r.status),
-                error_code: r.error_code,
+            .map(|r| {
+                Ok(ConversationRow {
+                    conversation_id: r.conversation_id,
+                    contact_name: r.contact_name,
+                    contact_phone: r.contact_phone,
+                    action_id: r.action_id,
+                    action_title: r.action_title,
+                    volunteer_id: r.volunteer_id,
+                    volunteer_name: r.volunteer_name,
+                    last_body: r.last_body,
+                    last_inbound: r.last_inbound,
+                    last_at: r.last_at,
+                    status: RowStatus::parse(&r.status).map_err(|e| AppError::stored("conversation status", e))?,
+                    error_code: r.error_code,
+                })
             })
-            .collect(),
+            .collect::<Result<_, AppError>>()?,
         next,
     })
 }
@@ -198,7 +200,7 @@ pub async fn thread(db: &PgPool, org_id: Uuid, conversation_id: i64) -> Result<S
         contact_phone: row.contact_phone,
         action_title: row.action_title,
         volunteer_name: row.volunteer_name,
-        status: RowStatus::parse(&row.status),
+        status: RowStatus::parse(&row.status).map_err(|e| AppError::stored("conversation status", e))?,
         messages: history.messages,
         survey: history.survey,
         tag_ids: history.tags.iter().map(|(id, _)| *id).collect(),

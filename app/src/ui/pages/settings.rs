@@ -72,9 +72,9 @@ fn SettingsForm(settings: TextingSettings, save: ServerAction<SaveTextingSetting
             <input type="hidden" name="org_id" value=org.org_id().to_string()/>
             <fieldset>
                 <legend>"When texts may go out"</legend>
-                {field("Window opens (contact's local time)", "window_start", settings.window_start.clone(), "time", "")}
-                {field("Window closes", "window_end", settings.window_end.clone(), "time", "A contact in several possible zones gets only the hours open in all of them.")}
-                {field("Default time zone", "default_time_zone", settings.default_time_zone.clone(), "text", "Every time in the organization is shown in it, and the date-time pickers are read in it; for example America/Chicago.")}
+                {field("Window opens (contact's local time)", "window_start", settings.window.start_text(), "time", "")}
+                {field("Window closes", "window_end", settings.window.end_text(), "time", "A contact in several possible zones gets only the hours open in all of them.")}
+                {field("Default time zone", "default_time_zone", settings.default_time_zone.name().to_string(), "text", "Every time in the organization is shown in it, and the date-time pickers are read in it; for example America/Chicago.")}
             </fieldset>
             <fieldset>
                 <legend>"Volunteers and numbers"</legend>
@@ -82,7 +82,7 @@ fn SettingsForm(settings: TextingSettings, save: ServerAction<SaveTextingSetting
                 {field("Preferred area codes", "preferred_area_codes",
                     settings.preferred_area_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", "), "text",
                     "Sending numbers are bought in these area codes when available, separated by commas.")}
-                {field("Country for numbers without a country code", "default_region", settings.default_region.clone(), "text", "Two letters, such as US or CA.")}
+                {field("Country for numbers without a country code", "default_region", settings.default_region.as_str().to_string(), "text", "Two letters, such as US or CA.")}
                 {field("Contact's first name when unknown", "contact_fallback_name", settings.contact_fallback_name.clone(), "text", "")}
                 {field("Sender's first name when unknown", "sender_fallback_name", settings.sender_fallback_name.clone(), "text", "")}
                 <div class="field checkbox">
