@@ -5,9 +5,11 @@ use crate::domain::action_lifecycle::ActionStatus;
 #[cfg(feature = "ssr")]
 use crate::domain::action_lifecycle::Transition;
 #[cfg(feature = "ssr")]
-use crate::domain::form_values::{area_codes, checkbox};
+use crate::domain::form_values::checkbox;
 use crate::error::AppError;
-pub use crate::model::actions::{ActionDetail, ActionEdit, ActionPage, ActionSummary};
+#[cfg(feature = "ssr")]
+use crate::model::actions::parse_title;
+pub use crate::model::actions::{ActionDetail, ActionEdit, ActionEditForm, ActionPage, ActionSummary};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -51,78 +53,17 @@ pub async fn get_action(org_id: Uuid, action_id: Uuid) -> Result<ActionPage, App
 
 /// The basic information and initial script. Only while the action is a draft, scheduled or
 /// paused: a live action is paused first so volunteers never send from a changing script.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "save_action")]
 pub async fn save_action(
     org_id: Uuid,
     action_id: Uuid,
-    title: String,
-    #[server(default)] description: String,
-    #[server(default)] disclaimer: String,
-    #[server(default)] start_label: String,
-    #[server(default)] folder: String,
-    #[server(default)] contact_list_id: String,
-    #[server(default)] preferred_area_codes: String,
-    #[server(default)] alternate_area_code: String,
-    #[server(default)] keep_assignments: String,
-    #[server(default)] language: String,
-    #[server(default)] districts: String,
-    #[server(default)] initial_script: String,
-    // The variants as a JSON array of strings: one form field however many there are.
-    #[server(default)] initial_variants: String,
+    #[server(flatten)] form: ActionEditForm,
 ) -> Result<(), AppError> {
-    use crate::domain::text_limits::{
-        ACTION_DESCRIPTION, ACTION_DISCLAIMER, ACTION_FOLDER, ACTION_START_LABEL, INITIAL_SCRIPT,
-    };
-    use crate::domain::volunteer_profile::{District, Language};
     use crate::domain::Role;
     use crate::server::{auth, db, state};
     let state = state()?;
     auth::require_member(&state, org_id, Role::Admin).await?;
-    let edit = ActionEdit {
-        title: parse_title(&title)?,
-        description: limited(ACTION_DESCRIPTION, description.trim())?,
-        disclaimer: limited(ACTION_DISCLAIMER, disclaimer.trim())?,
-        start_label: match start_label.trim() {
-            "" => "Start Texting".to_string(),
-            label => limited(ACTION_START_LABEL, label)?,
-        },
-        folder: limited(ACTION_FOLDER, folder.trim())?,
-        contact_list_id: match contact_list_id.trim() {
-            "" => None,
-            raw => {
-                Some(Uuid::parse_str(raw).map_err(|_| AppError::invalid("contact_list_id", "Choose a contact list."))?)
-            }
-        },
-        preferred_area_codes: area_codes(&preferred_area_codes)
-            .map_err(|m| AppError::invalid("preferred_area_codes", m))?,
-        alternate_area_code: area_codes(&alternate_area_code)
-            .map_err(|m| AppError::invalid("alternate_area_code", m))?
-            .first()
-            .copied(),
-        keep_assignments: checkbox(&keep_assignments),
-        language: match language.trim() {
-            "" => None,
-            raw => Some(Language::parse(raw).map_err(|m| AppError::invalid("language", m))?.code().to_string()),
-        },
-        districts: District::parse_list(&districts)
-            .map_err(|m| AppError::invalid("districts", m))?
-            .into_iter()
-            .map(District::into_string)
-            .collect(),
-        initial_script: limited(INITIAL_SCRIPT, initial_script.trim())?,
-        initial_variants: match initial_variants.trim() {
-            "" => Vec::new(),
-            raw => serde_json::from_str::<Vec<String>>(raw)
-                .map(|v| crate::domain::initial_scripts::InitialScripts::normalize_variants(&v))
-                .map_err(|_| AppError::invalid("initial_variants", "The script variants could not be read."))?,
-        },
-    };
-    for (i, variant) in edit.initial_variants.iter().enumerate() {
-        INITIAL_SCRIPT
-            .check(variant)
-            .map_err(|m| AppError::invalid("initial_variants", format!("Variant {}: {m}", i + 2)))?;
-    }
+    let edit = form.parse()?;
     db::actions::save(&state.db, org_id, action_id, &edit).await
 }
 
@@ -177,24 +118,7 @@ pub async fn duplicate_action(org_id: Uuid, action_id: Uuid) -> Result<Uuid, App
     Ok(id)
 }
 
-pub fn parse_title(raw: &str) -> Result<String, AppError> {
-    use crate::domain::text_limits::ACTION_TITLE;
-    let title = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    if title.is_empty() {
-        return Err(AppError::invalid(
-            ACTION_TITLE.field,
-            format!("Give the action a title of up to {} characters.", ACTION_TITLE.max),
-        ));
-    }
-    limited(ACTION_TITLE, &title)
-}
-
-/// The text, owned, when it fits its field's limit; otherwise that field's error.
-pub fn limited(limit: crate::domain::text_limits::TextLimit, text: &str) -> Result<String, AppError> {
-    limit.check(text).map(str::to_string).map_err(|m| AppError::invalid(limit.field, m))
-}
-
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
 
@@ -202,5 +126,44 @@ mod tests {
     fn titles_and_area_codes() {
         assert_eq!(parse_title("  GOTV   week 1 ").unwrap(), "GOTV week 1");
         assert!(parse_title("   ").is_err());
+    }
+
+    #[test]
+    fn the_edit_form_parses_and_names_each_bad_field() {
+        let form = ActionEditForm {
+            title: " GOTV  week 1 ".into(),
+            contact_list_id: "6f1c1a52-3a0e-4b8e-9d5e-2f0b1c9a7e10".into(),
+            preferred_area_codes: "312, 773".into(),
+            keep_assignments: "on".into(),
+            language: "Spanish".into(),
+            districts: "CD-7, cd-7, Ward 3".into(),
+            initial_script: "Hi {firstName}! STOP to opt out".into(),
+            initial_variants: r#"["Hello {firstName}! STOP to opt out", "  "]"#.into(),
+            ..Default::default()
+        };
+        let edit = form.parse().unwrap();
+        assert_eq!(edit.title, "GOTV week 1");
+        assert_eq!(edit.start_label, crate::model::actions::DEFAULT_START_LABEL);
+        assert_eq!(edit.preferred_area_codes, [312, 773]);
+        assert!(edit.keep_assignments);
+        assert_eq!(edit.language.as_deref(), Some("es"));
+        assert_eq!(edit.districts, ["CD-7", "Ward 3"]);
+        assert_eq!(edit.initial_variants, ["Hello {firstName}! STOP to opt out"]);
+        let field = |change: fn(&mut ActionEditForm)| {
+            let mut f = form.clone();
+            change(&mut f);
+            match f.parse() {
+                Err(AppError::Invalid { field, .. }) => field,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(field(|f| f.title = "  ".into()), "title");
+        assert_eq!(field(|f| f.description = "x".repeat(5_000)), "description");
+        assert_eq!(field(|f| f.contact_list_id = "list 1".into()), "contact_list_id");
+        assert_eq!(field(|f| f.alternate_area_code = "12".into()), "alternate_area_code");
+        assert_eq!(field(|f| f.language = "Klingon".into()), "language");
+        assert_eq!(field(|f| f.districts = "x".repeat(61)), "districts");
+        assert_eq!(field(|f| f.initial_variants = "[1".into()), "initial_variants");
+        assert_eq!(field(|f| f.initial_variants = format!("[{:?}]", "x".repeat(2_000))), "initial_variants");
     }
 }

@@ -83,11 +83,11 @@ async fn compliance_problems(
 ) -> Result<Vec<String>, AppError> {
     let org_name: String =
         sqlx::query_scalar("select name from organizations where id = $1").bind(org_id).fetch_one(&mut *db).await?;
-    let fields = match action.contact_list_id {
+    let fields = match action.basics.contact_list_id {
         Some(list) => list_custom_fields(&mut *db, list).await?,
         None => Vec::new(),
     };
-    Ok(InitialScripts::parse(&action.initial_script, &action.initial_variants, &fields)
+    Ok(InitialScripts::parse(&action.basics.initial_script, &action.basics.initial_variants, &fields)
         .map(|scripts| scripts.describe_compliance_problems(&org_name))
         .unwrap_or_default())
 }
@@ -100,7 +100,7 @@ pub async fn page(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ActionPa
     .bind(org_id)
     .fetch_all(db)
     .await?;
-    let custom_fields = match action.contact_list_id {
+    let custom_fields = match action.basics.contact_list_id {
         Some(list) => list_custom_fields(db, list).await?,
         None => Vec::new(),
     };
@@ -218,7 +218,7 @@ pub async fn script_values(
 /// The cost of sending the initial script to every contact of the list, with the longest
 /// names and field values the list actually holds; `Err` says what is missing for one.
 pub async fn estimate_for(conn: &mut PgConnection, org_id: Uuid, action: &ActionDetail) -> Result<Costing, AppError> {
-    let Some(list_id) = action.contact_list_id else {
+    let Some(list_id) = action.basics.contact_list_id else {
         return Ok(Costing {
             estimate: Err("Choose a contact list to see what this action will cost.".into()),
             values: None,
@@ -243,15 +243,16 @@ async fn estimate_with(
     settings: &TextingSettings,
     values: &ScriptValues,
 ) -> Result<Result<Estimate, String>, AppError> {
-    if action.initial_script.trim().is_empty() {
+    if action.basics.initial_script.trim().is_empty() {
         return Ok(Err("Write the initial script to see what this action will cost.".into()));
     }
     let custom_fields = list_custom_fields(&mut *conn, list_id).await?;
-    let scripts = match InitialScripts::parse(&action.initial_script, &action.initial_variants, &custom_fields) {
-        Ok(s) => s,
-        Err(e) if e.variant == 1 => return Ok(Err(format!("The initial script has a problem: {}", e.error))),
-        Err(e) => return Ok(Err(format!("The initial script has a problem: {e}"))),
-    };
+    let scripts =
+        match InitialScripts::parse(&action.basics.initial_script, &action.basics.initial_variants, &custom_fields) {
+            Ok(s) => s,
+            Err(e) if e.variant == 1 => return Ok(Err(format!("The initial script has a problem: {}", e.error))),
+            Err(e) => return Ok(Err(format!("The initial script has a problem: {e}"))),
+        };
     let contacts: i32 = sqlx::query_scalar("select contact_count from contact_lists where id = $1")
         .bind(list_id)
         .fetch_one(&mut *conn)
@@ -308,7 +309,7 @@ pub async fn save(db: &PgPool, org_id: Uuid, action_id: Uuid, edit: &ActionEdit)
         )?;
     }
     // The list can only change before the action has gone live: contacts may have been texted.
-    if current.published_at.is_some() && current.contact_list_id != edit.contact_list_id {
+    if current.published_at.is_some() && current.basics.contact_list_id != edit.contact_list_id {
         return Err(AppError::invalid(
             "contact_list_id",
             "The contact list cannot change once the action has gone live.",
@@ -358,7 +359,7 @@ pub async fn transition(
     let now = Utc::now();
     let going_live = matches!(transition, Transition::Publish | Transition::Schedule);
     if going_live {
-        if action.contact_list_id.is_none() || action.initial_script.trim().is_empty() {
+        if action.basics.contact_list_id.is_none() || action.basics.initial_script.trim().is_empty() {
             return Err(AppError::invalid(
                 "transition",
                 "Choose a contact list and write the initial script before publishing.",

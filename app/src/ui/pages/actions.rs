@@ -203,12 +203,13 @@ fn ActionEditor(
     let action_id = a.id;
     let status = a.status;
     let editable = status.editable();
-    let script = RwSignal::new(a.initial_script.clone());
+    let script = RwSignal::new(a.basics.initial_script.clone());
     // Each variant box keeps its own text; the list only changes when one is added or removed.
-    let next_key = StoredValue::new(a.initial_variants.len());
+    let next_key = StoredValue::new(a.basics.initial_variants.len());
     let owner = Owner::current().expect("the editor runs inside the reactive tree");
-    let variants: RwSignal<Vec<(usize, RwSignal<String>)>> =
-        RwSignal::new(a.initial_variants.iter().cloned().enumerate().map(|(i, v)| (i, RwSignal::new(v))).collect());
+    let variants: RwSignal<Vec<(usize, RwSignal<String>)>> = RwSignal::new(
+        a.basics.initial_variants.iter().cloned().enumerate().map(|(i, v)| (i, RwSignal::new(v))).collect(),
+    );
     let at_most = move || variants.with(Vec::len) + 1 >= MAX_VARIANTS;
     let custom_fields = StoredValue::new(page.custom_fields.clone());
     let script_values = StoredValue::new(page.script_values.clone());
@@ -277,12 +278,12 @@ fn ActionEditor(
     let end_error = Signal::derive(move || set_end.value().get().and_then(Result::err));
     let ends_text = a.ends_at.map(|t| zone.picker_value(t)).unwrap_or_default();
     let zone_label = zone.name();
-    let area_codes_text = a.preferred_area_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
-    let alternate_text = a.alternate_area_code.map(|c| c.to_string()).unwrap_or_default();
-    let districts_text = a.districts.join(", ");
+    let area_codes_text = a.basics.preferred_area_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
+    let alternate_text = a.basics.alternate_area_code.map(|c| c.to_string()).unwrap_or_default();
+    let districts_text = a.basics.districts.join(", ");
     view! {
         <header class="page-header">
-            <h1>{a.title.clone()}</h1>
+            <h1>{a.basics.title.clone()}</h1>
             <span class=format!("badge status-{}", status.as_str()) data-testid="action-status">{status.label()}</span>
         </header>
         <p class="export-links">
@@ -417,23 +418,23 @@ fn ActionEditor(
                 <input type="hidden" name="org_id" value=org_id.to_string()/>
                 <input type="hidden" name="action_id" value=action_id.to_string()/>
                 <fieldset disabled=!editable>
-                    <TextField label="Title" name="title" value=a.title.clone() error=field_error("title")/>
+                    <TextField label="Title" name="title" value=a.basics.title.clone() error=field_error("title")/>
                     <div class="field">
                         <label for="action-description">"Description (shown to volunteers)"</label>
                         <textarea id="action-description" name="description" rows="4"
                             aria-invalid=move || field_error("description")().map(|_| "true")
-                            maxlength=crate::domain::text_limits::action_field("description").map(|l| l.max)>{a.description.clone()}</textarea>
+                            maxlength=crate::domain::text_limits::action_field("description").map(|l| l.max)>{a.basics.description.clone()}</textarea>
                         <p class="field-error" role="alert">{field_error("description")}</p>
                     </div>
-                    <TextField label="Disclaimer" name="disclaimer" value=a.disclaimer.clone() error=field_error("disclaimer")/>
-                    <TextField label="Start button label" name="start_label" value=a.start_label.clone() error=field_error("start_label")/>
-                    <TextField label="Folder" name="folder" value=a.folder.clone() error=field_error("folder")/>
+                    <TextField label="Disclaimer" name="disclaimer" value=a.basics.disclaimer.clone() error=field_error("disclaimer")/>
+                    <TextField label="Start button label" name="start_label" value=a.basics.start_label.clone() error=field_error("start_label")/>
+                    <TextField label="Folder" name="folder" value=a.basics.folder.clone() error=field_error("folder")/>
                     <div class="field">
                         <label for="action-list">"Contact list"</label>
                         <select id="action-list" name="contact_list_id">
-                            <option value="" selected=a.contact_list_id.is_none()>"Choose a list…"</option>
+                            <option value="" selected=a.basics.contact_list_id.is_none()>"Choose a list…"</option>
                             {page.lists.iter().map(|(id, name, count)| view! {
-                                <option value=id.to_string() selected=a.contact_list_id == Some(*id)>{format!("{name} ({})", crate::domain::wording::plural(*count as i64, "contact", "contacts"))}</option>
+                                <option value=id.to_string() selected=a.basics.contact_list_id == Some(*id)>{format!("{name} ({})", crate::domain::wording::plural(*count as i64, "contact", "contacts"))}</option>
                             }).collect_view()}
                         </select>
                         <p class="field-error" role="alert">{field_error("contact_list_id")}</p>
@@ -443,15 +444,15 @@ fn ActionEditor(
                     <TextField label="Alternate area code" name="alternate_area_code" value=alternate_text
                         error=field_error("alternate_area_code")/>
                     <div class="field checkbox">
-                        <input id="keep-assignments" type="checkbox" name="keep_assignments" checked=a.keep_assignments/>
+                        <input id="keep-assignments" type="checkbox" name="keep_assignments" checked=a.basics.keep_assignments/>
                         <label for="keep-assignments">"Keep Assignments: volunteers get only the contacts pre-assigned to them"</label>
                     </div>
                     <div class="field">
                         <label for="action-language">"Language"</label>
                         <select id="action-language" name="language">
-                            <option value="" selected=a.language.is_none()>"Any volunteer"</option>
-                            <option value="en" selected=a.language.as_deref() == Some("en")>"English speakers"</option>
-                            <option value="es" selected=a.language.as_deref() == Some("es")>"Spanish speakers"</option>
+                            <option value="" selected=a.basics.language.is_none()>"Any volunteer"</option>
+                            <option value="en" selected=a.basics.language.as_deref() == Some("en")>"English speakers"</option>
+                            <option value="es" selected=a.basics.language.as_deref() == Some("es")>"Spanish speakers"</option>
                         </select>
                     </div>
                     <TextField label="Districts (comma-separated; empty for all)" name="districts" value=districts_text error=field_error("districts")/>
