@@ -20,6 +20,35 @@ macro_rules! parsed_string_serde {
     )+};
 }
 
+/// A Postgres `text` column holding one of a closed set of names: encoded as `as_str()`, decoded
+/// through `parse`, so a name the code does not know fails the query instead of becoming a guess.
+#[cfg(feature = "ssr")]
+macro_rules! text_column {
+    ($($name:ty),+ $(,)?) => {$(
+        impl sqlx::Type<sqlx::Postgres> for $name {
+            fn type_info() -> sqlx::postgres::PgTypeInfo {
+                <&str as sqlx::Type<sqlx::Postgres>>::type_info()
+            }
+            fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+                <&str as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+            }
+        }
+        impl<'q> sqlx::Encode<'q, sqlx::Postgres> for $name {
+            fn encode_by_ref(
+                &self,
+                buf: &mut sqlx::postgres::PgArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&str as sqlx::Encode<sqlx::Postgres>>::encode_by_ref(&self.as_str(), buf)
+            }
+        }
+        impl<'r> sqlx::Decode<'r, sqlx::Postgres> for $name {
+            fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                Ok(<$name>::parse(<&str as sqlx::Decode<sqlx::Postgres>>::decode(value)?)?)
+            }
+        }
+    )+};
+}
+
 pub mod action_lifecycle;
 pub mod action_results;
 pub mod cost_estimate;
@@ -30,6 +59,7 @@ pub mod form_values;
 pub mod initial_scripts;
 pub mod join_code;
 pub mod keyword_replies;
+pub mod message_kind;
 pub mod names;
 pub mod opt_out;
 pub mod org_time;

@@ -6,6 +6,7 @@
 //! Seeding is idempotent: once the organization exists it is left alone, so whatever the user
 //! did in it survives a restart. `reset` removes it (and the demo accounts) to start over.
 
+use app::domain::message_kind::MessageKind;
 use app::server::{db, password};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -410,7 +411,7 @@ async fn history(
             &mut tx,
             ids.org,
             conversation,
-            "initial",
+            MessageKind::Initial,
             &body,
             &phone,
             status,
@@ -560,7 +561,7 @@ async fn outbound(
     tx: &mut Transaction<'_, Postgres>,
     org: Uuid,
     conversation: i64,
-    kind: &str,
+    kind: MessageKind,
     body: &str,
     to: &str,
     status: &str,
@@ -609,7 +610,8 @@ async fn follow_up(
     answer: &str,
     body: &str,
 ) -> Result<(), sqlx::Error> {
-    outbound(tx, ids.org, conversation, "reply", body, phone, "delivered", None, volunteer, at, Some(node)).await?;
+    outbound(tx, ids.org, conversation, MessageKind::Reply, body, phone, "delivered", None, volunteer, at, Some(node))
+        .await?;
     sqlx::query(
         r#"insert into survey_answers (conversation_id, question_node, question, answer_node, answer, answered_by, answered_at)
            values ($1, '', 'Can we count on your vote?', $2, $3, $4, $5)"#,

@@ -5,6 +5,7 @@
 
 use crate::twilio::errors::{self, Consequence};
 use crate::twilio::{MessageQuery, SendMessage, Sender, SentMessage, TwilioClient, TwilioError};
+use app::domain::message_kind::MessageKind;
 use app::domain::texting_window::{ContactHours, WindowCheck};
 use app::server::db;
 use chrono::{DateTime, Utc};
@@ -102,7 +103,7 @@ struct Claimed {
     id: i64,
     to_phone: String,
     body: String,
-    kind: String,
+    kind: MessageKind,
     attempts: i32,
     conversation_id: Option<i64>,
     sender_phone: Option<String>,
@@ -181,7 +182,7 @@ impl Outbox {
     /// Takes the next queued message that is due, under a lease.
     async fn claim(&self) -> Result<Option<Claimed>, sqlx::Error> {
         #[allow(clippy::type_complexity)]
-        let claimed: Option<(i64, String, String, String, i32, Option<i64>, uuid::Uuid, Option<uuid::Uuid>)> =
+        let claimed: Option<(i64, String, String, MessageKind, i32, Option<i64>, uuid::Uuid, Option<uuid::Uuid>)> =
             sqlx::query_as(
             r#"with next as (
                    select id from messages
@@ -519,7 +520,7 @@ impl Outbox {
     /// Seconds the message may wait at the carrier: until the contact's window closes.
     async fn validity(&self, message: &Claimed, now: DateTime<Utc>) -> Result<Option<u32>, sqlx::Error> {
         // The answer to HELP is owed whenever they ask; the window is for texts we start.
-        if message.kind == "auto" {
+        if message.kind == MessageKind::Auto {
             return Ok(Some(MAX_VALIDITY_SECS as u32));
         }
         let Some(zone_names) = &message.time_zones else {

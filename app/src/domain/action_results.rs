@@ -9,11 +9,99 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+/// What a running count counts: `action_counts.metric`, written by the database triggers
+/// (migrations/0009, 0014) under exactly these names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Metric {
+    /// Initial texts sent; key "".
+    InitialSent,
+    /// Initial texts the carrier delivered.
+    InitialDelivered,
+    /// Texts after the initial one (replies and custom), and the conversations that got one.
+    Followups,
+    FollowedUp,
+    /// Inbound texts, and the conversations with at least one.
+    Replies,
+    Replied,
+    /// Conversations waiting for the volunteer's answer.
+    Pending,
+    Reports,
+    /// Batches finished (every claimed contact texted or skipped).
+    Batches,
+    Skipped,
+    Delivered,
+    /// Failed texts; key: the error code.
+    Errors,
+    /// Key: the tag's, custom field's, script node's id; "node/choice" for answers.
+    Tag,
+    Field,
+    Script,
+    Answer,
+    /// Key: the variant's number.
+    VariantSent,
+    VariantReplied,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 18] = [
+        Metric::InitialSent,
+        Metric::InitialDelivered,
+        Metric::Followups,
+        Metric::FollowedUp,
+        Metric::Replies,
+        Metric::Replied,
+        Metric::Pending,
+        Metric::Reports,
+        Metric::Batches,
+        Metric::Skipped,
+        Metric::Delivered,
+        Metric::Errors,
+        Metric::Tag,
+        Metric::Field,
+        Metric::Script,
+        Metric::Answer,
+        Metric::VariantSent,
+        Metric::VariantReplied,
+    ];
+
+    /// The name the triggers store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::InitialSent => "initial_sent",
+            Metric::InitialDelivered => "initial_delivered",
+            Metric::Followups => "followups",
+            Metric::FollowedUp => "followed_up",
+            Metric::Replies => "replies",
+            Metric::Replied => "replied",
+            Metric::Pending => "pending",
+            Metric::Reports => "reports",
+            Metric::Batches => "batches",
+            Metric::Skipped => "skipped",
+            Metric::Delivered => "delivered",
+            Metric::Errors => "errors",
+            Metric::Tag => "tag",
+            Metric::Field => "field",
+            Metric::Script => "script",
+            Metric::Answer => "answer",
+            Metric::VariantSent => "variant_sent",
+            Metric::VariantReplied => "variant_replied",
+        }
+    }
+
+    /// A stored name; one no trigger writes is an error, not a count quietly dropped.
+    pub fn parse(raw: &str) -> Result<Metric, String> {
+        Metric::ALL.into_iter().find(|m| m.as_str() == raw).ok_or_else(|| format!("unknown metric {raw:?}"))
+    }
+}
+
+#[cfg(feature = "ssr")]
+text_column!(Metric);
+
 /// One running count: `metric` per volunteer (`None` when no volunteer), split by `key`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Count {
     pub volunteer: Option<Uuid>,
-    pub metric: String,
+    pub metric: Metric,
     pub key: String,
     pub n: i64,
 }
@@ -182,28 +270,27 @@ pub fn error_meaning(code: Option<i32>) -> &'static str {
 }
 
 /// Sums per metric and key over volunteers.
-fn totals(counts: &[Count]) -> BTreeMap<(&str, &str), i64> {
+fn totals(counts: &[Count]) -> BTreeMap<(Metric, &str), i64> {
     let mut totals = BTreeMap::new();
     for c in counts {
-        *totals.entry((c.metric.as_str(), c.key.as_str())).or_insert(0) += c.n;
+        *totals.entry((c.metric, c.key.as_str())).or_insert(0) += c.n;
     }
     totals
 }
 
 pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResults {
     let totals = totals(counts);
-    let total = |metric: &str| -> i64 {
+    let total = |metric: Metric| -> i64 {
         totals.range((metric, "")..).take_while(|((m, _), _)| *m == metric).map(|(_, n)| n).sum()
     };
-    let keyed = |metric: &'static str| {
-        totals.iter().filter(move |((m, _), n)| *m == metric && **n > 0).map(|((_, k), n)| (*k, *n))
-    };
+    let keyed =
+        |metric: Metric| totals.iter().filter(move |((m, _), n)| *m == metric && **n > 0).map(|((_, k), n)| (*k, *n));
 
     // Per volunteer.
-    let mut per: BTreeMap<Uuid, BTreeMap<&str, i64>> = BTreeMap::new();
+    let mut per: BTreeMap<Uuid, BTreeMap<Metric, i64>> = BTreeMap::new();
     for c in counts {
         if let Some(v) = c.volunteer {
-            *per.entry(v).or_default().entry(c.metric.as_str()).or_insert(0) += c.n;
+            *per.entry(v).or_default().entry(c.metric).or_insert(0) += c.n;
         }
     }
     let last_active: BTreeMap<Uuid, DateTime<Utc>> = facts.last_active.iter().copied().collect();
@@ -213,56 +300,58 @@ pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResult
         .into_iter()
         .map(|id| {
             let m = per.get(&id);
-            let get = |metric: &str| m.and_then(|m| m.get(metric)).copied().unwrap_or(0);
+            let get = |metric: Metric| m.and_then(|m| m.get(&metric)).copied().unwrap_or(0);
             VolunteerResults {
                 user_id: id,
                 name: names.get(&id).map(|n| n.to_string()).unwrap_or_else(|| "(former member)".into()),
-                texts_sent: get("initial_sent"),
-                followups: get("followups"),
-                replies_pending: get("pending"),
-                replies: get("replies"),
-                reports: get("reports"),
+                texts_sent: get(Metric::InitialSent),
+                followups: get(Metric::Followups),
+                replies_pending: get(Metric::Pending),
+                replies: get(Metric::Replies),
+                reports: get(Metric::Reports),
                 last_active: last_active.get(&id).copied(),
             }
         })
         .collect();
     volunteers.sort_by(|a, b| b.texts_sent.cmp(&a.texts_sent).then_with(|| a.name.cmp(&b.name)));
 
-    let started = per.values().filter(|m| m.get("initial_sent").copied().unwrap_or(0) > 0).count() as i64;
-    let completed = per.values().filter(|m| m.get("batches").copied().unwrap_or(0) > 0).count() as i64;
+    let started = per.values().filter(|m| m.get(&Metric::InitialSent).copied().unwrap_or(0) > 0).count() as i64;
+    let completed = per.values().filter(|m| m.get(&Metric::Batches).copied().unwrap_or(0) > 0).count() as i64;
     let overview = Overview {
         sent_to: facts.sent_to,
         seen: facts.seen,
         started,
         completed,
-        performs: total("batches"),
-        reports: total("reports"),
+        performs: total(Metric::Batches),
+        reports: total(Metric::Reports),
     };
 
-    let initial_sent = total("initial_sent");
-    let delivered = total("delivered");
-    let failed = total("errors");
-    let mut errors: Vec<ErrorCount> = keyed("errors")
+    let initial_sent = total(Metric::InitialSent);
+    let delivered = total(Metric::Delivered);
+    let failed = total(Metric::Errors);
+    let mut errors: Vec<ErrorCount> = keyed(Metric::Errors)
         .map(|(k, n)| {
             let code = k.parse::<i32>().ok();
             ErrorCount { code, meaning: error_meaning(code).to_string(), n }
         })
         .collect();
     errors.sort_by(|a, b| b.n.cmp(&a.n).then(a.code.cmp(&b.code)));
-    let replied = total("replied");
-    let opt_outs =
-        facts.opt_out_tag.map(|id| totals.get(&("tag", id.to_string().as_str())).copied().unwrap_or(0)).unwrap_or(0);
+    let replied = total(Metric::Replied);
+    let opt_outs = facts
+        .opt_out_tag
+        .map(|id| totals.get(&(Metric::Tag, id.to_string().as_str())).copied().unwrap_or(0))
+        .unwrap_or(0);
     let messages = MessagePerformance {
         initial_sent,
-        phones_reached: total("initial_delivered"),
-        followed_up: total("followed_up"),
-        followups: total("followups"),
+        phones_reached: total(Metric::InitialDelivered),
+        followed_up: total(Metric::FollowedUp),
+        followups: total(Metric::Followups),
         replied,
-        replies: total("replies"),
+        replies: total(Metric::Replies),
         response_rate: percent(replied, initial_sent),
         opt_outs,
         undeliverable: facts.undeliverable,
-        skipped: total("skipped"),
+        skipped: total(Metric::Skipped),
         delivered,
         failed,
         delivery_rate: percent(delivered, delivered + failed),
@@ -270,7 +359,7 @@ pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResult
     };
 
     // Tags and fields: of the contacts texted.
-    let named = |items: &[(i64, String)], metric: &'static str| -> Vec<Frequency> {
+    let named = |items: &[(i64, String)], metric: Metric| -> Vec<Frequency> {
         let mut out: Vec<Frequency> = items
             .iter()
             .filter_map(|(id, name)| {
@@ -281,14 +370,14 @@ pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResult
         out.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.label.cmp(&b.label)));
         out
     };
-    let tags = named(&facts.tags, "tag");
-    let fields = named(&facts.fields, "field");
+    let tags = named(&facts.tags, Metric::Tag);
+    let fields = named(&facts.fields, Metric::Field);
 
     // Survey answers, per question of the script, in script order; answers of choices since
     // removed from the script still count, under the label they were given.
     let mut questions = Vec::new();
     let answers: Vec<(&str, &str, i64)> =
-        keyed("answer").filter_map(|(k, n)| k.split_once('/').map(|(q, a)| (q, a, n))).collect();
+        keyed(Metric::Answer).filter_map(|(k, n)| k.split_once('/').map(|(q, a)| (q, a, n))).collect();
     let mut asked: Vec<(String, String, &Vec<ScriptNode>)> = Vec::new();
     if !tree.question.trim().is_empty() {
         asked.push((String::new(), tree.question.clone(), &tree.answers));
@@ -318,25 +407,26 @@ pub fn build(counts: &[Count], facts: &Facts, tree: &ScriptTree) -> ActionResult
     }
 
     // Response scripts: of the follow-ups sent.
-    let mut scripts: Vec<Frequency> = keyed("script")
+    let mut scripts: Vec<Frequency> = keyed(Metric::Script)
         .map(|(node, n)| {
             let label = tree.find(node).map(|p| p.path.join(" → ")).unwrap_or_else(|| "(a removed script)".into());
-            Frequency { label, n, percent: percent(n, total("followups")) }
+            Frequency { label, n, percent: percent(n, total(Metric::Followups)) }
         })
         .collect();
     scripts.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.label.cmp(&b.label)));
 
     // Variants: every variant that texted someone, and any the script has now.
-    let mut numbers: Vec<i32> = keyed("variant_sent").filter_map(|(k, _)| k.parse().ok()).collect();
+    let mut numbers: Vec<i32> = keyed(Metric::VariantSent).filter_map(|(k, _)| k.parse().ok()).collect();
     numbers.extend(1..=facts.variant_texts.len() as i32);
     numbers.sort();
     numbers.dedup();
     let variant_total =
-        |metric: &str, number: i32| totals.get(&(metric, number.to_string().as_str())).copied().unwrap_or(0);
+        |metric: Metric, number: i32| totals.get(&(metric, number.to_string().as_str())).copied().unwrap_or(0);
     let variants = numbers
         .into_iter()
         .map(|number| {
-            let (sent, replied) = (variant_total("variant_sent", number), variant_total("variant_replied", number));
+            let (sent, replied) =
+                (variant_total(Metric::VariantSent, number), variant_total(Metric::VariantReplied, number));
             VariantResults {
                 variant: number,
                 text: facts
@@ -378,7 +468,15 @@ mod tests {
     use super::*;
 
     fn count(volunteer: Option<Uuid>, metric: &str, key: &str, n: i64) -> Count {
-        Count { volunteer, metric: metric.into(), key: key.into(), n }
+        Count { volunteer, metric: Metric::parse(metric).unwrap(), key: key.into(), n }
+    }
+
+    #[test]
+    fn metric_names_read_back_and_unknown_ones_are_refused() {
+        for metric in Metric::ALL {
+            assert_eq!(Metric::parse(metric.as_str()), Ok(metric));
+        }
+        assert!(Metric::parse("initial").is_err());
     }
 
     fn node(id: &str, label: &str, question: &str, answers: Vec<ScriptNode>) -> ScriptNode {

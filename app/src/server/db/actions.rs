@@ -1,4 +1,5 @@
 use crate::domain::action_lifecycle::{end_time, ActionStatus, Transition};
+use crate::domain::action_results::Metric;
 use crate::domain::cost_estimate::{estimate, format_dollars, Estimate, Prices};
 use crate::domain::initial_scripts::{InitialScripts, VariantError};
 use crate::domain::script_template::{LongestValues, RenderContext, ScriptValues, Variable};
@@ -43,15 +44,17 @@ pub async fn list(
            from actions a left join contact_lists l on l.id = a.contact_list_id
            left join lateral (
                -- The counters the results page reads, summed over volunteers.
-               select sum(n) filter (where metric = 'initial_sent')::bigint as texted,
-                      sum(n) filter (where metric = 'replies')::bigint as replies
-               from action_counts where action_id = a.id and metric in ('initial_sent', 'replies')
+               select sum(n) filter (where metric = $3)::bigint as texted,
+                      sum(n) filter (where metric = $4)::bigint as replies
+               from action_counts where action_id = a.id and metric in ($3, $4)
            ) c on true
            where a.organization_id = $1 and ($2::action_status is null or a.status = $2)
            order by a.folder, a.created_at desc, a.id"#,
     )
     .bind(org_id)
     .bind(status)
+    .bind(Metric::InitialSent.as_str())
+    .bind(Metric::Replies.as_str())
     .fetch_all(db)
     .await?)
 }

@@ -3,6 +3,7 @@
 
 use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::initial_scripts::InitialScripts;
+use crate::domain::message_kind::MessageKind;
 use crate::domain::script_template::{RenderContext, ScriptTemplate};
 use crate::domain::script_tree::{Placement, ScriptTree};
 use crate::domain::text_limits::MESSAGE_BODY;
@@ -189,7 +190,7 @@ pub async fn send(
                 ));
             }
             script_rendered = Some(rendered);
-            "reply"
+            MessageKind::Reply
         }
         (None, true) => {
             // The variant this contact was shown (chosen by the conversation, as on the screen).
@@ -204,7 +205,7 @@ pub async fn send(
                 ));
             }
             script_rendered = Some(rendered);
-            "initial"
+            MessageKind::Initial
         }
         (None, false) => {
             // The script again from a second tab or a stale screen: the first one already went.
@@ -222,7 +223,7 @@ pub async fn send(
                     "Custom text is turned off in this organization: reply with a response script.",
                 ));
             }
-            "custom"
+            MessageKind::Custom
         }
     };
     if body.trim().is_empty() {
@@ -269,7 +270,7 @@ pub async fn send(
     .bind(caller.user.id)
     .bind(response)
     // The action's picture goes with the initial text only.
-    .bind(if kind == "initial" { target.script_image_id } else { None })
+    .bind(if kind == MessageKind::Initial { target.script_image_id } else { None })
     .bind(variant)
     .bind(now)
     .bind(session_hash)

@@ -1,7 +1,7 @@
 //! Action results from the running counts (migrations/0009_results.sql), and moving a
 //! volunteer's contacts to someone else from the results page.
 
-use crate::domain::action_results::{self, ActionResults, Count, Facts, HourPoint};
+use crate::domain::action_results::{self, ActionResults, Count, Facts, HourPoint, Metric};
 use crate::domain::script_tree::ScriptTree;
 use crate::error::AppError;
 use crate::server::caller::Caller;
@@ -27,7 +27,7 @@ pub async fn results(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<Actio
     let tree = ScriptTree::from_json(&tree);
 
     let counts = async {
-        sqlx::query_as::<_, (Uuid, String, String, i64)>(
+        sqlx::query_as::<_, (Uuid, Metric, String, i64)>(
             "select volunteer_id, metric, key, n from action_counts where action_id = $1 and n <> 0",
         )
         .bind(action_id)

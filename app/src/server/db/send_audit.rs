@@ -3,6 +3,7 @@
 //! inbound message an automatic reply answered. Evidence for the FCC's P2P test (see
 //! migrations/0035). Read by keyset a page at a time, like the other exports.
 
+use crate::domain::message_kind::MessageKind;
 use crate::domain::org_time::OrgTimeZone;
 use crate::error::AppError;
 use crate::server::db::exports::{csv_lines, iso, MessageCursor, PAGE_ROWS};
@@ -16,7 +17,7 @@ pub struct AuditRow {
     pub message_id: i64,
     pub conversation_id: i64,
     pub contact_phone: String,
-    pub kind: String,
+    pub kind: MessageKind,
     pub body: String,
     pub volunteer: Option<String>,
     pub volunteer_email: Option<String>,
@@ -63,7 +64,7 @@ pub fn audit_record(row: &AuditRow, zone: OrgTimeZone) -> Vec<String> {
     vec![
         row.message_id.to_string(),
         row.contact_phone.clone(),
-        row.kind.clone(),
+        row.kind.as_str().to_string(),
         row.body.clone(),
         row.origin(),
         row.volunteer.clone().unwrap_or_default(),
