@@ -105,7 +105,7 @@ pub async fn reassign_all(org_id: Uuid, action_id: Uuid) -> Result<u64, AppError
 }
 
 #[server(endpoint = "set_auto_archive")]
-pub async fn set_auto_archive(org_id: Uuid, on: bool) -> Result<(), AppError> {
+pub async fn set_auto_archive(org_id: Uuid, #[server(default)] on: bool) -> Result<(), AppError> {
     use crate::domain::Role;
     use crate::server::{auth, db, state};
     let state = state()?;

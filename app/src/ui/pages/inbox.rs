@@ -3,13 +3,13 @@
 //! opt-out and reassignment.
 
 use crate::api::inbox::{
-    dismiss_notices, file_report, get_inbox, get_thread, opt_out_contact, reassign_all, reassign_conversation,
-    set_archived, set_auto_archive, InboxFilter, ReportInput, Thread,
+    file_report, get_inbox, get_thread, DismissNotices, InboxFilter, OptOutContact, ReassignAll, ReassignConversation,
+    ReportInput, SetArchived, SetAutoArchive, Thread,
 };
 use crate::api::messaging::send_message;
 use crate::domain::org_time::OrgTimeZone;
 use crate::error::AppError;
-use crate::ui::common::{poll, request_key, use_org, EmptyState};
+use crate::ui::common::{poll, request_key, use_org, EmptyState, ErrorAlert};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -39,9 +39,21 @@ pub fn InboxPage() -> impl IntoView {
     );
     poll(POLL_MS, move || refresh.update(|n| *n += 1));
     let base = move || format!("/o/{}/inbox", org.org_id());
+    // Forms, so they work before the bundle has loaded; a failure is shown, never swallowed.
+    let dismiss = ServerAction::<DismissNotices>::new();
+    let auto_archive_save = ServerAction::<SetAutoArchive>::new();
+    let failed = move || {
+        dismiss.value().get().and_then(Result::err).or_else(|| auto_archive_save.value().get().and_then(Result::err))
+    };
+    Effect::new(move |_| {
+        if matches!(dismiss.value().get(), Some(Ok(()))) || matches!(auto_archive_save.value().get(), Some(Ok(()))) {
+            refresh.update(|n| *n += 1);
+        }
+    });
     view! {
         <Title text="Inbox"/>
         <h1>"Inbox"</h1>
+        <ErrorAlert error=Signal::derive(failed)/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match inbox.await {
@@ -54,10 +66,10 @@ pub fn InboxPage() -> impl IntoView {
                             {(!inbox.notices.is_empty()).then(|| view! {
                                 <section class="notices" role="status">
                                     {inbox.notices.iter().map(|n| view! { <p>{n.body.clone()}</p> }).collect_view()}
-                                    <button class="link-button" on:click=move |_| spawn_local(async move {
-                                        let _ = dismiss_notices(org_id).await;
-                                        refresh.update(|n| *n += 1);
-                                    })>"Dismiss"</button>
+                                    <ActionForm action=dismiss>
+                                        <input type="hidden" name="org_id" value=org_id.to_string()/>
+                                        <button type="submit" class="link-button">"Dismiss"</button>
+                                    </ActionForm>
                                 </section>
                             })}
                             <nav class="filters inbox-filters" aria-label="Filter conversations">
@@ -67,13 +79,18 @@ pub fn InboxPage() -> impl IntoView {
                                     </A>
                                 }).collect_view()}
                             </nav>
-                            <label class="toggle">
-                                <input type="checkbox" prop:checked=auto_archive on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    spawn_local(async move { let _ = set_auto_archive(org_id, on).await; });
-                                }/>
-                                " Archive a conversation when I file its report"
-                            </label>
+                            <ActionForm action=auto_archive_save>
+                                <input type="hidden" name="org_id" value=org_id.to_string()/>
+                                <label class="toggle">
+                                    // Saved as soon as it changes; without the bundle, by the button below.
+                                    <input type="checkbox" name="on" value="true" prop:checked=auto_archive on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        auto_archive_save.dispatch(SetAutoArchive { org_id, on });
+                                    }/>
+                                    " Archive a conversation when I file its report"
+                                </label>
+                                <noscript><button type="submit" class="secondary">"Save"</button></noscript>
+                            </ActionForm>
                             {if inbox.threads.is_empty() {
                                 view! {
                                     <EmptyState title="Nothing here">
@@ -154,21 +171,43 @@ fn ThreadView(thread: Thread, zone: OrgTimeZone) -> impl IntoView {
     };
     poll(POLL_MS, refresh);
     let navigate = use_navigate();
-    let error = RwSignal::new(None::<String>);
     let asking_reason = RwSignal::new(false);
-    let reason = RwSignal::new(String::new());
-    let done = move |result: Result<(), AppError>| match result {
-        Ok(()) => {
-            error.set(None);
+    // Each button is a form, so it works before the bundle has loaded; with it, the thread
+    // refreshes in place and a failure is shown, never swallowed.
+    let archive = ServerAction::<SetArchived>::new();
+    let opt_out = ServerAction::<OptOutContact>::new();
+    let reassign_one = ServerAction::<ReassignConversation>::new();
+    let reassign_every = ServerAction::<ReassignAll>::new();
+    let error = move || {
+        archive
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| opt_out.value().get().and_then(Result::err))
+            .or_else(|| reassign_one.value().get().and_then(Result::err))
+            .or_else(|| reassign_every.value().get().and_then(Result::err))
+    };
+    Effect::new(move |_| {
+        if matches!(archive.value().get(), Some(Ok(()))) {
             refresh();
         }
-        Err(e) => error.set(Some(e.to_string())),
-    };
+    });
+    Effect::new(move |_| {
+        if matches!(opt_out.value().get(), Some(Ok(()))) {
+            asking_reason.set(false);
+            refresh();
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(reassign_one.value().get(), Some(Ok(_))) || matches!(reassign_every.value().get(), Some(Ok(_))) {
+            navigate(&format!("/o/{org_id}/inbox"), Default::default());
+        }
+    });
     view! {
         <h1>{thread.contact_name.clone()}</h1>
         <p class="thread-meta">{thread.action_title.clone()} " · Peer-to-Peer"
             {move || live.with(|t| t.archived).then(|| " · Archived")}{move || live.with(|t| t.opted_out).then(|| " · Opted out")}</p>
-        {move || error.get().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
+        <ErrorAlert error=Signal::derive(error)/>
         <ol class="messages" aria-label="Messages">
             {move || live.with(|t| t.messages.iter().map(|m| view! {
                 <li class=if m.outbound { "out" } else { "in" }>
@@ -192,59 +231,44 @@ fn ThreadView(thread: Thread, zone: OrgTimeZone) -> impl IntoView {
         }))}
         {move || (asking_reason.get() && !live.with(|t| t.opted_out)).then(|| view! {
             // Who and why are recorded with the opt-out (the organization's opt-out export).
-            <form class="card opt-out-reason" on:submit=move |ev: leptos::ev::SubmitEvent| {
-                ev.prevent_default();
-                let why = reason.get_untracked();
-                spawn_local(async move {
-                    let result = opt_out_contact(org_id, id, why).await;
-                    if result.is_ok() {
-                        asking_reason.set(false);
-                        reason.set(String::new());
-                    }
-                    done(result)
-                });
-            }>
+            <ActionForm action=opt_out attr:class="card opt-out-reason">
+                <input type="hidden" name="org_id" value=org_id.to_string()/>
+                <input type="hidden" name="conversation_id" value=id.to_string()/>
                 <div class="field">
                     <label for="opt-out-reason">"Why opt this person out of all texts from your organization?"</label>
                     <input id="opt-out-reason" name="reason" type="text" required=true
-                        maxlength=crate::domain::text_limits::OPT_OUT_REASON.max placeholder="Asked not to be texted"
-                        prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
+                        maxlength=crate::domain::text_limits::OPT_OUT_REASON.max placeholder="Asked not to be texted"/>
                 </div>
-                <button type="submit" class="danger">"Confirm opt-out"</button>
+                <button type="submit" class="danger" disabled=move || opt_out.pending().get()>"Confirm opt-out"</button>
                 <button type="button" class="secondary" on:click=move |_| asking_reason.set(false)>"Cancel"</button>
-            </form>
+            </ActionForm>
         })}
         <Composer live refresh=Callback::new(move |_| refresh())/>
         <ReportForm thread=thread.clone() live refresh=Callback::new(move |_| refresh())/>
         <section class="thread-actions">
-            <button class="secondary" on:click=move |_| {
-                let archive = !live.with_untracked(|t| t.archived);
-                spawn_local(async move { done(set_archived(org_id, id, archive).await) });
-            }>{move || if live.with(|t| t.archived) { "Unarchive" } else { "Archive" }}</button>
+            <ActionForm action=archive>
+                <input type="hidden" name="org_id" value=org_id.to_string()/>
+                <input type="hidden" name="conversation_id" value=id.to_string()/>
+                <input type="hidden" name="archived" value=move || (!live.with(|t| t.archived)).to_string()/>
+                <button type="submit" class="secondary" disabled=move || archive.pending().get()>
+                    {move || if live.with(|t| t.archived) { "Unarchive" } else { "Archive" }}
+                </button>
+            </ActionForm>
             <button class="secondary danger" disabled=move || live.with(|t| t.opted_out)
                 aria-expanded=move || asking_reason.get().to_string()
                 on:click=move |_| asking_reason.update(|a| *a = !*a)>"Opt out"</button>
-            <button class="secondary" on:click={
-                let navigate = navigate.clone();
-                move |_| {
-                    let navigate = navigate.clone();
-                    spawn_local(async move {
-                        match reassign_conversation(org_id, id).await {
-                            Ok(_) => navigate(&format!("/o/{org_id}/inbox"), Default::default()),
-                            Err(e) => error.set(Some(e.to_string())),
-                        }
-                    });
-                }
-            }>"Reassign conversation"</button>
-            <button class="secondary" on:click=move |_| {
-                let navigate = navigate.clone();
-                spawn_local(async move {
-                    match reassign_all(org_id, action_id).await {
-                        Ok(_) => navigate(&format!("/o/{org_id}/inbox"), Default::default()),
-                        Err(e) => error.set(Some(e.to_string())),
-                    }
-                });
-            }>"Reassign all conversations in this action"</button>
+            <ActionForm action=reassign_one>
+                <input type="hidden" name="org_id" value=org_id.to_string()/>
+                <input type="hidden" name="conversation_id" value=id.to_string()/>
+                <button type="submit" class="secondary" disabled=move || reassign_one.pending().get()>"Reassign conversation"</button>
+            </ActionForm>
+            <ActionForm action=reassign_every>
+                <input type="hidden" name="org_id" value=org_id.to_string()/>
+                <input type="hidden" name="action_id" value=action_id.to_string()/>
+                <button type="submit" class="secondary" disabled=move || reassign_every.pending().get()>
+                    "Reassign all conversations in this action"
+                </button>
+            </ActionForm>
         </section>
     }
 }
