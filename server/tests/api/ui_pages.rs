@@ -219,3 +219,39 @@ async fn the_actions_list_shows_progress_and_close_asks_first() {
     assert!(!editor[..zone].contains(">Close action<"), "Close is not beside Publish/Pause: {editor}");
     assert!(editor.contains(r#"<textarea id="action-description" name="description""#), "{editor}");
 }
+
+#[tokio::test]
+async fn the_threads_buttons_are_forms_that_work_before_the_bundle_loads() {
+    let w = World::new().await;
+    let conversation = w.conversation("+13125550177", true, true).await;
+    let (status, body) = w.send(&conversation, SCRIPT, "k-1").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let path = format!("/o/{}/inbox/{conversation}", w.org);
+    let html = page(&w, &w.volunteer, &path).await.text().await.unwrap();
+    for endpoint in ["set_archived", "reassign_conversation", "reassign_all"] {
+        assert!(html.contains(&format!(r#"action="/api/{endpoint}""#)), "{endpoint} is a form: {html}");
+    }
+    assert_eq!(hidden(&html, "archived"), "true", "the archive form archives an open thread");
+    // Posted as a browser without the bundle posts it: archived, and back to the thread.
+    let res = post(
+        &w,
+        &w.volunteer,
+        "set_archived",
+        &path,
+        &[("org_id", &w.org), ("conversation_id", &conversation), ("archived", "true")],
+    )
+    .await;
+    assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+    let archived: bool = sqlx::query_scalar("select archived_at is not null from conversations where id = $1::bigint")
+        .bind(&conversation)
+        .fetch_one(&w.app.pool)
+        .await
+        .unwrap();
+    assert!(archived);
+    let html = page(&w, &w.volunteer, &path).await.text().await.unwrap();
+    assert_eq!(hidden(&html, "archived"), "false", "now it unarchives");
+    assert!(html.contains(">Unarchive<"), "{html}");
+    // The inbox's own forms too.
+    let inbox = page(&w, &w.volunteer, &format!("/o/{}/inbox", w.org)).await.text().await.unwrap();
+    assert!(inbox.contains(r#"action="/api/set_auto_archive""#), "{inbox}");
+}
