@@ -53,7 +53,7 @@ async fn a_stop_sent_while_the_server_was_down_is_honoured_by_the_sweep_on_resta
 
     // Restart: the new process's worker sweeps at start.
     let app = restarted(&rig).await;
-    let worker = rig.worker(Default::default());
+    let worker = rig.worker(crate::outbox::TEST_CAPS);
     assert_eq!(worker.sweep_inbound().await.unwrap(), 1, "the sweep finds the STOP");
     assert_eq!(opted_out(&rig, phone).await.as_deref(), Some("keyword"));
     let (sid, conversation): (String, Option<i64>) = sqlx::query_as(

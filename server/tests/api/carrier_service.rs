@@ -17,7 +17,7 @@ async fn a_messaging_service_reply_routes_to_its_conversation() {
     for number in POOL {
         rig.sim.add_number(number, Some("http://p2p.test/webhooks/twilio/inbound"), Some(SERVICE));
     }
-    let worker = Outbox { sender: Sender::MessagingService(SERVICE.into()), ..rig.worker(Default::default()) };
+    let worker = Outbox { sender: Sender::MessagingService(SERVICE.into()), ..rig.worker(crate::outbox::TEST_CAPS) };
     let phone = "+13125551001";
     let c = rig.world.conversation(phone, true, true).await;
     rig.world.send(&c, SCRIPT, "k").await;
