@@ -9,6 +9,7 @@ pub mod embedded_postgres;
 pub mod exports;
 pub mod health;
 pub mod inbound_sweep;
+pub mod messaging_service;
 pub mod number_pools;
 pub mod outbox;
 pub mod schema;

@@ -627,8 +627,36 @@ impl Outbox {
         crate::inbound_sweep::sweep(&self.db, &self.client, configured).await
     }
 
+    /// With a Messaging Service: points its inbound webhook at ours (see `messaging_service`).
+    /// False without one.
+    pub async fn route_service_inbound(&self) -> Result<bool, TwilioError> {
+        let Sender::MessagingService(service) = &self.sender else {
+            return Ok(false);
+        };
+        let base = self.status_callback.strip_suffix(crate::webhooks::STATUS_PATH).unwrap_or(&self.status_callback);
+        crate::messaging_service::route_inbound(
+            &self.client,
+            service,
+            &format!("{base}{}", crate::webhooks::INBOUND_PATH),
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// With a Messaging Service: takes quarantined numbers out of its pool.
+    pub async fn withdraw_quarantined(&self) -> Result<usize, crate::messaging_service::ServiceError> {
+        match &self.sender {
+            Sender::MessagingService(service) => {
+                crate::messaging_service::withdraw_quarantined(&self.db, &self.client, service).await
+            }
+            Sender::Number(_) => Ok(0),
+        }
+    }
+
     pub async fn run(self) {
         let mut since_reconcile = std::time::Instant::now();
+        // Until it has worked once (the carrier may be unreachable at start).
+        let mut service_routed = false;
         // The first sweep runs at start: what arrived while we were down is honoured first.
         let mut last_sweep: Option<std::time::Instant> = None;
         loop {
@@ -655,6 +683,15 @@ impl Outbox {
                 }
                 if let Err(error) = self.resume_paused().await {
                     tracing::warn!(%error, "outbox resume");
+                }
+                if !service_routed {
+                    match self.route_service_inbound().await {
+                        Ok(_) => service_routed = true,
+                        Err(error) => tracing::warn!(%error, "routing the Messaging Service's inbound texts"),
+                    }
+                }
+                if let Err(error) = self.withdraw_quarantined().await {
+                    tracing::warn!(%error, "taking quarantined numbers out of the Messaging Service");
                 }
                 // Numbers come and go with the pools; their pace rows are of no use an hour on.
                 let forget = "delete from send_pace where next_at < extract(epoch from now()) - 3600";

@@ -187,7 +187,11 @@ pub(super) async fn send_reply(
     let (url, sid, service_sid) = {
         let mut state = shared.state();
         let number = state.numbers.iter().find(|n| n.phone_number == to);
-        let url = number.and_then(|n| n.sms_url.clone()).or_else(|| state.inbound_url.clone());
+        // A service with inbound turned off drops the text: "not logged and received on the
+        // Account" (twilio-oai, Service `inbound_request_url`).
+        let Ok(url) = super::services::inbound_url(&state, number) else {
+            return None;
+        };
         let service_sid = service_sid.map(String::from).or_else(|| number.and_then(|n| n.service_sid.clone()));
         let sid = new_sid("SM", &mut state.rng);
         state.inbound.push(InboundText {

@@ -20,11 +20,13 @@ mod config;
 mod faults;
 mod messages;
 mod numbers;
+mod services;
 
 pub use callbacks::{CallbackKind, InboundText, KeywordAnswer, SentCallback};
 pub use config::{DeliveryFailure, SimulatorConfig};
 pub use faults::Fault;
 pub use messages::ReceivedMessage;
+pub use services::ServiceSettings;
 
 use crate::twilio::TwilioConfig;
 use axum::{
@@ -42,6 +44,7 @@ use messages::{create_message, fetch_message, list_messages};
 use numbers::{add_service_number, available_numbers, buy_number, release_number, OwnedNumber};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::json;
+use services::{fetch_service, list_service_numbers, remove_service_number, update_service};
 use std::{
     collections::{HashMap, HashSet, VecDeque},
     net::SocketAddr,
@@ -94,6 +97,8 @@ struct SimState {
     stopped: HashSet<(String, String)>,
     /// The carrier's own answers to STOP, START and HELP, when it gives them.
     keyword_answers: Vec<KeywordAnswer>,
+    /// Messaging Services that were updated (`POST /v1/Services/{sid}`), by SID.
+    services: HashMap<String, ServiceSettings>,
 }
 
 impl Shared {
@@ -131,6 +136,7 @@ impl CarrierSimulator {
             inbound: Vec::new(),
             stopped: HashSet::new(),
             keyword_answers: Vec::new(),
+            services: HashMap::new(),
         };
         let shared = Shared {
             config,
@@ -171,7 +177,9 @@ impl CarrierSimulator {
             .route(&format!("{account}/AvailablePhoneNumbers/{{country}}/Local.json"), get(available_numbers))
             .route(&format!("{account}/IncomingPhoneNumbers.json"), post(buy_number))
             .route(&format!("{account}/IncomingPhoneNumbers/{{file}}"), delete(release_number))
-            .route("/v1/Services/{service}/PhoneNumbers", post(add_service_number))
+            .route("/v1/Services/{service}", get(fetch_service).post(update_service))
+            .route("/v1/Services/{service}/PhoneNumbers", post(add_service_number).get(list_service_numbers))
+            .route("/v1/Services/{service}/PhoneNumbers/{number}", delete(remove_service_number))
             .route("/_simulator/reply", post(control_reply))
             .route("/_simulator/fault", post(control_fault))
             .fallback(not_found)
@@ -260,6 +268,11 @@ impl CarrierSimulator {
     /// The numbers the account owns now, with the Messaging Service each is in.
     pub fn owned_numbers(&self) -> Vec<(String, Option<String>)> {
         self.shared.state().numbers.iter().map(|n| (n.phone_number.clone(), n.service_sid.clone())).collect()
+    }
+
+    /// A Messaging Service's inbound settings (as `GET /v1/Services/{sid}` answers them).
+    pub fn service_settings(&self, service_sid: &str) -> ServiceSettings {
+        self.shared.state().services.get(service_sid).cloned().unwrap_or_default()
     }
 
     /// The carrier's own answers to keywords, oldest first.
