@@ -8,6 +8,7 @@ pub mod do_not_contact;
 pub mod embedded_postgres;
 pub mod exports;
 pub mod health;
+pub mod inbound_media;
 pub mod inbound_sweep;
 pub mod messaging_service;
 pub mod number_pools;

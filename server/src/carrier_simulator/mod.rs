@@ -97,6 +97,9 @@ struct SimState {
     stopped: HashSet<(String, String)>,
     /// The carrier's own answers to STOP, START and HELP, when it gives them.
     keyword_answers: Vec<KeywordAnswer>,
+    /// Pictures contacts sent, by path (`/2010-04-01/Accounts/{AC}/Messages/{MM}/Media/{ME}`):
+    /// (content type, bytes).
+    media: HashMap<String, (String, Vec<u8>)>,
     /// Messaging Services that were updated (`POST /v1/Services/{sid}`), by SID.
     services: HashMap<String, ServiceSettings>,
 }
@@ -137,6 +140,7 @@ impl CarrierSimulator {
             stopped: HashSet::new(),
             keyword_answers: Vec::new(),
             services: HashMap::new(),
+            media: HashMap::new(),
         };
         let shared = Shared {
             config,
@@ -174,6 +178,7 @@ impl CarrierSimulator {
         Router::new()
             .route(&format!("{account}/Messages.json"), post(create_message).get(list_messages))
             .route(&format!("{account}/Messages/{{file}}"), get(fetch_message))
+            .route(&format!("{account}/Messages/{{message}}/Media/{{media}}"), get(fetch_media))
             .route(&format!("{account}/AvailablePhoneNumbers/{{country}}/Local.json"), get(available_numbers))
             .route(&format!("{account}/IncomingPhoneNumbers.json"), post(buy_number))
             .route(&format!("{account}/IncomingPhoneNumbers/{{file}}"), delete(release_number))
@@ -268,6 +273,23 @@ impl CarrierSimulator {
     /// The numbers the account owns now, with the Messaging Service each is in.
     pub fn owned_numbers(&self) -> Vec<(String, Option<String>)> {
         self.shared.state().numbers.iter().map(|n| (n.phone_number.clone(), n.service_sid.clone())).collect()
+    }
+
+    /// Keeps a picture a contact sends, as Twilio keeps inbound media, and returns its path
+    /// under the simulator's base URL (`/2010-04-01/Accounts/{AC}/Messages/{MM}/Media/{ME}`,
+    /// Twilio's Media resource). Fetching it needs the account's credentials, as with Twilio's
+    /// "Enforce HTTP Auth on Media URLs" on.
+    pub fn host_media(&self, content_type: &str, bytes: &[u8]) -> String {
+        let mut state = self.shared.state();
+        let message = new_sid("MM", &mut state.rng);
+        let media = new_sid("ME", &mut state.rng);
+        let path = format!(
+            "/{}/Accounts/{}/Messages/{message}/Media/{media}",
+            crate::twilio::API_VERSION,
+            self.shared.config.account_sid
+        );
+        state.media.insert(path.clone(), (content_type.to_string(), bytes.to_vec()));
+        path
     }
 
     /// A Messaging Service's inbound settings (as `GET /v1/Services/{sid}` answers them).
@@ -384,4 +406,13 @@ fn authorize(config: &SimulatorConfig, headers: &HeaderMap, account: Option<&str
 /// The first non-empty value of a form field.
 fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     form.iter().find(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.as_str())
+}
+
+async fn fetch_media(State(shared): Sim, headers: HeaderMap, uri: Uri) -> Result<Response, Refusal> {
+    authorize(&shared.config, &headers, None)?;
+    let found = shared.state().media.get(uri.path()).cloned();
+    match found {
+        Some((content_type, bytes)) => Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response()),
+        None => Err(not_found_error(uri.path())),
+    }
 }

@@ -131,3 +131,23 @@ pub fn SendingAlertsBanner() -> impl IntoView {
         </Transition>
     }
 }
+
+/// The pictures of an inbound text in a thread, each a link to the full picture. Served by our
+/// own server (`server/src/inbound_media.rs`), which checks the reader and fetches the
+/// carrier's copy with the account's credentials.
+pub fn inbound_pictures(message_id: i64, count: i32) -> impl IntoView {
+    (count > 0).then(|| {
+        let pictures = (0..count)
+            .map(|i| {
+                let url = format!("/media/inbound/{message_id}/{i}");
+                let href = url.clone();
+                view! {
+                    <a href=href target="_blank" rel="noopener">
+                        <img src=url alt=format!("Picture {} from the contact", i + 1) loading="lazy"/>
+                    </a>
+                }
+            })
+            .collect_view();
+        view! { <div class="message-pictures">{pictures}</div> }
+    })
+}
