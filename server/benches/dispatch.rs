@@ -78,7 +78,7 @@ fn main() {
                 status_callback: "http://127.0.0.1:9/webhooks/twilio/status".into(),
                 // Far above what the machine can do, so the figure is the engine's ceiling with
                 // the cap check (one more statement per message) in the path.
-                caps: RateCaps { org_per_sec: 1_000_000, number_per_sec: 1_000_000 },
+                caps: RateCaps { org_per_sec: 1_000_000, number_per_sec: Some(1_000_000) },
             };
             workers.push(tokio::spawn(async move {
                 let mut sent = 0u64;

@@ -205,13 +205,16 @@ impl NumberPools {
     }
 
     /// Puts in the Messaging Service the pool numbers that are not in it yet (the step after a
-    /// purchase failed, or the service was configured later).
+    /// purchase failed, or the service was configured later, or a quarantined number was
+    /// released: quarantined ones stay out, see `messaging_service::withdraw_quarantined`).
     async fn join_service(&self) -> Result<(), PoolError> {
         let Some(service) = &self.messaging_service_sid else {
             return Ok(());
         };
         let pending: Vec<(i64, String)> = sqlx::query_as(
-            "select id, twilio_sid from action_numbers where in_service_at is null and released_at is null order by id",
+            r#"select id, twilio_sid from action_numbers
+               where in_service_at is null and released_at is null and not sender_quarantined(organization_id, phone)
+               order by id"#,
         )
         .fetch_all(&self.db)
         .await?;

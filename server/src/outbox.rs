@@ -6,6 +6,7 @@
 use crate::twilio::errors::{self, Consequence};
 use crate::twilio::{MessageQuery, SendMessage, Sender, SentMessage, TwilioClient, TwilioError};
 use app::domain::message_kind::MessageKind;
+use app::domain::sender_type::SenderType;
 use app::domain::texting_window::{ContactHours, WindowCheck};
 use app::server::db;
 use chrono::{DateTime, Utc};
@@ -30,39 +31,46 @@ const PAUSE_RETRY_SECS: i64 = 60;
 /// Segments per second that the outbox never exceeds, however many workers and processes run
 /// it. Enforced in the database (`take_send_slots`): each send reserves its moment, spaced
 /// segments/cap after the previous send of the organization and of its sending number.
+///
+/// A number's cap follows its sender type (`app::domain::sender_type`: a US long code 1 segment
+/// per second, toll-free 3, a short code 100, as Twilio paces them), unless the organization
+/// set its own rate for that type (Settings → Carrier) or the operator set one for every number
+/// (`number_per_sec`); the organization's wins, as the one that knows its account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateCaps {
     pub org_per_sec: u32,
+    /// Every number's rate in place of the sender types' defaults (`SEND_RATE_NUMBER_PER_SEC`).
     /// Ignored when a Messaging Service picks the number (Twilio spreads those itself).
-    pub number_per_sec: u32,
+    pub number_per_sec: Option<u32>,
 }
 
 impl Default for RateCaps {
-    /// 50/s per organization stays inside a typical A2P 10DLC campaign's throughput, and
-    /// 10/s per number keeps one number from carrying a burst that carriers flag as spam.
+    /// 50/s per organization stays inside a typical A2P 10DLC campaign's throughput; each
+    /// number at its sender type's rate.
     fn default() -> RateCaps {
-        RateCaps { org_per_sec: 50, number_per_sec: 10 }
+        RateCaps { org_per_sec: 50, number_per_sec: None }
     }
 }
 
 impl RateCaps {
     /// `SEND_RATE_ORG_PER_SEC` and `SEND_RATE_NUMBER_PER_SEC`, else the defaults.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<RateCaps, String> {
-        let read = |name: &str, default: u32| -> Result<u32, String> {
+        let read = |name: &str| -> Result<Option<u32>, String> {
             match var(name).filter(|v| !v.trim().is_empty()) {
-                None => Ok(default),
+                None => Ok(None),
                 Some(v) => v
                     .trim()
                     .parse::<u32>()
                     .ok()
                     .filter(|n| (1..=1_000_000).contains(n))
-                    .ok_or_else(|| format!("{name} is a whole number of messages per second from 1 to 1000000")),
+                    .map(Some)
+                    .ok_or_else(|| format!("{name} is a whole number of segments per second from 1 to 1000000")),
             }
         };
         let default = RateCaps::default();
         Ok(RateCaps {
-            org_per_sec: read("SEND_RATE_ORG_PER_SEC", default.org_per_sec)?,
-            number_per_sec: read("SEND_RATE_NUMBER_PER_SEC", default.number_per_sec)?,
+            org_per_sec: read("SEND_RATE_ORG_PER_SEC")?.unwrap_or(default.org_per_sec),
+            number_per_sec: read("SEND_RATE_NUMBER_PER_SEC")?,
         })
     }
 }
@@ -501,15 +509,25 @@ impl Outbox {
         // Carriers count segments, not messages (a US long code sends 1 segment per second:
         // Twilio's 21611 and 30001 pages), so a 3-segment text takes three slots.
         let segments = app::domain::segments::Segments::count(&message.body).segments.max(1);
-        let at: f64 = sqlx::query_scalar("select take_send_slots($1, $2, $3, $4, $5, $6)")
-            .bind(message.organization_id)
-            .bind(number)
-            .bind(i32::try_from(self.caps.org_per_sec).unwrap_or(i32::MAX))
-            .bind(i32::try_from(self.caps.number_per_sec).unwrap_or(i32::MAX))
-            .bind(SLOT_GUARD_MS)
-            .bind(i32::try_from(segments).unwrap_or(i32::MAX))
-            .fetch_one(&self.db)
-            .await?;
+        // The number's cap: the organization's rate for its sender type, else the operator's
+        // for every number, else the type's default (migrations/0040).
+        let sender = number.map(SenderType::of).unwrap_or(SenderType::LongCode);
+        let fallback = self.caps.number_per_sec.unwrap_or(sender.default_per_sec());
+        let at: f64 = sqlx::query_scalar(
+            r#"select take_send_slots($1, $2, $3, coalesce((
+                   select case $7 when 'long_code' then s.long_code_per_sec when 'toll_free' then s.toll_free_per_sec
+                                  when 'short_code' then s.short_code_per_sec end
+                   from carrier_settings s where s.organization_id = $1), $4), $5, $6)"#,
+        )
+        .bind(message.organization_id)
+        .bind(number)
+        .bind(i32::try_from(self.caps.org_per_sec).unwrap_or(i32::MAX))
+        .bind(i32::try_from(fallback).unwrap_or(i32::MAX))
+        .bind(SLOT_GUARD_MS)
+        .bind(i32::try_from(segments).unwrap_or(i32::MAX))
+        .bind(sender.key())
+        .fetch_one(&self.db)
+        .await?;
         let starts = std::time::UNIX_EPOCH + Duration::from_secs_f64(at.max(0.0));
         if let Ok(wait) = starts.duration_since(std::time::SystemTime::now()) {
             tokio::time::sleep(wait).await;
@@ -605,8 +623,36 @@ impl Outbox {
         crate::inbound_sweep::sweep(&self.db, &self.client, configured).await
     }
 
+    /// With a Messaging Service: points its inbound webhook at ours (see `messaging_service`).
+    /// False without one.
+    pub async fn route_service_inbound(&self) -> Result<bool, TwilioError> {
+        let Sender::MessagingService(service) = &self.sender else {
+            return Ok(false);
+        };
+        let base = self.status_callback.strip_suffix(crate::webhooks::STATUS_PATH).unwrap_or(&self.status_callback);
+        crate::messaging_service::route_inbound(
+            &self.client,
+            service,
+            &format!("{base}{}", crate::webhooks::INBOUND_PATH),
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// With a Messaging Service: takes quarantined numbers out of its pool.
+    pub async fn withdraw_quarantined(&self) -> Result<usize, crate::messaging_service::ServiceError> {
+        match &self.sender {
+            Sender::MessagingService(service) => {
+                crate::messaging_service::withdraw_quarantined(&self.db, &self.client, service).await
+            }
+            Sender::Number(_) => Ok(0),
+        }
+    }
+
     pub async fn run(self) {
         let mut since_reconcile = std::time::Instant::now();
+        // Until it has worked once (the carrier may be unreachable at start).
+        let mut service_routed = false;
         // The first sweep runs at start: what arrived while we were down is honoured first.
         let mut last_sweep: Option<std::time::Instant> = None;
         loop {
@@ -633,6 +679,15 @@ impl Outbox {
                 }
                 if let Err(error) = self.resume_paused().await {
                     tracing::warn!(%error, "outbox resume");
+                }
+                if !service_routed {
+                    match self.route_service_inbound().await {
+                        Ok(_) => service_routed = true,
+                        Err(error) => tracing::warn!(%error, "routing the Messaging Service's inbound texts"),
+                    }
+                }
+                if let Err(error) = self.withdraw_quarantined().await {
+                    tracing::warn!(%error, "taking quarantined numbers out of the Messaging Service");
                 }
                 // Numbers come and go with the pools; their pace rows are of no use an hour on.
                 let forget = "delete from send_pace where next_at < extract(epoch from now()) - 3600";

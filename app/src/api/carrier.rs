@@ -2,6 +2,7 @@
 //! we send (admins only).
 
 use crate::domain::keyword_replies::KeywordReplies;
+use crate::domain::sender_type::SendRates;
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,8 @@ use uuid::Uuid;
 pub struct CarrierSettings {
     /// Who answers STOP and HELP.
     pub keyword_replies: KeywordReplies,
+    /// Segments per second per number by sender type (blank: Twilio's default for the type).
+    pub send_rates: SendRates,
 }
 
 #[server(endpoint = "get_carrier_settings")]
@@ -19,19 +22,29 @@ pub async fn get_carrier_settings(org_id: Uuid) -> Result<CarrierSettings, AppEr
     use crate::server::{auth, db, state};
     let state = state()?;
     auth::require_member(&state, org_id, Role::Admin).await?;
-    Ok(CarrierSettings { keyword_replies: db::carrier_settings::keyword_replies(&state.db, org_id).await? })
+    let (keyword_replies, send_rates) = db::carrier_settings::settings(&state.db, org_id).await?;
+    Ok(CarrierSettings { keyword_replies, send_rates })
 }
 
+/// The rates are the form's text fields as typed; blank or absent is Twilio's default.
 #[server(endpoint = "save_carrier_settings")]
-pub async fn save_carrier_settings(org_id: Uuid, keyword_replies: String) -> Result<CarrierSettings, AppError> {
+pub async fn save_carrier_settings(
+    org_id: Uuid,
+    keyword_replies: String,
+    #[server(default)] long_code_per_sec: String,
+    #[server(default)] toll_free_per_sec: String,
+    #[server(default)] short_code_per_sec: String,
+) -> Result<CarrierSettings, AppError> {
     use crate::domain::Role;
     use crate::server::{auth, db, state};
     let state = state()?;
     auth::require_member(&state, org_id, Role::Admin).await?;
     let keyword_replies =
         KeywordReplies::parse(&keyword_replies).map_err(|m| AppError::invalid("keyword_replies", m))?;
-    db::carrier_settings::set_keyword_replies(&state.db, org_id, keyword_replies).await?;
-    Ok(CarrierSettings { keyword_replies })
+    let send_rates = SendRates::parse(&long_code_per_sec, &toll_free_per_sec, &short_code_per_sec)
+        .map_err(|(field, m)| AppError::invalid(field, m))?;
+    db::carrier_settings::save(&state.db, org_id, keyword_replies, send_rates).await?;
+    Ok(CarrierSettings { keyword_replies, send_rates })
 }
 
 /// What the admins must fix before texts flow again, shown as a banner on every admin page.

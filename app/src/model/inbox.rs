@@ -107,6 +107,8 @@ pub struct ThreadMessage {
     pub status: String,
     pub error_code: Option<i32>,
     pub created_at: DateTime<Utc>,
+    /// Pictures the contact sent, shown through `/media/inbound/{id}/{index}`.
+    pub media_count: i32,
 }
 
 /// A response script offered in a thread, rendered for this contact.

@@ -235,6 +235,22 @@ pub struct ServicePhoneNumber {
     pub phone_number: String,
 }
 
+/// A Messaging Service's inbound settings, as Twilio answers them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MessagingService {
+    pub sid: String,
+    #[serde(default)]
+    pub inbound_request_url: Option<String>,
+    #[serde(default)]
+    pub use_inbound_webhook_on_number: bool,
+}
+
+#[derive(Deserialize)]
+struct ServiceNumberPage {
+    #[serde(default)]
+    phone_numbers: Vec<ServicePhoneNumber>,
+}
+
 /// What went wrong, sorted by what the caller should do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TwilioError {
@@ -435,6 +451,49 @@ impl TwilioClient {
         );
         let form = [("PhoneNumberSid", checked_sid("phone number", phone_number_sid)?)];
         self.call(self.http.post(url).form(&form)).await
+    }
+
+    /// Sends every text to the service's numbers to `inbound_url` (POST): the service's
+    /// "Incoming Messages" webhook, over the numbers' own SmsUrls
+    /// (`UseInboundWebhookOnNumber=false`). Twilio: `inbound_request_url` is called "when a
+    /// message is received by any phone number or short code in the Service", and with it
+    /// null "receiving inbound messages is disabled" (twilio-oai twilio_messaging_v1.json,
+    /// UpdateService).
+    pub async fn route_service_inbound(
+        &self,
+        service_sid: &str,
+        inbound_url: &str,
+    ) -> Result<MessagingService, TwilioError> {
+        let url = format!("{}/v1/Services/{}", self.messaging_base, checked_sid("messaging service", service_sid)?);
+        let form =
+            [("InboundRequestUrl", inbound_url), ("InboundMethod", "POST"), ("UseInboundWebhookOnNumber", "false")];
+        self.call(self.http.post(url).form(&form)).await
+    }
+
+    /// The first page (up to 1,000) of a Messaging Service's pool.
+    pub async fn list_service_numbers(&self, service_sid: &str) -> Result<Vec<ServicePhoneNumber>, TwilioError> {
+        let url = format!(
+            "{}/v1/Services/{}/PhoneNumbers",
+            self.messaging_base,
+            checked_sid("messaging service", service_sid)?
+        );
+        let page: ServiceNumberPage = self.call(self.http.get(url).query(&[("PageSize", "1000")])).await?;
+        Ok(page.phone_numbers)
+    }
+
+    /// Takes a number ("PN...") out of a Messaging Service's pool; the account keeps it.
+    pub async fn remove_from_messaging_service(
+        &self,
+        service_sid: &str,
+        phone_number_sid: &str,
+    ) -> Result<(), TwilioError> {
+        let url = format!(
+            "{}/v1/Services/{}/PhoneNumbers/{}",
+            self.messaging_base,
+            checked_sid("messaging service", service_sid)?,
+            checked_sid("phone number", phone_number_sid)?
+        );
+        self.execute(self.http.delete(url)).await.map(|_| ())
     }
 
     /// Gives a number back to Twilio; it stops costing money and stops receiving texts.

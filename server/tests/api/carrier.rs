@@ -76,7 +76,7 @@ async fn a_401_pauses_the_organization_with_nothing_failed_and_a_fixed_token_res
     assert_eq!(stale.dispatch_one().await.unwrap(), Dispatch::Empty);
 
     // The admin sets the current token and the server restarts with it.
-    let fixed = rig.worker(Default::default());
+    let fixed = rig.worker(crate::outbox::TEST_CAPS);
     assert_eq!(fixed.resume_paused().await.unwrap(), 1);
     for _ in &phones {
         assert_eq!(fixed.dispatch_one().await.unwrap(), Dispatch::Sent);

@@ -53,7 +53,7 @@ async fn a_stop_sent_while_the_server_was_down_is_honoured_by_the_sweep_on_resta
 
     // Restart: the new process's worker sweeps at start.
     let app = restarted(&rig).await;
-    let worker = rig.worker(Default::default());
+    let worker = rig.worker(crate::outbox::TEST_CAPS);
     assert_eq!(worker.sweep_inbound().await.unwrap(), 1, "the sweep finds the STOP");
     assert_eq!(opted_out(&rig, phone).await.as_deref(), Some("keyword"));
     let (sid, conversation): (String, Option<i64>) = sqlx::query_as(
@@ -181,4 +181,56 @@ async fn a_picture_reply_is_kept_with_its_media_as_posted() {
         .await
         .unwrap();
     assert_eq!(conversation, Some(c.parse().unwrap()), "a picture without words is still a reply");
+}
+
+/// A picture a contact sends is kept with their reply and shown in both threads through our own
+/// server, which fetches it from the carrier with the account's credentials (Twilio's media
+/// URLs may require them) and only for someone who may read the thread.
+#[tokio::test]
+async fn a_picture_from_a_contact_shows_in_the_volunteers_and_the_admins_thread() {
+    let rig = rig().await;
+    let phone = "+13125551501";
+    let c = rig.world.conversation(phone, true, true).await;
+    rig.world.send(&c, SCRIPT, "k").await;
+    assert_eq!(rig.outbox.dispatch_one().await.unwrap(), Dispatch::Sent);
+    rig.sim.set_inbound_url(Some("http://p2p.test/webhooks/twilio/inbound".into()));
+    let picture: &[u8] = b"\x89PNG\r\n\x1a\n not really a png, but bytes to compare";
+    let url = format!("{}{}", rig.base, rig.sim.host_media("image/png", picture));
+    let posted = rig.sim.inject_inbound_media(phone, FROM, "Here's our flyer", &[url.clone()]).await.unwrap();
+    assert_eq!(posted.response_status, Some(200));
+    assert_eq!(posted.param("NumMedia"), Some("1"));
+    let (id, media, conversation): (i64, Option<Vec<String>>, Option<i64>) = sqlx::query_as(
+        "select id, media_urls, conversation_id from messages where direction = 'inbound' and twilio_sid = $1",
+    )
+    .bind(posted.param("MessageSid").unwrap())
+    .fetch_one(&rig.world.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(media, Some(vec![url]));
+    assert_eq!(conversation, Some(c.parse().unwrap()));
+
+    let picture_path = format!("/media/inbound/{id}/0");
+    let w = &rig.world;
+    for (who, page) in
+        [(&w.volunteer, format!("/o/{}/inbox/{c}", w.org)), (&w.admin, format!("/o/{}/admin/conversations/{c}", w.org))]
+    {
+        let html = crate::helpers::get_html(who, &format!("{}{page}", w.app.address)).await.text().await.unwrap();
+        assert!(html.contains(&format!(r#"src="{picture_path}""#)), "{page} shows no picture: {html}");
+        assert!(html.contains("Here&#x27;s our flyer") || html.contains("Here's our flyer"), "{page}");
+    }
+    // The picture itself, fetched through us with the account's credentials.
+    for who in [&w.volunteer, &w.admin] {
+        let response = who.get(format!("{}{picture_path}", w.app.address)).send().await.unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        assert_eq!(response.headers()[reqwest::header::CONTENT_TYPE], "image/png");
+        assert_eq!(response.bytes().await.unwrap().as_ref(), picture);
+    }
+    // Nobody else: no session, someone from another organization, a picture that is not there.
+    let anonymous = crate::helpers::client().get(format!("{}{picture_path}", w.app.address)).send().await.unwrap();
+    assert_eq!(anonymous.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let (stranger, _) = w.app.user("stranger").await;
+    let response = stranger.get(format!("{}{picture_path}", w.app.address)).send().await.unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::NOT_FOUND);
+    let response = w.volunteer.get(format!("{}/media/inbound/{id}/1", w.app.address)).send().await.unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::NOT_FOUND);
 }

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 const BODY: &str = "Hi! Early voting starts Saturday at the library. STOP to opt out";
 
 /// Fast enough that a few hundred texts take seconds, slow enough that a fault lands among them.
-const CAPS: RateCaps = RateCaps { org_per_sec: 100, number_per_sec: 100 };
+const CAPS: RateCaps = RateCaps { org_per_sec: 100, number_per_sec: Some(100) };
 
 /// A time zone whose 9am–9pm window is open now and stays open for ten minutes: a window
 /// closing mid-test would fail messages as expired, which is not what these tests are about.
@@ -187,7 +187,7 @@ fn start_server(database_url: &str, carrier: &TwilioCredentials, port: u16, log:
         .env("TWILIO_FROM_NUMBER", FROM)
         .env("NUMBER_POOLS", "off")
         .env("SEND_RATE_ORG_PER_SEC", CAPS.org_per_sec.to_string())
-        .env("SEND_RATE_NUMBER_PER_SEC", CAPS.number_per_sec.to_string())
+        .env("SEND_RATE_NUMBER_PER_SEC", CAPS.number_per_sec.unwrap_or(100).to_string())
         .env("RUST_LOG", "info,sqlx=warn")
         .stdout(out.try_clone().unwrap())
         .stderr(out)

@@ -181,7 +181,7 @@ fn busiest_second(rig: &Rig, key: impl Fn(&server::carrier_simulator::ReceivedMe
 
 #[tokio::test]
 async fn the_organization_cap_holds_across_workers() {
-    let caps = RateCaps { org_per_sec: 5, number_per_sec: 1000 };
+    let caps = RateCaps { org_per_sec: 5, number_per_sec: Some(1000) };
     let rig = rig_with(caps).await;
     let seconds = dispatch_capped(&rig, caps, 15, 4).await;
     let busiest = busiest_second(&rig, |_| String::new());
@@ -192,7 +192,7 @@ async fn the_organization_cap_holds_across_workers() {
 
 #[tokio::test]
 async fn the_number_cap_holds_across_workers() {
-    let caps = RateCaps { org_per_sec: 1000, number_per_sec: 3 };
+    let caps = RateCaps { org_per_sec: 1000, number_per_sec: Some(3) };
     let rig = rig_with(caps).await;
     let seconds = dispatch_capped(&rig, caps, 9, 4).await;
     let busiest = busiest_second(&rig, |m| m.from.clone());

@@ -219,7 +219,8 @@ pub(crate) struct History {
 /// The caller has checked that the conversation is theirs to read.
 pub(crate) async fn history(db: &PgPool, conversation_id: i64) -> Result<History, AppError> {
     let messages = sqlx::query_as::<_, ThreadMessage>(
-        r#"select id, direction = 'outbound' as outbound, body, status, error_code, created_at
+        r#"select id, direction = 'outbound' as outbound, body, status, error_code, created_at,
+                  coalesce(cardinality(media_urls), 0) as media_count
            from messages where conversation_id = $1 order by id"#,
     )
     .bind(conversation_id)

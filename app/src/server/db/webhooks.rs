@@ -275,8 +275,12 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
         return Ok(None);
     };
     let inserted: Option<i64> = sqlx::query_scalar(
-        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, status, twilio_sid)
-           values ($1, $2, 'inbound', 'inbound', $3, $4, $5, 'received', $6)
+        r#"insert into messages (organization_id, conversation_id, direction, kind, body, to_phone, from_phone, status, twilio_sid, media_urls)
+           values ($1, $2, 'inbound', 'inbound', $3, $4, $5, 'received', $6,
+                   -- Its pictures, MediaUrl0.. in order, from the request as Twilio posted it.
+                   (select array_agg(p.value order by substring(p.name from 9)::int)
+                    from inbound_requests r, unnest(r.param_names, r.param_values) as p(name, value)
+                    where r.twilio_sid = $6 and p.name ~ '^MediaUrl[0-9]+$'))
            on conflict (twilio_sid) do nothing
            returning id"#,
     )

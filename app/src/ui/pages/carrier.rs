@@ -1,7 +1,9 @@
-//! Settings → Carrier: who answers STOP and HELP (a plain form, works before the bundle loads).
+//! Settings → Carrier: who answers STOP and HELP, and how fast each kind of number sends (a
+//! plain form, works before the bundle loads).
 
 use crate::api::carrier::{get_carrier_settings, SaveCarrierSettings};
 use crate::domain::keyword_replies::KeywordReplies;
+use crate::domain::sender_type::SenderType;
 use crate::error::AppError;
 use crate::ui::common::use_org;
 use leptos::prelude::*;
@@ -19,7 +21,11 @@ pub fn CarrierCard() -> impl IntoView {
             }
         },
     );
-    let field_error = move || save.value().get().and_then(Result::err).map(|e| e.to_string());
+    let error = move || save.value().get().and_then(Result::err);
+    let rate_field = |e: &AppError| SenderType::ALL.iter().any(|t| e.field_message(t.field()).is_some());
+    // A rate's error goes next to its field; anything else next to the first question.
+    let field_error = move || error().filter(|e| !rate_field(e)).map(|e| e.to_string());
+    let rate_error = move |name: &'static str| move || error().and_then(|e| e.field_message(name));
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
     view! {
         <section class="card" aria-labelledby="carrier-heading">
@@ -47,6 +53,25 @@ pub fn CarrierCard() -> impl IntoView {
                                 }).to_vec()}
                                 <p class="hint" id="setting-keyword_replies-hint">"Twilio answers STOP and HELP itself unless its automatic answers are turned off (Advanced Opt-Out). Choose the one that matches your account, so a contact never gets two answers: only when we answer do they get your HELP answer and \"You're unsubscribed from your organization. No more texts.\""</p>
                                 <p class="field-error" id="setting-keyword_replies-error" role="alert">{field_error}</p>
+                            </fieldset>
+                            <fieldset aria-describedby="setting-rates-hint">
+                                <legend>"Segments per second from each number"</legend>
+                                {SenderType::ALL.map(|sender| {
+                                    let name = sender.field();
+                                    let id = format!("setting-{name}");
+                                    let error_id = format!("setting-{name}-error");
+                                    view! {
+                                        <div class="field">
+                                            <label for=id.clone()>{sender.label()}</label>
+                                            <input id=id type="number" name=name min="1" max=sender.max_per_sec().to_string() step="1"
+                                                inputmode="numeric" placeholder=format!("{} (Twilio's default)", sender.default_per_sec())
+                                                value=settings.send_rates.get(sender).map(|n| n.to_string()).unwrap_or_default()
+                                                aria-describedby=error_id.clone()/>
+                                            <p class="field-error" id=error_id role="alert">{rate_error(name)}</p>
+                                        </div>
+                                    }
+                                }).to_vec()}
+                                <p class="hint" id="setting-rates-hint">"Carriers pace each number by message segments (a 3-segment text takes three). Leave blank for Twilio's defaults: a long code 1 per second, a toll-free number 3, a short code 100. Raise the long-code rate to your 10DLC campaign's throughput once it is registered, or a toll-free or short code's to what you bought."</p>
                             </fieldset>
                             {move || saved().then(|| view! { <p class="alert success" role="status">"Carrier settings saved."</p> })}
                             <button type="submit" class="primary" disabled=move || save.pending().get()>"Save carrier settings"</button>
@@ -105,4 +130,24 @@ pub fn SendingAlertsBanner() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// The pictures of an inbound text in a thread, each a link to the full picture. Served by our
+/// own server (`server/src/inbound_media.rs`), which checks the reader and fetches the
+/// carrier's copy with the account's credentials.
+pub fn inbound_pictures(message_id: i64, count: i32) -> impl IntoView {
+    (count > 0).then(|| {
+        let pictures = (0..count)
+            .map(|i| {
+                let url = format!("/media/inbound/{message_id}/{i}");
+                let href = url.clone();
+                view! {
+                    <a href=href target="_blank" rel="noopener">
+                        <img src=url alt=format!("Picture {} from the contact", i + 1) loading="lazy"/>
+                    </a>
+                }
+            })
+            .collect_view();
+        view! { <div class="message-pictures">{pictures}</div> }
+    })
 }

@@ -350,6 +350,7 @@ pub fn SupervisedThreadPage() -> impl IntoView {
                             {t.messages.iter().map(|m| view! {
                                 <li class=if m.outbound { "out" } else { "in" }>
                                     <p>{m.body.clone()}</p>
+                                    {crate::ui::pages::carrier::inbound_pictures(m.id, m.media_count)}
                                     <span class="message-meta">
                                         {zone.date_time(m.created_at)}
                                         {m.outbound.then(|| format!(" · {}", m.status))}
