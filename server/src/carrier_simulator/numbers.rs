@@ -179,18 +179,7 @@ pub(super) async fn add_service_number(
         }
         None => number.service_sid = Some(service.clone()),
     }
-    let date = Utc::now().to_rfc2822();
-    let body = json!({
-        "sid": number.sid,
-        "account_sid": shared.config.account_sid,
-        "service_sid": service,
-        "date_created": date,
-        "date_updated": date,
-        "phone_number": number.phone_number,
-        "country_code": "US",
-        "capabilities": ["SMS", "MMS", "Voice"],
-        "url": format!("https://messaging.twilio.com/v1/Services/{service}/PhoneNumbers/{}", number.sid),
-    });
+    let body = super::services::service_number_json(&shared.config.account_sid, &service, number);
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 

@@ -138,7 +138,8 @@ pub(super) async fn update_service(
     Ok(Json(body).into_response())
 }
 
-fn service_number_json(account_sid: &str, service: &str, number: &OwnedNumber) -> Value {
+/// A number in a service's pool, as the Messaging v1 API shows it (ISO 8601 dates).
+pub(super) fn service_number_json(account_sid: &str, service: &str, number: &OwnedNumber) -> Value {
     let date = number.date_created.to_rfc3339();
     json!({
         "sid": number.sid,
