@@ -30,18 +30,7 @@ async fn a_messaging_service_reply_routes_to_its_conversation() {
     assert_eq!(sent.field("From"), None, "the service picks the number");
 
     // The send's answer named no number; the callbacks do.
-    let mut sender: Option<String> = None;
-    for _ in 0..200 {
-        sender = sqlx::query_scalar("select sender_phone from conversations where id = $1::bigint")
-            .bind(&c)
-            .fetch_one(&rig.world.app.pool)
-            .await
-            .unwrap();
-        if sender.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let sender = recorded_sender(&rig, &c).await;
     assert_eq!(sender.as_deref(), Some(sent.from.as_str()), "recorded from the status callback's From");
     let from_phone: Option<String> = sqlx::query_scalar("select from_phone from messages where twilio_sid = $1")
         .bind(&sent.sid)
@@ -89,6 +78,23 @@ async fn a_status_callback_that_beats_the_send_answer_still_names_the_number() {
     assert_eq!((status.as_str(), from.as_deref(), sender.as_deref()), ("sent", Some(POOL[1]), Some(POOL[1])));
 }
 
+/// The conversation's sending number once a status callback has recorded it (up to 4 s).
+async fn recorded_sender(rig: &crate::outbox::Rig, conversation: &str) -> Option<String> {
+    let mut sender = None;
+    for _ in 0..200 {
+        sender = sqlx::query_scalar("select sender_phone from conversations where id = $1::bigint")
+            .bind(conversation)
+            .fetch_one(&rig.world.app.pool)
+            .await
+            .unwrap();
+        if sender.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    sender
+}
+
 fn service_worker(rig: &crate::outbox::Rig) -> Outbox {
     Outbox { sender: Sender::MessagingService(SERVICE.into()), ..rig.worker(crate::outbox::TEST_CAPS) }
 }
@@ -122,17 +128,7 @@ async fn replies_to_any_number_of_the_service_reach_our_webhook_once_it_is_route
 
     // The contact replies to the number that texted them, whichever of the two it was (known
     // from the status callback's From).
-    for _ in 0..200 {
-        let sender: Option<String> = sqlx::query_scalar("select sender_phone from conversations where id = $1::bigint")
-            .bind(&c)
-            .fetch_one(&rig.world.app.pool)
-            .await
-            .unwrap();
-        if sender.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    recorded_sender(&rig, &c).await;
     let posted = rig.sim.inject_inbound(phone, &sent.from, "Count me in").await.unwrap();
     assert_eq!(posted.response_status, Some(200));
     assert_eq!(posted.url, "http://p2p.test/webhooks/twilio/inbound");
