@@ -74,6 +74,11 @@ pub async fn get(db: &PgPool, org_id: Uuid) -> Result<TextingSettings, AppError>
 /// asking the pool for a second connection there can wait on the very requests queued behind
 /// those locks.
 pub async fn get_in(conn: &mut sqlx::PgConnection, org_id: Uuid) -> Result<TextingSettings, AppError> {
+    // One read on the common path (every send and the outbox ask); the defaults row is
+    // written only the first time.
+    if let Some(row) = sqlx::query_as::<_, SettingsRow>(SELECT).bind(org_id).fetch_optional(&mut *conn).await? {
+        return row.parse();
+    }
     sqlx::query("insert into texting_settings (organization_id) values ($1) on conflict do nothing")
         .bind(org_id)
         .execute(&mut *conn)
