@@ -24,7 +24,16 @@ macro_rules! parsed_string_serde {
 /// through `parse`, so a name the code does not know fails the query instead of becoming a guess.
 #[cfg(feature = "ssr")]
 macro_rules! text_column {
-    ($($name:ty),+ $(,)?) => {$(
+    // For a type whose every stored word reads (an unknown one is kept as it is).
+    (lenient: $name:ty) => {
+        text_column!(@type $name);
+        impl<'r> sqlx::Decode<'r, sqlx::Postgres> for $name {
+            fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                Ok(<$name>::parse(<&str as sqlx::Decode<sqlx::Postgres>>::decode(value)?))
+            }
+        }
+    };
+    (@type $name:ty) => {
         impl sqlx::Type<sqlx::Postgres> for $name {
             fn type_info() -> sqlx::postgres::PgTypeInfo {
                 <&str as sqlx::Type<sqlx::Postgres>>::type_info()
@@ -41,6 +50,9 @@ macro_rules! text_column {
                 <&str as sqlx::Encode<sqlx::Postgres>>::encode_by_ref(&self.as_str(), buf)
             }
         }
+    };
+    ($($name:ty),+ $(,)?) => {$(
+        text_column!(@type $name);
         impl<'r> sqlx::Decode<'r, sqlx::Postgres> for $name {
             fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
                 Ok(<$name>::parse(<&str as sqlx::Decode<sqlx::Postgres>>::decode(value)?)?)
@@ -60,6 +72,7 @@ pub mod initial_scripts;
 pub mod join_code;
 pub mod keyword_replies;
 pub mod message_kind;
+pub mod message_status;
 pub mod names;
 pub mod opt_out;
 pub mod org_time;

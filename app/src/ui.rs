@@ -3,6 +3,7 @@
 pub mod common;
 pub mod lazy_routes;
 pub mod pages;
+pub mod thread;
 
 use crate::api::{
     auth::{me, SessionUser, SignIn, SignOut, SignUp},
@@ -17,7 +18,7 @@ use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, Lazy, SsrMode,
 };
-use pages::{auth, home, texting, volunteer};
+use pages::{auth, texting, volunteer};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -118,9 +119,9 @@ fn AppRoutes() -> impl IntoView {
     // JavaScript (streamed fragments would need a script to be swapped in).
     view! {
         <Routes fallback=|| view! { <common::NotFound/> }>
-            <Route path=path!("/") ssr=SsrMode::Async view=home::HomePage/>
+            <Route path=path!("/") ssr=SsrMode::Async view={Lazy::<HomeRoute>::new()}/>
             <Route path=path!("/login") ssr=SsrMode::Async view=auth::LoginPage/>
-            <Route path=path!("/signup") ssr=SsrMode::Async view=auth::SignUpPage/>
+            <Route path=path!("/signup") ssr=SsrMode::Async view={Lazy::<SignUpRoute>::new()}/>
             <Route path=path!("/join") ssr=SsrMode::Async view={Lazy::<JoinRoute>::new()}/>
             <Route path=path!("/join/:code") ssr=SsrMode::Async view={Lazy::<JoinRoute>::new()}/>
             <Route path=path!("/invite/:token") ssr=SsrMode::Async view={Lazy::<InviteRoute>::new()}/>

@@ -24,6 +24,7 @@ fn main() {
             user: SessionUser { id: bench.volunteer, email: "bench@example.org".into(), display_name: "Val".into() },
             org_id: bench.org,
             role: Role::Volunteer,
+            time_zone: Default::default(),
         };
         // Send clicks: one at a time, as a volunteer presses Send.
         let conversations: Vec<i64> = sqlx::query_scalar("select id from conversations order by id limit $1")

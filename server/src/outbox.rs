@@ -331,7 +331,7 @@ impl Outbox {
                         .execute(&self.db)
                         .await?;
                 }
-                db::webhooks::record_sid(&self.db, message.id, &sent.sid, sent.status.as_str(), from_phone.as_deref())
+                db::webhooks::record_sid(&self.db, message.id, &sent.sid, &sent.status, from_phone.as_deref())
                     .await
                     .map_err(|_| sqlx::Error::Protocol("recording the message SID failed".into()))?;
                 // A send went through: whatever paused the organization is fixed.
@@ -597,7 +597,7 @@ impl Outbox {
             };
             match found {
                 Some(sent) => {
-                    db::webhooks::record_sid(&self.db, id, &sent.sid, sent.status.as_str(), sent.from.as_deref())
+                    db::webhooks::record_sid(&self.db, id, &sent.sid, &sent.status, sent.from.as_deref())
                         .await
                         .map_err(|_| sqlx::Error::Protocol("recording the message SID failed".into()))?;
                 }

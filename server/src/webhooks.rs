@@ -63,7 +63,7 @@ pub async fn status(
     match db::webhooks::apply_status(
         &state.db,
         &callback.message_sid,
-        callback.message_status.as_str(),
+        &callback.message_status,
         code,
         callback.from.as_deref(),
     )

@@ -1,9 +1,9 @@
 //! The scripts types that travel between the browser and the server, shared by the server
 //! functions (`api::scripts`) and the queries (`server::db`).
 
-use crate::api::data::OrgData;
 use crate::domain::script_template::RenderContext;
 use crate::domain::script_tree::ScriptTree;
+use crate::model::data::OrgData;
 use serde::{Deserialize, Serialize};
 
 /// What the script editor needs.

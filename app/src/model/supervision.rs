@@ -1,8 +1,8 @@
 //! The supervision types that travel between the browser and the server, shared by the server
 //! functions (`api::supervision`) and the queries (`server::db`).
 
-use crate::api::inbox::ThreadMessage;
 use crate::error::AppError;
+use crate::model::inbox::ThreadMessage;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -21,10 +21,36 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
-/// The message of a failed action, announced to screen readers as it appears.
+/// A failure's message, announced to screen readers as it appears.
+#[component]
+pub fn Alert(#[prop(into)] message: String) -> impl IntoView {
+    view! { <p class="alert error" role="alert">{message}</p> }
+}
+
+/// The message of a failed action, if it failed.
 #[component]
 pub fn ErrorAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    move || error.get().map(|e| view! { <p class="alert error" role="alert">{e.to_string()}</p> })
+    move || error.get().map(|e| view! { <Alert message=e.to_string()/> })
+}
+
+/// A part of a page that loads: "Loading…" (or `fallback`) until its first answer, the last
+/// answer on screen while it loads again, and a failure shown as the alert in its place. The
+/// children answer `Result<_, AppError>`, so a page writes `let list = list.await?;` and never
+/// its own alert:
+/// `<Loaded>{move || Suspend::new(async move { Ok::<_, AppError>(view! { … }) })}</Loaded>`
+#[component]
+pub fn Loaded(children: Children, #[prop(optional, into)] fallback: Option<ViewFnOnce>) -> impl IntoView {
+    let fallback = fallback.unwrap_or_else(|| ViewFnOnce::from(|| view! { <p class="loading">"Loading…"</p> }));
+    let failed = |errors: ArcRwSignal<Errors>| {
+        move || {
+            errors.with(|errors| errors.iter().next().map(|(_, error)| view! { <Alert message=error.to_string()/> }))
+        }
+    };
+    view! {
+        <Transition fallback>
+            <ErrorBoundary fallback=failed>{children()}</ErrorBoundary>
+        </Transition>
+    }
 }
 
 /// A labelled input. `error` marks it invalid (the message itself is in the form's alert).
@@ -82,7 +108,7 @@ pub fn RequireSignIn(children: Children) -> impl IntoView {
                         let here = location.pathname.get_untracked();
                         view! { <Redirect path=format!("/login?next={}", encode(&here))/> }.into_any()
                     }
-                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <Alert message=error.to_string()/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -9,7 +9,7 @@
 //! after the source line it is written on, so routes made by one `macro_rules!` would share a
 //! name. The page bodies stay in `pages/`; these only wrap them, erased to `AnyView`.
 
-use super::pages::{actions, admin, contacts, data, inbox, join, results, supervision};
+use super::pages::{actions, admin, auth, contacts, data, home, inbox, join, results, supervision};
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
@@ -145,12 +145,34 @@ impl LazyRoute for SupervisedThreadRoute {
     }
 }
 
-// The join, invite and inbox screens, lazily loaded too: a volunteer who opens the texting
-// screen does not download their code (the texting screen, the layout and the actions list
-// stay in the main module, so the screen that matters most hydrates without waiting for a
-// chunk). Home, sign-in and sign-up stay in the main module: made lazy, signing in again after
-// a wrong password no longer reached the home page (end2end forms-without-js.spec.ts with
+// The join, invite, inbox, home and sign-up screens, lazily loaded too: a volunteer who opens
+// the texting screen does not download their code (the texting screen, the layout and the
+// actions list stay in the main module, so the screen that matters most hydrates without
+// waiting for a chunk). Sign-in stays in the main module: made lazy, signing in again after a
+// wrong password no longer reached the home page (end2end forms-without-js.spec.ts with
 // JavaScript on), which was not understood in the time there was (issue 19).
+
+pub struct HomeRoute;
+#[lazy_route]
+impl LazyRoute for HomeRoute {
+    fn data() -> Self {
+        Self
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <home::HomePage/> }.into_any()
+    }
+}
+
+pub struct SignUpRoute;
+#[lazy_route]
+impl LazyRoute for SignUpRoute {
+    fn data() -> Self {
+        Self
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <auth::SignUpPage/> }.into_any()
+    }
+}
 
 pub struct JoinRoute;
 #[lazy_route]

@@ -1,7 +1,7 @@
 //! What the simulator posts: a message's status callbacks, and texts from contacts to our
 //! numbers' inbound URLs, signed as Twilio signs them.
 
-use super::messages::{Plan, ReceivedMessage};
+use super::records::{InboundText, Plan, ReceivedMessage};
 use super::{new_sid, publish, DeliveryFailure, FormFields, Shared, Sim};
 use crate::twilio::{self, MessageStatus, API_VERSION, SIGNATURE_HEADER};
 use app::domain::segments::Segments;
@@ -11,7 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
     Form,
 };
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,18 +51,6 @@ pub struct KeywordAnswer {
     /// Our number.
     pub from: String,
     pub body: String,
-}
-
-/// A text a contact sent to one of our numbers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboundText {
-    pub sid: String,
-    pub from: String,
-    pub to: String,
-    pub body: String,
-    pub messaging_service_sid: Option<String>,
-    pub media_urls: Vec<String>,
-    pub date_sent: DateTime<Utc>,
 }
 
 /// Twilio's default opt-out and opt-in keywords, honoured only as the whole message (Twilio

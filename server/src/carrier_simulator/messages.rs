@@ -1,8 +1,8 @@
 //! Sends (`POST Messages.json`), fetches and the listing (`GET Messages.json`), checked and
 //! answered as Twilio does.
 
-use super::callbacks::{deliver, InboundText};
-use super::numbers::OwnedNumber;
+use super::callbacks::deliver;
+use super::records::{is_e164, is_service_sid, InboundText, OwnedNumber, Plan, ReceivedMessage};
 use super::{
     authorize, bad_request, field, new_sid, not_found_error, publish, twilio_error, DeliveryFailure, Fault, FormFields,
     Refusal, Shared, Sim, SimulatorConfig,
@@ -19,41 +19,6 @@ use chrono::{DateTime, Utc};
 use rand::{rngs::StdRng, Rng};
 use serde_json::{json, Value};
 use std::sync::Arc;
-
-/// A message the simulator took, as it stands now.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReceivedMessage {
-    pub sid: String,
-    pub to: String,
-    /// The number it went out from (for a Messaging Service, the one picked from its pool).
-    pub from: String,
-    pub messaging_service_sid: Option<String>,
-    pub body: String,
-    pub media_urls: Vec<String>,
-    pub status_callback: Option<String>,
-    pub validity_period: Option<u32>,
-    pub status: MessageStatus,
-    pub error_code: Option<i64>,
-    pub num_segments: usize,
-    pub date_created: DateTime<Utc>,
-    /// Every form field as sent, in order.
-    pub form: Vec<(String, String)>,
-}
-
-impl ReceivedMessage {
-    /// The first value of a form field.
-    pub fn field(&self, name: &str) -> Option<&str> {
-        self.form.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-}
-
-/// What will happen to one message, drawn when it is taken.
-pub(super) struct Plan {
-    pub(super) failure: Option<DeliveryFailure>,
-    pub(super) duplicate: bool,
-    pub(super) reorder: bool,
-    pub(super) reply: Option<String>,
-}
 
 pub(super) fn draw_plan(config: &SimulatorConfig, rng: &mut StdRng) -> Plan {
     // The same number of draws for every message, so that changing one rate does not shift
@@ -73,23 +38,6 @@ pub(super) fn draw_plan(config: &SimulatorConfig, rng: &mut StdRng) -> Plan {
         duplicate: duplicate < config.duplicate_rate,
         reorder: reorder < config.reorder_rate,
         reply: (reply < config.reply_rate).then(|| config.reply_bodies.get(body).cloned()).flatten(),
-    }
-}
-
-/// "+" and 8 to 15 digits, no leading zero; +1 numbers need a 10-digit national number with
-/// an area code that starts 2-9. Twilio's own check is looser than the app's `PhoneNumber`,
-/// on purpose: the app must not rely on the carrier to catch its mistakes.
-pub(super) fn is_e164(number: &str) -> bool {
-    let Some(digits) = number.strip_prefix('+') else {
-        return false;
-    };
-    if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
-        return false;
-    }
-    // Every country code that starts with 1 is the NANP's.
-    match digits.strip_prefix('1') {
-        Some(national) => national.len() == 10 && !matches!(national.as_bytes()[0], b'0' | b'1'),
-        None => true,
     }
 }
 
@@ -262,10 +210,6 @@ fn take_message_as(
     publish(&shared.messages_seen, index + 1);
     tokio::spawn(deliver(shared.clone(), sid, plan));
     Ok(message)
-}
-
-pub(super) fn is_service_sid(sid: &str) -> bool {
-    sid.len() > 2 && sid.starts_with("MG") && sid.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// Twilio's "sticky sender": a contact always hears from the same number of the pool.

@@ -20,12 +20,13 @@ mod config;
 mod faults;
 mod messages;
 mod numbers;
+mod records;
 mod services;
 
-pub use callbacks::{CallbackKind, InboundText, KeywordAnswer, SentCallback};
+pub use callbacks::{CallbackKind, KeywordAnswer, SentCallback};
 pub use config::{DeliveryFailure, SimulatorConfig};
 pub use faults::Fault;
-pub use messages::ReceivedMessage;
+pub use records::{InboundText, ReceivedMessage};
 pub use services::ServiceSettings;
 
 use crate::twilio::TwilioConfig;
@@ -41,8 +42,9 @@ use callbacks::{control_reply, send_reply};
 use chrono::Utc;
 use faults::control_fault;
 use messages::{create_message, fetch_message, list_messages};
-use numbers::{add_service_number, available_numbers, buy_number, release_number, OwnedNumber};
+use numbers::{add_service_number, available_numbers, buy_number, release_number};
 use rand::{rngs::StdRng, Rng, SeedableRng};
+use records::OwnedNumber;
 use serde_json::json;
 use services::{fetch_service, list_service_numbers, remove_service_number, update_service};
 use std::{

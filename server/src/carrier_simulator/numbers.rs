@@ -1,7 +1,7 @@
 //! The account's numbers: for sale (`AvailablePhoneNumbers`), bought and released
 //! (`IncomingPhoneNumbers`), and in a Messaging Service's pool (`Services/{sid}/PhoneNumbers`).
 
-use super::messages::{is_e164, is_service_sid};
+use super::records::{is_e164, is_service_sid, OwnedNumber};
 use super::{authorize, bad_request, field, new_sid, not_found_error, twilio_error, FormFields, Refusal, Sim};
 use crate::twilio::API_VERSION;
 use app::domain::phone::PhoneNumber;
@@ -11,17 +11,8 @@ use axum::{
     response::{IntoResponse, Response},
     Form, Json,
 };
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::{json, Value};
-
-pub(super) struct OwnedNumber {
-    pub(super) sid: String,
-    pub(super) phone_number: String,
-    pub(super) sms_url: Option<String>,
-    pub(super) status_callback: Option<String>,
-    pub(super) service_sid: Option<String>,
-    pub(super) date_created: DateTime<Utc>,
-}
 
 /// Numbers in an area code that the app's own `PhoneNumber` accepts, so that what the
 /// simulator sells passes the same checks as a real number. None for an unknown area code.

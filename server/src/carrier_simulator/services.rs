@@ -7,8 +7,7 @@
 //! the `inbound_request_url`". Services are not created here: any well-formed "MG..." SID is
 //! a service, with neither set until it is updated.
 
-use super::messages::is_service_sid;
-use super::numbers::OwnedNumber;
+use super::records::{is_service_sid, OwnedNumber};
 use super::{authorize, bad_request, field, not_found_error, FormFields, Refusal, Sim, SimState};
 use axum::{
     extract::{Path, Query, State},

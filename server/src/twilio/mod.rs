@@ -11,6 +11,8 @@
 
 pub mod errors;
 
+// The status type is the domain's: the same enum is stored in `messages.status`.
+pub use app::domain::message_status::MessageStatus;
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -698,91 +700,6 @@ struct MessagePage {
 #[derive(Deserialize)]
 struct AvailablePage {
     available_phone_numbers: Vec<AvailableNumber>,
-}
-
-/// A message's status as Twilio names it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MessageStatus {
-    Accepted,
-    Scheduled,
-    Queued,
-    Sending,
-    Sent,
-    Delivered,
-    Undelivered,
-    Failed,
-    Receiving,
-    Received,
-    Read,
-    Canceled,
-    PartiallyDelivered,
-    /// A status Twilio added after this code was written; kept, never guessed at.
-    Unknown(String),
-}
-
-impl MessageStatus {
-    pub fn parse(status: &str) -> MessageStatus {
-        match status {
-            "accepted" => MessageStatus::Accepted,
-            "scheduled" => MessageStatus::Scheduled,
-            "queued" => MessageStatus::Queued,
-            "sending" => MessageStatus::Sending,
-            "sent" => MessageStatus::Sent,
-            "delivered" => MessageStatus::Delivered,
-            "undelivered" => MessageStatus::Undelivered,
-            "failed" => MessageStatus::Failed,
-            "receiving" => MessageStatus::Receiving,
-            "received" => MessageStatus::Received,
-            "read" => MessageStatus::Read,
-            "canceled" => MessageStatus::Canceled,
-            "partially_delivered" => MessageStatus::PartiallyDelivered,
-            other => MessageStatus::Unknown(other.to_string()),
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            MessageStatus::Accepted => "accepted",
-            MessageStatus::Scheduled => "scheduled",
-            MessageStatus::Queued => "queued",
-            MessageStatus::Sending => "sending",
-            MessageStatus::Sent => "sent",
-            MessageStatus::Delivered => "delivered",
-            MessageStatus::Undelivered => "undelivered",
-            MessageStatus::Failed => "failed",
-            MessageStatus::Receiving => "receiving",
-            MessageStatus::Received => "received",
-            MessageStatus::Read => "read",
-            MessageStatus::Canceled => "canceled",
-            MessageStatus::PartiallyDelivered => "partially_delivered",
-            MessageStatus::Unknown(other) => other,
-        }
-    }
-
-    /// Nothing comes after it (delivered still may become read).
-    pub fn is_final(&self) -> bool {
-        matches!(
-            self,
-            MessageStatus::Read
-                | MessageStatus::Undelivered
-                | MessageStatus::Failed
-                | MessageStatus::Canceled
-                | MessageStatus::Received
-        )
-    }
-
-    /// The message reached nobody: the same set as the database's `message_status_failed`
-    /// (server/tests/api/carrier_status.rs checks the two agree). Which status may replace
-    /// which is decided by the database alone (`message_status_rank`, migrations/0036).
-    pub fn is_failure(&self) -> bool {
-        matches!(self, MessageStatus::Undelivered | MessageStatus::Failed | MessageStatus::Canceled)
-    }
-}
-
-impl fmt::Display for MessageStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// A webhook form that lacks what we need or carries something unreadable.

@@ -7,6 +7,7 @@
 use crate::messaging::SCRIPT;
 use crate::outbox::rig;
 use server::outbox::{Dispatch, Outbox};
+use server::twilio::MessageStatus;
 use server::twilio::Sender;
 use std::time::Duration;
 
@@ -64,10 +65,16 @@ async fn a_status_callback_that_beats_the_send_answer_still_names_the_number() {
         .unwrap();
     let sid = "SM00000000000000000000000000001011";
     // The callback first (parked), then the send's answer with from = null.
-    assert!(!app::server::db::webhooks::apply_status(&rig.world.app.pool, sid, "sent", None, Some(POOL[1]))
-        .await
-        .unwrap());
-    app::server::db::webhooks::record_sid(&rig.world.app.pool, id, sid, "accepted", None).await.unwrap();
+    assert!(!app::server::db::webhooks::apply_status(
+        &rig.world.app.pool,
+        sid,
+        &MessageStatus::Sent,
+        None,
+        Some(POOL[1])
+    )
+    .await
+    .unwrap());
+    app::server::db::webhooks::record_sid(&rig.world.app.pool, id, sid, &MessageStatus::Accepted, None).await.unwrap();
     let (status, from, sender): (String, Option<String>, Option<String>) = sqlx::query_as(
         "select m.status, m.from_phone, c.sender_phone from messages m join conversations c on c.id = m.conversation_id where m.id = $1",
     )

@@ -4,6 +4,7 @@
 
 use crate::contacts::import as import_contacts;
 use crate::messaging::{World, SCRIPT};
+use app::domain::message_status::MessageStatus;
 use app::server::db::webhooks::{record_inbound, record_sid};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
@@ -304,7 +305,7 @@ async fn every_text_records_its_press_and_the_audit_shows_it() {
             .unwrap();
     assert_eq!(pressed_by, volunteer);
     // The worker hands it to the carrier (as the outbox records the SID).
-    record_sid(&w.app.pool, id, "SMaudit0001", "sent", Some(OUR_NUMBER)).await.unwrap();
+    record_sid(&w.app.pool, id, "SMaudit0001", &MessageStatus::Sent, Some(OUR_NUMBER)).await.unwrap();
     // HELP gets the automatic answer (where we answer keywords), which names the inbound
     // message it answers.
     sqlx::query("insert into carrier_settings (organization_id, keyword_replies) values ($1::uuid, 'ours')")

@@ -2,6 +2,7 @@
 
 use crate::helpers::{spawn_app_on, test_config, TestApp};
 use crate::messaging::{World, SCRIPT};
+use app::domain::message_status::MessageStatus;
 use app::server::config::TwilioCredentials;
 use server::carrier_simulator::{CarrierSimulator, Fault, SimulatorConfig};
 use server::outbox::{Dispatch, Outbox, RateCaps};
@@ -208,12 +209,18 @@ async fn a_status_that_beats_the_sid_is_applied_when_the_sid_arrives() {
             reqwest::Client::new().post(&url).header("X-Twilio-Signature", &sig).form(&params).send().await.unwrap();
         assert!(res.status().is_success(), "{}", res.status());
     }
-    app::server::db::webhooks::record_sid(&rig.world.app.pool, sent["id"].as_i64().unwrap(), sid, "queued", Some(FROM))
-        .await
-        .unwrap();
+    app::server::db::webhooks::record_sid(
+        &rig.world.app.pool,
+        sent["id"].as_i64().unwrap(),
+        sid,
+        &MessageStatus::Queued,
+        Some(FROM),
+    )
+    .await
+    .unwrap();
     assert_eq!(status_of(&rig, phone).await, "delivered");
     // A late "sent" never takes it back.
-    app::server::db::webhooks::apply_status(&rig.world.app.pool, sid, "sent", None, None).await.unwrap();
+    app::server::db::webhooks::apply_status(&rig.world.app.pool, sid, &MessageStatus::Sent, None, None).await.unwrap();
     assert_eq!(status_of(&rig, phone).await, "delivered");
 }
 

@@ -3,6 +3,7 @@
 //! contacts, and who may see what.
 
 use crate::messaging::{zone, World};
+use app::domain::message_status::MessageStatus;
 use app::server::db::webhooks::{apply_status, record_inbound};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
@@ -133,7 +134,7 @@ impl Results {
             .execute(&self.w.app.pool)
             .await
             .unwrap();
-        apply_status(&self.w.app.pool, &sid, status, code, None).await.unwrap();
+        apply_status(&self.w.app.pool, &sid, &MessageStatus::parse(status), code, None).await.unwrap();
     }
 
     async fn phone(&self, conversation: &str) -> String {

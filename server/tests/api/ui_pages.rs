@@ -254,4 +254,27 @@ async fn the_threads_buttons_are_forms_that_work_before_the_bundle_loads() {
     // The inbox's own forms too.
     let inbox = page(&w, &w.volunteer, &format!("/o/{}/inbox", w.org)).await.text().await.unwrap();
     assert!(inbox.contains(r#"action="/api/set_auto_archive""#), "{inbox}");
+    // Opt out: a disclosure holding the reason form, so it opens and posts without the bundle.
+    let opt_out =
+        &html[html.find(r#"<details class="opt-out""#).unwrap_or_else(|| panic!("no opt-out disclosure: {html}"))..];
+    let opt_out = &opt_out[..opt_out.find("</details>").unwrap()];
+    assert!(opt_out.contains(r#"action="/api/opt_out_contact""#), "{opt_out}");
+    assert!(opt_out.contains(r#"name="reason""#), "{opt_out}");
+    let res = post(
+        &w,
+        &w.volunteer,
+        "opt_out_contact",
+        &path,
+        &[("org_id", &w.org), ("conversation_id", &conversation), ("reason", "Asked by phone")],
+    )
+    .await;
+    assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+    let reason: Option<String> = sqlx::query_scalar("select reason from opt_outs where phone = '+13125550177'")
+        .fetch_optional(&w.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(reason.as_deref(), Some("Asked by phone"));
+    let html = page(&w, &w.volunteer, &path).await.text().await.unwrap();
+    assert!(html.contains(" · Opted out"), "{html}");
+    assert!(!html.contains(r#"<details class="opt-out""#), "no second opt-out once opted out: {html}");
 }

@@ -3,6 +3,7 @@
 //! routed by the contact's number and ours, opt-outs applied to the whole organization).
 
 use crate::domain::keyword_replies::{stop_confirmation, KeywordReplies};
+use crate::domain::message_status::MessageStatus;
 use crate::domain::opt_out::{InboundIntent, OptOutWording};
 use crate::error::AppError;
 use sqlx::PgPool;
@@ -14,7 +15,7 @@ use sqlx::PgPool;
 pub async fn apply_status(
     db: &PgPool,
     sid: &str,
-    status: &str,
+    status: &MessageStatus,
     error_code: Option<i32>,
     from: Option<&str>,
 ) -> Result<bool, AppError> {
@@ -69,7 +70,7 @@ pub async fn record_sid(
     db: &PgPool,
     message_id: i64,
     sid: &str,
-    status: &str,
+    status: &MessageStatus,
     from_phone: Option<&str>,
 ) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
@@ -82,7 +83,7 @@ pub async fn record_sid(
     .bind(from_phone)
     .execute(&mut *tx)
     .await?;
-    let parked: Option<(String, Option<i32>, Option<String>)> = sqlx::query_as(
+    let parked: Option<(MessageStatus, Option<i32>, Option<String>)> = sqlx::query_as(
         r#"with gone as (delete from parked_statuses where twilio_sid = $1 returning status, error_code, rank, from_phone)
            select status, error_code, (select max(from_phone) from gone) from gone order by rank desc limit 1"#,
     )

@@ -14,7 +14,7 @@ use crate::domain::script_template::{ComplianceWarning, ScriptTemplate, ScriptVa
 use crate::domain::segments::Segments;
 use crate::domain::wording::{plural, thousands};
 use crate::error::AppError;
-use crate::ui::common::{use_org, EmptyState, ErrorAlert, Field};
+use crate::ui::common::{use_org, Alert, EmptyState, ErrorAlert, Field, Loaded};
 use crate::ui::pages::scripts::ScriptEditorCard;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -63,16 +63,16 @@ pub fn ActionsPage() -> impl IntoView {
                 <A href=move || format!("{}?status={}", base(), s.as_str())>{s.label()}</A>
             }).collect_view()}
         </nav>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Loaded>
             {move || Suspend::new(async move {
                 let zone = org.zone().await;
-                match actions.await {
-                    Ok(list) if list.is_empty() => view! {
+                Ok::<_, AppError>(match actions.await? {
+                    list if list.is_empty() => view! {
                         <EmptyState title="No actions here yet">
                             <p>"An action is one texting effort: a contact list, a script, and the volunteers who send it."</p>
                         </EmptyState>
                     }.into_any(),
-                    Ok(list) => view! {
+                    list => view! {
                         <div class="table-scroll">
                             <table class="lists">
                                 <thead><tr>
@@ -100,10 +100,9 @@ pub fn ActionsPage() -> impl IntoView {
                             </table>
                         </div>
                     }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                }
+                })
             })}
-        </Transition>
+        </Loaded>
     }
 }
 
@@ -162,17 +161,16 @@ pub fn ActionEditorPage() -> impl IntoView {
     view! {
         <Title text="Action"/>
         <p><A href=move || format!("/o/{}/admin", org.org_id())>"← All actions"</A></p>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Loaded>
             {move || Suspend::new(async move {
                 let zone = org.zone().await;
-                match page.await {
-                    Ok(p) => view! {
+                Ok::<_, AppError>(match page.await? {
+                    p => view! {
                         <ActionEditor page=p zone save change duplicate set_end image_changed autosaving/>
                     }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                }
+                })
             })}
-        </Transition>
+        </Loaded>
         // Outside the page's Transition: saving the basic information refetches the page, and
         // that must not throw away script edits that are still waiting for their autosave.
         {move || match (org.id.get(), action_id()) {
@@ -689,7 +687,7 @@ fn ImageCard(
                     <figcaption class="hint" data-testid=text.name_testid>{image_name.clone().unwrap_or_default()}</figcaption>
                 </figure>
             })}
-            {move || problem.get().map(|p| view! { <p class="alert error" role="alert">{p}</p> })}
+            {move || problem.get().map(|p| view! { <Alert message=p/> })}
             {editable.then(|| view! {
                 <div class="field">
                     <label for=text.input_id>{if image_id.is_some() { text.replace } else { text.add }}</label>

@@ -7,7 +7,7 @@ use crate::api::members::{
 use crate::api::orgs::{get_join_info, RotateJoinCode};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::ui::common::{use_org, ErrorAlert, ErrorPage, Field, OrgContext, RequireSignIn, SignOutButton};
+use crate::ui::common::{use_org, ErrorAlert, ErrorPage, Field, Loaded, OrgContext, RequireSignIn, SignOutButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
@@ -136,10 +136,10 @@ fn JoinCodeCard() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="join-heading">
             <h2 id="join-heading">"Recruit volunteers"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Loaded>
                 {move || Suspend::new(async move {
-                    match info.await {
-                        Ok(info) => view! {
+                    Ok::<_, AppError>(match info.await? {
+                        info => view! {
                             <p id="join-code-label">"Volunteers join with this code:"</p>
                             <p class="join-code" data-testid="join-code" aria-describedby="join-code-label">{info.code.clone()}</p>
                             <label for="join-link">"Or share the join link"</label>
@@ -148,10 +148,9 @@ fn JoinCodeCard() -> impl IntoView {
                                 <CopyButton text=info.link.clone()/>
                             </div>
                         }.into_any(),
-                        Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
+                    })
                 })}
-            </Transition>
+            </Loaded>
             <ActionForm action=rotate>
                 <ErrorAlert error/>
                 <input type="hidden" name="org_id" value=move || org.org_id().to_string()/>
@@ -259,10 +258,10 @@ fn MembersCard() -> impl IntoView {
         <section class="card" aria-labelledby="members-heading">
             <h2 id="members-heading">"Members"</h2>
             <ErrorAlert error/>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Loaded>
                 {move || Suspend::new(async move {
-                    match members.await {
-                        Ok(list) => view! {
+                    Ok::<_, AppError>(match members.await? {
+                        list => view! {
                             <div class="table-scroll">
                             <table class="members">
                                 <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th><th scope="col">"District and languages"</th><th scope="col"><span class="visually-hidden">"Remove"</span></th></tr></thead>
@@ -324,10 +323,9 @@ fn MembersCard() -> impl IntoView {
                             </table>
                             </div>
                         }.into_any(),
-                        Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
+                    })
                 })}
-            </Transition>
+            </Loaded>
         </section>
     }
 }

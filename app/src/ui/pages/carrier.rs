@@ -5,7 +5,7 @@ use crate::api::carrier::{get_carrier_settings, SaveCarrierSettings};
 use crate::domain::keyword_replies::KeywordReplies;
 use crate::domain::sender_type::SenderType;
 use crate::error::AppError;
-use crate::ui::common::use_org;
+use crate::ui::common::{use_org, Loaded};
 use leptos::prelude::*;
 
 #[component]
@@ -30,13 +30,10 @@ pub fn CarrierCard() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="carrier-heading">
             <h2 id="carrier-heading">"Carrier"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Loaded>
                 {move || Suspend::new(async move {
-                    let settings = match current.await {
-                        Ok(settings) => settings,
-                        Err(error) => return view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                    };
-                    view! {
+                    let settings = current.await?;
+                    Ok::<_, AppError>(view! {
                         <ActionForm action=save>
                             <input type="hidden" name="org_id" value=org.org_id().to_string()/>
                             <fieldset aria-describedby="setting-keyword_replies-hint setting-keyword_replies-error">
@@ -76,9 +73,9 @@ pub fn CarrierCard() -> impl IntoView {
                             {move || saved().then(|| view! { <p class="alert success" role="status">"Carrier settings saved."</p> })}
                             <button type="submit" class="primary" disabled=move || save.pending().get()>"Save carrier settings"</button>
                         </ActionForm>
-                    }.into_any()
+                    }.into_any())
                 })}
-            </Transition>
+            </Loaded>
         </section>
     }
 }
@@ -130,24 +127,4 @@ pub fn SendingAlertsBanner() -> impl IntoView {
             })}
         </Transition>
     }
-}
-
-/// The pictures of an inbound text in a thread, each a link to the full picture. Served by our
-/// own server (`server/src/inbound_media.rs`), which checks the reader and fetches the
-/// carrier's copy with the account's credentials.
-pub fn inbound_pictures(message_id: i64, count: i32) -> impl IntoView {
-    (count > 0).then(|| {
-        let pictures = (0..count)
-            .map(|i| {
-                let url = format!("/media/inbound/{message_id}/{i}");
-                let href = url.clone();
-                view! {
-                    <a href=href target="_blank" rel="noopener">
-                        <img src=url alt=format!("Picture {} from the contact", i + 1) loading="lazy"/>
-                    </a>
-                }
-            })
-            .collect_view();
-        view! { <div class="message-pictures">{pictures}</div> }
-    })
 }

@@ -8,7 +8,7 @@ use crate::api::contacts::{
 use crate::api::contacts::{get_import_status, ImportState};
 use crate::domain::csv_import::{ColumnMapping, ColumnRole, CsvError, Preview, TextEncoding};
 use crate::error::AppError;
-use crate::ui::common::{use_org, EmptyState, ErrorAlert};
+use crate::ui::common::{use_org, Alert, EmptyState, ErrorAlert, Loaded};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
@@ -43,16 +43,16 @@ pub fn ContactsPage() -> impl IntoView {
         <section class="card" aria-labelledby="lists-heading">
             <h2 id="lists-heading">"Contact lists"</h2>
             <ErrorAlert error=delete_error/>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Loaded>
                 {move || Suspend::new(async move {
                     let zone = org.zone().await;
-                    match lists.await {
-                        Ok(lists) if lists.is_empty() => view! {
+                    Ok::<_, AppError>(match lists.await? {
+                        lists if lists.is_empty() => view! {
                             <EmptyState title="No contact lists yet">
                                 <p>"Upload a CSV with a cell phone column to create your first list."</p>
                             </EmptyState>
                         }.into_any(),
-                        Ok(lists) => view! {
+                        lists => view! {
                             <div class="table-scroll">
                                 <table class="lists">
                                     <thead><tr>
@@ -85,10 +85,9 @@ pub fn ContactsPage() -> impl IntoView {
                                 </table>
                             </div>
                         }.into_any(),
-                        Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
+                    })
                 })}
-            </Transition>
+            </Loaded>
         </section>
     }
 }
@@ -181,7 +180,7 @@ fn UploadCard(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
                 </div>
                 {move || match preview.get() {
                     None => ().into_any(),
-                    Some(Err(error)) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                    Some(Err(error)) => view! { <Alert message=error.to_string()/> }.into_any(),
                     Some(Ok(p)) => view! {
                         <div class="field">
                             <label for="list-name">"List name"</label>
@@ -192,9 +191,9 @@ fn UploadCard(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
                     }.into_any(),
                 }}
                 {move || mapping_error().filter(|_| matches!(preview.get(), Some(Ok(_)))).map(|message| view! {
-                    <p class="alert error" role="alert">{message}</p>
+                    <Alert message=message/>
                 })}
-                {move || problem.get().map(|message| view! { <p class="alert error" role="alert">{message}</p> })}
+                {move || problem.get().map(|message| view! { <Alert message=message/> })}
                 <button type="submit" class="primary" disabled=move || !can_import()>"Import"</button>
             </form>
             {move || match stage.get() {
@@ -219,7 +218,7 @@ fn UploadCard(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
                 Stage::Finished { import_id, list_id, summary } => view! {
                     <ImportReport org_id=org.org_id() import_id list_id summary/>
                 }.into_any(),
-                Stage::Failed(message) => view! { <p class="alert error" role="alert">{message}</p> }.into_any(),
+                Stage::Failed(message) => view! { <Alert message=message/> }.into_any(),
             }}
         </section>
     }
@@ -483,10 +482,10 @@ pub fn ContactListPage() -> impl IntoView {
     view! {
         <Title text="Contact list"/>
         <p><A href=move || format!("/o/{}/admin/contacts", org.org_id())>"← All lists"</A></p>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Loaded>
             {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => {
+                Ok::<_, AppError>(match page.await? {
+                    p => {
                         let pages = ((p.matching as u32).div_ceil(p.page_size)).max(1);
                         let custom = p.list.custom_fields.clone();
                         let link = move |n: u32| {
@@ -537,10 +536,9 @@ pub fn ContactListPage() -> impl IntoView {
                             </nav>
                         }.into_any()
                     }
-                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                }
+                })
             })}
-        </Transition>
+        </Loaded>
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::api::data::{get_org_data, CreateDataItem, DataKind, DeleteDataItem, RenameDataItem};
 use crate::error::AppError;
-use crate::ui::common::{use_org, ErrorAlert};
+use crate::ui::common::{use_org, ErrorAlert, Loaded};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -70,19 +70,17 @@ fn DataCard(kind: DataKind) -> impl IntoView {
                     <button type="submit" class="primary" disabled=move || create.pending().get()>"Add"</button>
                 </div>
             </ActionForm>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Loaded>
                 {move || Suspend::new(async move {
-                    let items: Vec<(i64, String, bool)> = match data.await {
-                        Ok(d) => match kind {
-                            DataKind::Tag => d.tags.into_iter().map(|t| (t.id, t.name, t.built_in)).collect(),
-                            DataKind::Field => d.fields.into_iter().map(|f| (f.id, f.name, false)).collect(),
-                        },
-                        Err(error) => return view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                    let d = data.await?;
+                    let items: Vec<(i64, String, bool)> = match kind {
+                        DataKind::Tag => d.tags.into_iter().map(|t| (t.id, t.name, t.built_in)).collect(),
+                        DataKind::Field => d.fields.into_iter().map(|f| (f.id, f.name, false)).collect(),
                     };
                     if items.is_empty() {
-                        return view! { <p class="hint">"None yet."</p> }.into_any();
+                        return Ok(view! { <p class="hint">"None yet."</p> }.into_any());
                     }
-                    view! {
+                    Ok::<_, AppError>(view! {
                         <ul class="plain-list data-items">
                             {items.into_iter().map(|(id, name, built_in)| {
                                 let org_id = org.id.get_untracked().map(|i| i.to_string()).unwrap_or_default();
@@ -117,9 +115,9 @@ fn DataCard(kind: DataKind) -> impl IntoView {
                                 }.into_any()
                             }).collect_view()}
                         </ul>
-                    }.into_any()
+                    }.into_any())
                 })}
-            </Transition>
+            </Loaded>
         </section>
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::domain::csv_import::TextEncoding;
 use crate::domain::do_not_contact::DoNotContactSummary;
-use crate::ui::common::use_org;
+use crate::ui::common::{use_org, Alert};
 use leptos::prelude::*;
 
 /// Where the upload is.
@@ -61,7 +61,7 @@ pub fn DoNotContactCard() -> impl IntoView {
                         crate::domain::wording::thousands(s.already),
                     )}</p>
                 }.into_any(),
-                Upload::Failed(message) => view! { <p class="alert error" role="alert">{message}</p> }.into_any(),
+                Upload::Failed(message) => view! { <Alert message=message/> }.into_any(),
             }}
             <p><a class="button secondary" href=export_href download="">"Download every opt-out (CSV)"</a></p>
             <p class="hint">"Every number that asked not to be texted: when (in your organization's time zone), how (keyword, phrase, carrier 21610, volunteer, import), and who recorded it and why."</p>

@@ -2,7 +2,7 @@
 
 use crate::api::orgs::my_orgs;
 use crate::error::AppError;
-use crate::ui::common::{ErrorAlert, Field, SignOutButton};
+use crate::ui::common::{ErrorAlert, Field, Loaded, SignOutButton};
 use crate::ui::use_session;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -53,13 +53,13 @@ fn Organizations(name: String) -> impl IntoView {
             </header>
             <section aria-labelledby="orgs-heading">
                 <h2 id="orgs-heading">"Your organizations"</h2>
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                <Loaded>
                     {move || Suspend::new(async move {
-                        match orgs.await {
-                            Ok(list) if list.is_empty() => view! {
+                        Ok::<_, AppError>(match orgs.await? {
+                            list if list.is_empty() => view! {
                                 <p>"You are not in any organization yet. Join one with the code your organizer gave you, or create your own."</p>
                             }.into_any(),
-                            Ok(list) => view! {
+                            list => view! {
                                 <ul class="org-list">
                                     {list.into_iter().map(|org| view! {
                                         <li>
@@ -71,10 +71,9 @@ fn Organizations(name: String) -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                             }.into_any(),
-                            Err(e) => view! { <ErrorAlert error=Signal::derive(move || Some::<AppError>(e.clone()))/> }.into_any(),
-                        }
+                        })
                     })}
-                </Transition>
+                </Loaded>
                 <p><A href="/join" attr:class="button">"+ Join another campaign"</A></p>
             </section>
             <section aria-labelledby="create-heading" class="card">

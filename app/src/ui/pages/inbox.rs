@@ -9,7 +9,8 @@ use crate::api::inbox::{
 use crate::api::messaging::send_message;
 use crate::domain::org_time::OrgTimeZone;
 use crate::error::AppError;
-use crate::ui::common::{poll, request_key, use_org, EmptyState, ErrorAlert};
+use crate::ui::common::{poll, request_key, use_org, Alert, EmptyState, ErrorAlert, Loaded};
+use crate::ui::thread::{known_facts, message_history};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -54,10 +55,10 @@ pub fn InboxPage() -> impl IntoView {
         <Title text="Inbox"/>
         <h1>"Inbox"</h1>
         <ErrorAlert error=Signal::derive(failed)/>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Loaded>
             {move || Suspend::new(async move {
-                match inbox.await {
-                    Ok(inbox) => {
+                Ok::<_, AppError>(match inbox.await? {
+                    inbox => {
                         let org_id = org.org_id();
                         let counts = inbox.counts;
                         let current = filter.get_untracked();
@@ -117,10 +118,9 @@ pub fn InboxPage() -> impl IntoView {
                             }}
                         }.into_any()
                     }
-                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                }
+                })
             })}
-        </Transition>
+        </Loaded>
     }
 }
 
@@ -141,15 +141,14 @@ pub fn ThreadPage() -> impl IntoView {
     view! {
         <Title text="Conversation"/>
         <p><A href=move || format!("/o/{}/inbox", org.org_id())>"← Inbox"</A></p>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Loaded>
             {move || Suspend::new(async move {
                 let zone = org.zone().await;
-                match thread.await {
-                    Ok(t) => view! { <ThreadView thread=t zone/> }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                }
+                Ok::<_, AppError>(match thread.await? {
+                    t => view! { <ThreadView thread=t zone/> }.into_any(),
+                })
             })}
-        </Suspense>
+        </Loaded>
     }
 }
 
@@ -171,7 +170,6 @@ fn ThreadView(thread: Thread, zone: OrgTimeZone) -> impl IntoView {
     };
     poll(POLL_MS, refresh);
     let navigate = use_navigate();
-    let asking_reason = RwSignal::new(false);
     // Each button is a form, so it works before the bundle has loaded; with it, the thread
     // refreshes in place and a failure is shown, never swallowed.
     let archive = ServerAction::<SetArchived>::new();
@@ -193,8 +191,8 @@ fn ThreadView(thread: Thread, zone: OrgTimeZone) -> impl IntoView {
         }
     });
     Effect::new(move |_| {
+        // Refreshed, the thread shows the contact opted out and the disclosure is gone.
         if matches!(opt_out.value().get(), Some(Ok(()))) {
-            asking_reason.set(false);
             refresh();
         }
     });
@@ -209,41 +207,9 @@ fn ThreadView(thread: Thread, zone: OrgTimeZone) -> impl IntoView {
             {move || live.with(|t| t.archived).then(|| " · Archived")}{move || live.with(|t| t.opted_out).then(|| " · Opted out")}</p>
         <ErrorAlert error=Signal::derive(error)/>
         <ol class="messages" aria-label="Messages">
-            {move || live.with(|t| t.messages.iter().map(|m| view! {
-                <li class=if m.outbound { "out" } else { "in" }>
-                    <p>{m.body.clone()}</p>
-                    {crate::ui::pages::carrier::inbound_pictures(m.id, m.media_count)}
-                    <span class="message-meta">
-                        {zone.date_time(m.created_at)}
-                        {m.outbound.then(|| format!(" · {}", m.status))}
-                        {m.error_code.map(|c| format!(" · error {c}"))}
-                    </span>
-                </li>
-            }).collect_view())}
+            {move || live.with(|t| message_history(&t.messages, &zone))}
         </ol>
-        {move || live.with(|t| (!t.survey.is_empty() || !t.tags.is_empty() || !t.fields.is_empty()).then(|| view! {
-            <section class="card facts" aria-label="What we know">
-                {t.survey.iter().map(|(q, a)| view! { <p><span class="muted">{q.clone()}</span> " " <strong>{a.clone()}</strong></p> }).collect_view()}
-                {(!t.tags.is_empty()).then(|| view! {
-                    <p class="tags">{t.tags.iter().map(|tag| view! { <span class="badge">{tag.clone()}</span> }).collect_view()}</p>
-                })}
-                {t.fields.iter().map(|(k, v)| view! { <p><span class="muted">{k.clone()}": "</span>{v.clone()}</p> }).collect_view()}
-            </section>
-        }))}
-        {move || (asking_reason.get() && !live.with(|t| t.opted_out)).then(|| view! {
-            // Who and why are recorded with the opt-out (the organization's opt-out export).
-            <ActionForm action=opt_out attr:class="card opt-out-reason">
-                <input type="hidden" name="org_id" value=org_id.to_string()/>
-                <input type="hidden" name="conversation_id" value=id.to_string()/>
-                <div class="field">
-                    <label for="opt-out-reason">"Why opt this person out of all texts from your organization?"</label>
-                    <input id="opt-out-reason" name="reason" type="text" required=true
-                        maxlength=crate::domain::text_limits::OPT_OUT_REASON.max placeholder="Asked not to be texted"/>
-                </div>
-                <button type="submit" class="danger" disabled=move || opt_out.pending().get()>"Confirm opt-out"</button>
-                <button type="button" class="secondary" on:click=move |_| asking_reason.set(false)>"Cancel"</button>
-            </ActionForm>
-        })}
+        {move || live.with(|t| known_facts(&t.survey, &t.tags, &t.fields))}
         <Composer live refresh=Callback::new(move |_| refresh())/>
         <ReportForm thread=thread.clone() live refresh=Callback::new(move |_| refresh())/>
         <section class="thread-actions">
@@ -255,9 +221,23 @@ fn ThreadView(thread: Thread, zone: OrgTimeZone) -> impl IntoView {
                     {move || if live.with(|t| t.archived) { "Unarchive" } else { "Archive" }}
                 </button>
             </ActionForm>
-            <button class="secondary danger" disabled=move || live.with(|t| t.opted_out)
-                aria-expanded=move || asking_reason.get().to_string()
-                on:click=move |_| asking_reason.update(|a| *a = !*a)>"Opt out"</button>
+            // A disclosure, so the reason form opens before the bundle has loaded too. Who and
+            // why are recorded with the opt-out (the organization's opt-out export).
+            {move || (!live.with(|t| t.opted_out)).then(|| view! {
+                <details class="opt-out">
+                    <summary class="button secondary danger">"Opt out"</summary>
+                    <ActionForm action=opt_out attr:class="card opt-out-reason">
+                        <input type="hidden" name="org_id" value=org_id.to_string()/>
+                        <input type="hidden" name="conversation_id" value=id.to_string()/>
+                        <div class="field">
+                            <label for="opt-out-reason">"Why opt this person out of all texts from your organization?"</label>
+                            <input id="opt-out-reason" name="reason" type="text" required=true
+                                maxlength=crate::domain::text_limits::OPT_OUT_REASON.max placeholder="Asked not to be texted"/>
+                        </div>
+                        <button type="submit" class="danger" disabled=move || opt_out.pending().get()>"Confirm opt-out"</button>
+                    </ActionForm>
+                </details>
+            })}
             <ActionForm action=reassign_one>
                 <input type="hidden" name="org_id" value=org_id.to_string()/>
                 <input type="hidden" name="conversation_id" value=id.to_string()/>
@@ -344,7 +324,7 @@ fn Composer(live: RwSignal<Thread>, refresh: Callback<()>) -> impl IntoView {
                 </div>
             }))}
             {move || live.with(|t| t.blocked.clone()).map(|b| view! { <p class="alert warning" role="status">{b}</p> })}
-            {move || error.get().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
+            {move || error.get().map(|e| view! { <Alert message=e/> })}
             <label for="reply" class="visually-hidden">"Reply"</label>
             <textarea id="reply" rows="4" maxlength=crate::domain::text_limits::MESSAGE_BODY.max
                 readonly=move || !custom_allowed && chosen.get().is_none()
@@ -443,7 +423,7 @@ fn ReportForm(thread: Thread, live: RwSignal<Thread>, refresh: Callback<()>) -> 
                 {move || status.get().map(|s| match s {
                     Ok(true) => view! { <p class="alert success" role="status">"Report saved; the conversation is archived."</p> }.into_any(),
                     Ok(false) => view! { <p class="alert success" role="status">"Report saved."</p> }.into_any(),
-                    Err(e) => view! { <p class="alert error" role="alert">{e}</p> }.into_any(),
+                    Err(e) => view! { <Alert message=e/> }.into_any(),
                 })}
             </form>
         </section>

@@ -8,7 +8,7 @@ use crate::api::results::{get_action_results, reassign_volunteer_contacts};
 use crate::domain::action_results::{ActionResults, Frequency, HourPoint, VolunteerResults};
 use crate::domain::org_time::OrgTimeZone;
 use crate::error::AppError;
-use crate::ui::common::{poll, use_org, EmptyState, ErrorPage};
+use crate::ui::common::{poll, use_org, Alert, EmptyState, ErrorPage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -476,7 +476,7 @@ fn VolunteerTable(
                 <button class="primary" disabled=move || busy.get() on:click=reassign>"Reassign"</button>
                 {move || message.get().map(|m| match m {
                     Ok(text) => view! { <p class="alert success" role="status">{text}</p> }.into_any(),
-                    Err(text) => view! { <p class="alert error" role="alert">{text}</p> }.into_any(),
+                    Err(text) => view! { <Alert message=text/> }.into_any(),
                 })}
             </fieldset>
         </section>

@@ -9,6 +9,7 @@ use crate::domain::script_tree::{FieldValue, ScriptNode, ScriptTree, MAX_DEPTH};
 use crate::domain::segments::Segments;
 use crate::domain::wording::plural;
 use crate::error::AppError;
+use crate::ui::common::Loaded;
 use leptos::prelude::*;
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -142,14 +143,13 @@ fn new_id(tree: &ScriptTree) -> String {
 pub fn ScriptEditorCard(org_id: Uuid, action_id: Uuid, #[prop(into)] version: Signal<usize>) -> impl IntoView {
     let page = Resource::new(move || version.get(), move |_| get_script(org_id, action_id));
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Loaded>
             {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => view! { <ScriptEditor page=p org_id action_id/> }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                }
+                Ok::<_, AppError>(match page.await? {
+                    p => view! { <ScriptEditor page=p org_id action_id/> }.into_any(),
+                })
             })}
-        </Transition>
+        </Loaded>
     }
 }
 

@@ -5,7 +5,7 @@ use crate::api::settings::{
 };
 use crate::domain::cost_estimate::micros_to_input;
 use crate::error::AppError;
-use crate::ui::common::use_org;
+use crate::ui::common::{use_org, Alert, Loaded};
 use leptos::prelude::*;
 
 #[component]
@@ -25,14 +25,13 @@ pub fn TextingSettingsCard() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="texting-heading">
             <h2 id="texting-heading">"Texting"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Loaded>
                 {move || Suspend::new(async move {
-                    match settings.await {
-                        Ok(s) => view! { <SettingsForm settings=s save/> }.into_any(),
-                        Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
+                    Ok::<_, AppError>(match settings.await? {
+                        s => view! { <SettingsForm settings=s save/> }.into_any(),
+                    })
                 })}
-            </Transition>
+            </Loaded>
         </section>
     }
 }
@@ -112,7 +111,7 @@ fn SettingsForm(settings: TextingSettings, save: ServerAction<SaveTextingSetting
                 {field("Carrier fee, per segment or MMS", "carrier_fee", micros_to_input(settings.carrier_fee_micros), "text", "")}
                 {field("Phone number, per month", "number_price", micros_to_input(settings.number_monthly_price_micros), "text", "")}
             </fieldset>
-            {move || other_error().map(|m| view! { <p class="alert error" role="alert">{m}</p> })}
+            {move || other_error().map(|m| view! { <Alert message=m/> })}
             {move || saved().then(|| view! { <p class="alert success" role="status">"Texting settings saved."</p> })}
             <button type="submit" class="primary" disabled=move || save.pending().get()>"Save texting settings"</button>
         </ActionForm>
@@ -141,13 +140,10 @@ pub fn RetentionCard() -> impl IntoView {
         <section class="card" aria-labelledby="retention-heading">
             <h2 id="retention-heading">"Data retention"</h2>
             <p class="hint">"Delete the contacts, messages and reports of actions closed more than this many days ago. The actions' results stay, and opt-outs are kept forever: they are promises to the people who asked."</p>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Loaded>
                 {move || Suspend::new(async move {
-                    let days = match current.await {
-                        Ok(days) => days,
-                        Err(error) => return view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                    };
-                    view! {
+                    let days = current.await?;
+                    Ok::<_, AppError>(view! {
                         <ActionForm action=save>
                             <input type="hidden" name="org_id" value=org.org_id().to_string()/>
                             <div class="field">
@@ -162,9 +158,9 @@ pub fn RetentionCard() -> impl IntoView {
                             {move || saved().then(|| view! { <p class="alert success" role="status">"Retention saved."</p> })}
                             <button type="submit" class="primary" disabled=move || save.pending().get()>"Save retention"</button>
                         </ActionForm>
-                    }.into_any()
+                    }.into_any())
                 })}
-            </Transition>
+            </Loaded>
         </section>
     }
 }
@@ -189,10 +185,10 @@ pub fn StateRulesCard() -> impl IntoView {
         <section class="card" aria-labelledby="state-hours-heading">
             <h2 id="state-hours-heading">"State texting hours"</h2>
             <p class="hint">"Some states narrow the hours or days for texting people there (Florida 8 am–8 pm, Texas from noon on Sundays, Rhode Island not on Sundays or holidays, …). They apply on top of your window, in the contact's state from their ZIP code or area code."</p>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Loaded>
                 {move || Suspend::new(async move {
-                    match rules.await {
-                        Ok(r) => view! {
+                    Ok::<_, AppError>(match rules.await? {
+                        r => view! {
                             <p data-testid="state-rules-status" role="status">
                                 {if r.on { "State texting hours apply.".to_string() } else { "State texting hours are off.".to_string() }}
                             </p>
@@ -210,11 +206,10 @@ pub fn StateRulesCard() -> impl IntoView {
                                 <button type="submit" disabled=move || set.pending().get()>"Save state texting hours"</button>
                             </ActionForm>
                         }.into_any(),
-                        Err(e) => view! { <p class="alert error" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
+                    })
                 })}
-            </Transition>
-            {move || error().map(|m| view! { <p class="alert error" role="alert">{m}</p> })}
+            </Loaded>
+            {move || error().map(|m| view! { <Alert message=m/> })}
         </section>
     }
 }

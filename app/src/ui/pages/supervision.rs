@@ -10,7 +10,8 @@ use crate::api::supervision::{
 };
 use crate::domain::org_time::OrgTimeZone;
 use crate::error::AppError;
-use crate::ui::common::{encode, poll, use_org, EmptyState, ErrorAlert};
+use crate::ui::common::{encode, poll, use_org, Alert, EmptyState, ErrorAlert, Loaded};
+use crate::ui::thread::{known_facts, message_history};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -206,18 +207,18 @@ pub fn SupervisionPage() -> impl IntoView {
         </Transition>
         {move || notice.get().map(|n| match n {
             Ok(text) => view! { <p class="alert success" role="status">{text}</p> }.into_any(),
-            Err(text) => view! { <p class="alert error" role="alert">{text}</p> }.into_any(),
+            Err(text) => view! { <Alert message=text/> }.into_any(),
         })}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Loaded>
             {move || Suspend::new(async move {
                 let zone = org.zone().await;
-                match first.await {
-                    Ok(page) if page.rows.is_empty() => view! {
+                Ok::<_, AppError>(match first.await? {
+                    page if page.rows.is_empty() => view! {
                         <EmptyState title="No conversations here">
                             <p>"Conversations appear once volunteers have texted; change the filters to see others."</p>
                         </EmptyState>
                     }.into_any(),
-                    Ok(page) => {
+                    page => {
                         let org_id = org.org_id();
                         let q = query.with_untracked(|q| query_with(q, "", ""));
                         let first_ids: Vec<i64> = page.rows.iter().map(|r| r.conversation_id).collect();
@@ -255,10 +256,9 @@ pub fn SupervisionPage() -> impl IntoView {
                             })}
                         }.into_any()
                     }
-                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                }
+                })
             })}
-        </Transition>
+        </Loaded>
     }
 }
 
@@ -333,12 +333,12 @@ pub fn SupervisedThreadPage() -> impl IntoView {
     view! {
         <Title text="Conversation"/>
         <p><A href=back>"← Conversations"</A></p>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Loaded>
             {move || Suspend::new(async move {
                 let zone = org.zone().await;
                 let choices = options.await;
-                match thread.await {
-                    Ok(t) => view! {
+                Ok::<_, AppError>(match thread.await? {
+                    t => view! {
                         <h1>{if t.contact_name.is_empty() { "(no name)".to_string() } else { t.contact_name.clone() }}</h1>
                         <dl class="facts supervised-facts">
                             <dt>"Phone"</dt><dd>{t.contact_phone.clone()}</dd>
@@ -347,35 +347,16 @@ pub fn SupervisedThreadPage() -> impl IntoView {
                             <dt>"Status"</dt><dd><span class=format!("badge status-{}", t.status.as_str())>{t.status.label()}</span></dd>
                         </dl>
                         <ol class="messages" aria-label="Messages">
-                            {t.messages.iter().map(|m| view! {
-                                <li class=if m.outbound { "out" } else { "in" }>
-                                    <p>{m.body.clone()}</p>
-                                    {crate::ui::pages::carrier::inbound_pictures(m.id, m.media_count)}
-                                    <span class="message-meta">
-                                        {zone.date_time(m.created_at)}
-                                        {m.outbound.then(|| format!(" · {}", m.status))}
-                                        {m.error_code.map(|c| format!(" · error {c}"))}
-                                    </span>
-                                </li>
-                            }).collect_view()}
+                            {message_history(&t.messages, &zone)}
                         </ol>
-                        {(!t.survey.is_empty() || !t.tags.is_empty() || !t.fields.is_empty()).then(|| view! {
-                            <section class="card facts" aria-label="What we know">
-                                {t.survey.iter().map(|(q, a)| view! { <p><span class="muted">{q.clone()}</span> " " <strong>{a.clone()}</strong></p> }).collect_view()}
-                                {(!t.tags.is_empty()).then(|| view! {
-                                    <p class="tags">{t.tags.iter().map(|tag| view! { <span class="badge">{tag.clone()}</span> }).collect_view()}</p>
-                                })}
-                                {t.fields.iter().map(|(k, v)| view! { <p><span class="muted">{k.clone()}": "</span>{v.clone()}</p> }).collect_view()}
-                            </section>
-                        })}
+                        {known_facts(&t.survey, &t.tags, &t.fields)}
                         {choices.map(|choices| view! {
                             <ThreadActions org_id=org.org_id() thread=t.clone() choices on_done=Callback::new(move |_| acted.update(|n| *n += 1))/>
                         })}
                     }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                }
+                })
             })}
-        </Suspense>
+        </Loaded>
     }
 }
 

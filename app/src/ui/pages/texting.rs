@@ -6,7 +6,7 @@
 use crate::api::messaging::{send_message, SendMessage};
 use crate::api::texting::{claim_batch, get_batch, release_batch, skip_contact, Batch, BatchContact, StartTexting};
 use crate::error::AppError;
-use crate::ui::common::{request_key, use_org};
+use crate::ui::common::{request_key, use_org, Alert};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
@@ -52,7 +52,7 @@ pub fn TextingPage() -> impl IntoView {
                 match batch.await {
                     Ok(batch) => view! { <Texter batch/> }.into_any(),
                     Err(error) => view! {
-                        <p class="alert error" role="alert">{error.to_string()}</p>
+                        <Alert message=error.to_string()/>
                         <p><A href=format!("/o/{}", org.org_id())>"Back to actions"</A></p>
                     }.into_any(),
                 }
@@ -197,7 +197,7 @@ fn Texter(batch: Batch) -> impl IntoView {
                 <h1>{action.title.clone()}</h1>
             </header>
             // A Send posted without JavaScript that failed comes back in the URL.
-            {move || send_error.get().map(|e| view! { <p class="alert error" role="alert">{e.to_string()}</p> })}
+            {move || send_error.get().map(|e| view! { <Alert message=e.to_string()/> })}
             {(!can_send).then(|| view! {
                 <p class="alert warning" role="status">"This action is paused while an admin edits it. Sending resumes when it is published again."</p>
             })}
@@ -212,7 +212,7 @@ fn Texter(batch: Batch) -> impl IntoView {
                         } else {
                             view! { <h2>"Batch done — thank you!"</h2> }.into_any()
                         }}
-                        {move || claim_error.get().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
+                        {move || claim_error.get().map(|e| view! { <Alert message=e/> })}
                         {move || if more.get() && can_send {
                             let label = if outcomes.with(|o| o.is_empty()) { start_label.get_value() } else { "Text Again".to_string() };
                             view! {

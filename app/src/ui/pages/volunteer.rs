@@ -5,7 +5,10 @@ use crate::api::members::{get_my_profile, MemberProfile, SetMemberProfile};
 use crate::api::texting::{list_volunteer_actions, StartTexting};
 use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::volunteer_profile::Languages;
-use crate::ui::common::{poll, use_org, EmptyState, ErrorAlert, ErrorPage, OrgContext, RequireSignIn, SignOutButton};
+use crate::error::AppError;
+use crate::ui::common::{
+    poll, use_org, EmptyState, ErrorAlert, ErrorPage, Loaded, OrgContext, RequireSignIn, SignOutButton,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, A};
@@ -83,15 +86,15 @@ pub fn ActionsPage() -> impl IntoView {
         <Title text="Actions"/>
         <h1>"Actions"</h1>
         <ErrorAlert error=start_error/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Loaded>
             {move || Suspend::new(async move {
-                match actions.await {
-                    Ok(list) if list.is_empty() => view! {
+                Ok::<_, AppError>(match actions.await? {
+                    list if list.is_empty() => view! {
                         <EmptyState title="Nothing to text yet">
                             <p>"When your organizers publish an action, it shows up here with a button to start texting."</p>
                         </EmptyState>
                     }.into_any(),
-                    Ok(list) => view! {
+                    list => view! {
                         <ul class="action-cards">
                             {list.into_iter().map(|a| {
                                 view! {
@@ -117,10 +120,9 @@ pub fn ActionsPage() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     }.into_any(),
-                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                }
+                })
             })}
-        </Suspense>
+        </Loaded>
         <ProfileCard save=save_profile/>
     }
 }
@@ -150,15 +152,14 @@ fn ProfileCard(save: ServerAction<SetMemberProfile>) -> impl IntoView {
             <h2 id="profile-heading">"Your texting profile"</h2>
             <p class="muted">"Some actions are only for volunteers who text in a language or live in a district."</p>
             <ErrorAlert error/>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Loaded>
                 {move || Suspend::new(async move {
-                    match profile.await {
-                        Ok(Some(p)) => view! { <ProfileForm profile=p save/> }.into_any(),
-                        Ok(None) => ().into_any(),
-                        Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
+                    Ok::<_, AppError>(match profile.await? {
+                        Some(p) => view! { <ProfileForm profile=p save/> }.into_any(),
+                        None => ().into_any(),
+                    })
                 })}
-            </Transition>
+            </Loaded>
             {move || saved().then(|| view! { <p class="alert success" role="status">"Saved."</p> })}
         </section>
     }
