@@ -7,7 +7,7 @@ use crate::twilio::errors::{self, Consequence};
 use crate::twilio::{MessageQuery, SendMessage, Sender, SentMessage, TwilioClient, TwilioError};
 use app::domain::message_kind::MessageKind;
 use app::domain::sender_type::SenderType;
-use app::domain::texting_window::{ContactHours, WindowCheck};
+use app::domain::texting_window::WindowCheck;
 use app::server::db;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -548,10 +548,8 @@ impl Outbox {
         let settings = app::server::db::settings::get(&self.db, message.organization_id)
             .await
             .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        let hours = ContactHours::from_stored(
-            settings.window,
+        let hours = settings.contact_hours(
             zone_names,
-            settings.state_rules,
             message.contact_state.as_deref(),
             message.contact_zip.as_deref(),
             &message.to_phone,

@@ -3,7 +3,7 @@
 
 use crate::domain::org_time::OrgTimeZone;
 use crate::domain::phone::Region;
-use crate::domain::texting_window::TextingWindow;
+use crate::domain::texting_window::{ContactHours, TextingWindow};
 #[cfg(feature = "ssr")]
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,20 @@ pub struct TextingSettings {
     /// Whether the states' own texting hours apply (`domain::state_hours`). Not part of the
     /// settings form: it is turned off only with an acknowledgement (`set_state_rules`).
     pub state_rules: bool,
+}
+
+impl TextingSettings {
+    /// When this organization may text a contact, from what is stored of them: its window,
+    /// within their state's own hours while the state rules are on, in every zone they may be in.
+    pub fn contact_hours(
+        &self,
+        zone_names: &[String],
+        state: Option<&str>,
+        zip: Option<&str>,
+        phone: &str,
+    ) -> ContactHours {
+        ContactHours::from_stored(self.window, zone_names, self.state_rules, state, zip, phone)
+    }
 }
 
 /// The window as the form's two time fields.

@@ -5,7 +5,6 @@
 
 use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::initial_scripts::InitialScripts;
-use crate::domain::texting_window::ContactHours;
 use crate::error::AppError;
 use crate::model::texting::{Batch, BatchContact, VolunteerAction};
 use crate::server::caller::Caller;
@@ -190,14 +189,7 @@ pub async fn batch(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Batc
         .into_iter()
         .map(|r| {
             let context = render_context(&r.first_name, &r.last_name, &r.custom, caller, &org_name, &settings);
-            let hours = ContactHours::from_stored(
-                settings.window,
-                &r.time_zones,
-                settings.state_rules,
-                r.state.as_deref(),
-                r.zip.as_deref(),
-                &r.phone,
-            );
+            let hours = settings.contact_hours(&r.time_zones, r.state.as_deref(), r.zip.as_deref(), &r.phone);
             BatchContact {
                 conversation_id: r.conversation_id,
                 name: format!("{} {}", r.first_name, r.last_name).trim().to_string(),

@@ -4,7 +4,7 @@
 use crate::domain::action_lifecycle::ActionStatus;
 use crate::domain::script_template::ScriptTemplate;
 use crate::domain::script_tree::{ScriptNode, ScriptTree};
-use crate::domain::texting_window::{ContactHours, WindowCheck};
+use crate::domain::texting_window::WindowCheck;
 use crate::error::AppError;
 use crate::model::inbox::{
     Inbox, InboxCounts, InboxFilter, Notice, ReportField, ReportInput, ReportTag, ResponseChoice, Thread,
@@ -151,14 +151,7 @@ pub async fn thread(db: &PgPool, caller: &Caller, conversation_id: i64) -> Resul
     };
     let tree = ScriptTree::from_json(&row.script_tree);
     let (question, choices) = tree.next_choices(row.script_node.as_deref());
-    let hours = ContactHours::from_stored(
-        settings.window,
-        &row.time_zones,
-        settings.state_rules,
-        row.state.as_deref(),
-        row.zip.as_deref(),
-        &row.contact_phone,
-    );
+    let hours = settings.contact_hours(&row.time_zones, row.state.as_deref(), row.zip.as_deref(), &row.contact_phone);
     let now = crate::server::clock::now();
     let blocked = match row.action_status {
         ActionStatus::Published => match hours.check(now) {

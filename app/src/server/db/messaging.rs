@@ -7,7 +7,7 @@ use crate::domain::message_kind::MessageKind;
 use crate::domain::script_template::{RenderContext, ScriptTemplate};
 use crate::domain::script_tree::{Placement, ScriptTree};
 use crate::domain::text_limits::MESSAGE_BODY;
-use crate::domain::texting_window::{ContactHours, WindowCheck};
+use crate::domain::texting_window::WindowCheck;
 use crate::error::AppError;
 use crate::model::messaging::SentMessage;
 use crate::model::settings::TextingSettings;
@@ -141,10 +141,8 @@ pub async fn send(
     // queued behind that lock may hold every other connection of the pool.
     let settings = crate::server::db::settings::get_in(&mut tx, caller.org_id).await?;
     // The organization's window ∩ the contact's state's hours, in every zone they may be in.
-    let hours = ContactHours::from_stored(
-        settings.window,
+    let hours = settings.contact_hours(
         &target.time_zones,
-        settings.state_rules,
         target.state.as_deref(),
         target.zip.as_deref(),
         &target.contact_phone,

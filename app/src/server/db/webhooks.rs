@@ -329,7 +329,8 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
             .await?;
             // Only when we answer keywords: otherwise the carrier has confirmed it already.
             if let (Some((conversation_id, _)), true) = (conversation, we_answer) {
-                queue_stop_confirmation(&mut tx, org, conversation_id, inbound_id, sid, from, to).await?;
+                let answering = Answering { org, conversation_id, inbound_id, sid, contact: from, our_number: to };
+                queue_stop_confirmation(&mut tx, &answering).await?;
             }
         }
         InboundIntent::OptIn => {
@@ -342,7 +343,8 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
         // The carrier answers HELP itself unless the organization says we do.
         InboundIntent::Help if we_answer => {
             if let Some((conversation_id, _)) = conversation {
-                queue_help_reply(&mut tx, org, conversation_id, inbound_id, sid, from, to).await?;
+                let answering = Answering { org, conversation_id, inbound_id, sid, contact: from, our_number: to };
+                queue_help_reply(&mut tx, &answering).await?;
             }
         }
         InboundIntent::Help | InboundIntent::Other => {}
@@ -357,6 +359,18 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
     Ok(conversation.map(|c| c.0))
 }
 
+/// The inbound text an automatic reply answers: the reply goes to its sender from the number
+/// it was sent to, and is keyed by its SID.
+#[derive(Clone, Copy)]
+struct Answering<'a> {
+    org: uuid::Uuid,
+    conversation_id: i64,
+    inbound_id: i64,
+    sid: &'a str,
+    contact: &'a str,
+    our_number: &'a str,
+}
+
 /// Queues the organization's HELP answer to the contact, from the number they texted. Keyed by
 /// the inbound SID, so however often the webhook is retried the answer is queued once; never
 /// to a number that has opted out (the insert selects nothing then). It is an automatic reply:
@@ -364,15 +378,8 @@ pub async fn record_inbound(db: &PgPool, sid: &str, from: &str, to: &str, body: 
 /// which the database requires of every outbound message without a press). The conversation's
 /// last_outbound_at is left alone: the contact wrote in, so a volunteer may still answer them
 /// despite the 6-hour outbound lock.
-async fn queue_help_reply(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    org: uuid::Uuid,
-    conversation_id: i64,
-    inbound_id: i64,
-    sid: &str,
-    contact: &str,
-    our_number: &str,
-) -> Result<(), AppError> {
+async fn queue_help_reply(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, to: &Answering<'_>) -> Result<(), AppError> {
+    let Answering { org, conversation_id, inbound_id, sid, contact, our_number } = *to;
     sqlx::query("insert into texting_settings (organization_id) values ($1) on conflict do nothing")
         .bind(org)
         .execute(&mut **tx)
@@ -401,13 +408,9 @@ async fn queue_help_reply(
 /// Practices, 2023, 5.1.1: one confirmation, no further messages).
 async fn queue_stop_confirmation(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    org: uuid::Uuid,
-    conversation_id: i64,
-    inbound_id: i64,
-    sid: &str,
-    contact: &str,
-    our_number: &str,
+    to: &Answering<'_>,
 ) -> Result<(), AppError> {
+    let Answering { org, conversation_id, inbound_id, sid, contact, our_number } = *to;
     let name: String =
         sqlx::query_scalar("select name from organizations where id = $1").bind(org).fetch_one(&mut **tx).await?;
     sqlx::query(
