@@ -28,6 +28,16 @@ async fn authorize(state: &AppState, session: &Session, action_id: Uuid) -> Resu
     auth::admin_in_session(state, session, org_id).await.map(|caller| caller.org_id)
 }
 
+/// The admin's organization and the action's export layout (title, columns, zone).
+async fn export_of(
+    state: &AppState,
+    session: &Session,
+    action_id: Uuid,
+) -> Result<(Uuid, db::exports::ContactsLayout), AppError> {
+    let org_id = authorize(state, session, action_id).await?;
+    Ok((org_id, db::exports::contacts_layout(&state.read_db, org_id, action_id).await?))
+}
+
 pub fn csv_download(
     file_name: String,
     chunks: impl Stream<Item = Result<Vec<u8>, AppError>> + Send + 'static,
@@ -46,12 +56,8 @@ pub fn csv_download(
 /// One row per conversation of the action: the contact, their list fields, volunteer, opt-out,
 /// tags, report fields, survey answers and last message.
 pub async fn contacts(State(state): State<AppState>, session: Session, Path(action_id): Path<Uuid>) -> Response {
-    let org_id = match authorize(&state, &session, action_id).await {
-        Ok(org_id) => org_id,
-        Err(e) => return error_response(e),
-    };
-    let layout = match db::exports::contacts_layout(&state.read_db, org_id, action_id).await {
-        Ok(layout) => layout,
+    let (org_id, layout) = match export_of(&state, &session, action_id).await {
+        Ok(found) => found,
         Err(e) => return error_response(e),
     };
     let name = format!("{}-contacts.csv", db::exports::file_stem(&layout.action_title));
@@ -60,12 +66,8 @@ pub async fn contacts(State(state): State<AppState>, session: Session, Path(acti
 
 /// Every message of the action, thread by thread.
 pub async fn messages(State(state): State<AppState>, session: Session, Path(action_id): Path<Uuid>) -> Response {
-    let org_id = match authorize(&state, &session, action_id).await {
-        Ok(org_id) => org_id,
-        Err(e) => return error_response(e),
-    };
-    let layout = match db::exports::contacts_layout(&state.read_db, org_id, action_id).await {
-        Ok(layout) => layout,
+    let (org_id, layout) = match export_of(&state, &session, action_id).await {
+        Ok(found) => found,
         Err(e) => return error_response(e),
     };
     let name = format!("{}-messages.csv", db::exports::file_stem(&layout.action_title));
@@ -75,12 +77,8 @@ pub async fn messages(State(state): State<AppState>, session: Session, Path(acti
 /// The send audit: every outbound text of the action with the press behind it (or the inbound
 /// message an automatic reply answered), when the carrier took it and its status.
 pub async fn send_audit(State(state): State<AppState>, session: Session, Path(action_id): Path<Uuid>) -> Response {
-    let org_id = match authorize(&state, &session, action_id).await {
-        Ok(org_id) => org_id,
-        Err(e) => return error_response(e),
-    };
-    let layout = match db::exports::contacts_layout(&state.read_db, org_id, action_id).await {
-        Ok(layout) => layout,
+    let (org_id, layout) = match export_of(&state, &session, action_id).await {
+        Ok(found) => found,
         Err(e) => return error_response(e),
     };
     let name = format!("{}-send-audit.csv", db::exports::file_stem(&layout.action_title));

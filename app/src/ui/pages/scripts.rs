@@ -432,6 +432,23 @@ fn AdvancedOptions(ed: Editor, node: ScriptNode, stored_id: StoredValue<String>)
     let new_field_id = format!("{id}-new-field");
     let open_key = id.clone();
     let is_open = ed.advanced_open.with_untracked(|o| o.contains(&id));
+    // One tag's box, for the organization's tags and for those made here since.
+    let tag_box = move |tag_id: i64, name: String, checked: bool| {
+        let input_id = format!("{}-tag-{tag_id}", stored_id.get_value());
+        view! {
+            <div class="field checkbox">
+                <input id=input_id.clone() type="checkbox" checked=checked prop:checked=checked
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        ed.edit(|t| if let Some(n) = stored_id.with_value(|id| t.node_mut(id)) {
+                            n.tags.retain(|x| *x != tag_id);
+                            if on { n.tags.push(tag_id) }
+                        });
+                    }/>
+                <label for=input_id>{name}</label>
+            </div>
+        }
+    };
     view! {
         <details class="advanced" open=is_open
             on:toggle=move |ev| {
@@ -443,40 +460,8 @@ fn AdvancedOptions(ed: Editor, node: ScriptNode, stored_id: StoredValue<String>)
             <fieldset class="tags">
                 <legend>"Apply tags"</legend>
                 {data.tags.is_empty().then(|| view! { <p class="hint">"No tags yet: create one below."</p> })}
-                {data.tags.iter().map(|tag| {
-                    let tag_id = tag.id;
-                    let input_id = format!("{id}-tag-{tag_id}");
-                    view! {
-                        <div class="field checkbox">
-                            <input id=input_id.clone() type="checkbox" checked=node.tags.contains(&tag_id) prop:checked=node.tags.contains(&tag_id)
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    ed.edit(|t| if let Some(n) = stored_id.with_value(|id| t.node_mut(id)) {
-                                        n.tags.retain(|x| *x != tag_id);
-                                        if on { n.tags.push(tag_id) }
-                                    });
-                                }/>
-                            <label for=input_id>{tag.name.clone()}</label>
-                        </div>
-                    }
-                }).collect_view()}
-                {move || made_tags.get().into_iter().map(|tag| {
-                    let tag_id = tag.id;
-                    let input_id = format!("{}-tag-{tag_id}", stored_id.get_value());
-                    view! {
-                        <div class="field checkbox">
-                            <input id=input_id.clone() type="checkbox" checked=true
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    ed.edit(|t| if let Some(n) = stored_id.with_value(|id| t.node_mut(id)) {
-                                        n.tags.retain(|x| *x != tag_id);
-                                        if on { n.tags.push(tag_id) }
-                                    });
-                                }/>
-                            <label for=input_id>{tag.name.clone()}</label>
-                        </div>
-                    }
-                }).collect_view()}
+                {data.tags.iter().map(|tag| tag_box(tag.id, tag.name.clone(), node.tags.contains(&tag.id))).collect_view()}
+                {move || made_tags.get().into_iter().map(|tag| tag_box(tag.id, tag.name, true)).collect_view()}
                 <div class="field inline new-tag">
                     <label for=new_tag_id.clone()>"New tag"</label>
                     <input id=new_tag_id type="text" maxlength=crate::domain::text_limits::TAG_NAME.max
