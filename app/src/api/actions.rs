@@ -67,6 +67,21 @@ pub async fn save_action(
     db::actions::save(&state.db, org_id, action_id, &edit).await
 }
 
+/// "Mark featured": pins the action to the top of the volunteers' list (several may be pinned),
+/// or takes the pin off.
+#[server(endpoint = "set_action_featured")]
+pub async fn set_action_featured(
+    org_id: Uuid,
+    action_id: Uuid,
+    #[server(default)] featured: bool,
+) -> Result<(), AppError> {
+    use crate::domain::Role;
+    use crate::server::{auth, db, state};
+    let state = state()?;
+    auth::require_member(&state, org_id, Role::Admin).await?;
+    db::actions::set_featured(&state.db, org_id, action_id, featured).await
+}
+
 /// Moves the action through its lifecycle. Publishing or scheduling for the first time needs
 /// the admin to have seen and accepted the current estimate (`acknowledged_micros`).
 #[server(endpoint = "change_action_status")]

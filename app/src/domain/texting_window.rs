@@ -19,6 +19,10 @@
 //! the organization's window with the state's hours on each local day, in every zone, with the
 //! same walk; `check` is the same without a state.
 
+/// How long Outbound Message Lock Protection keeps a number from being texted again (the
+/// settings page says the same number).
+pub const OUTBOUND_LOCK_HOURS: i64 = 6;
+
 use super::state_hours;
 use super::time_zones::ContactZones;
 use super::us_states::UsState;

@@ -46,6 +46,8 @@ pub struct ActionDetail {
     pub cost_acknowledged_at: Option<DateTime<Utc>>,
     /// When an admin chose to publish scripts that fail the sender/opt-out check.
     pub compliance_acknowledged_at: Option<DateTime<Utc>>,
+    /// Pinned to the top of the volunteers' list since then ("Mark featured").
+    pub featured_at: Option<DateTime<Utc>>,
 }
 
 /// The action with what its page needs besides: the estimate and the lists to choose from.

@@ -18,6 +18,8 @@ pub struct VolunteerAction {
     pub card_image_id: Option<Uuid>,
     /// Initial texts this volunteer has sent in the action.
     pub sent_by_me: i64,
+    /// Pinned to the top of the list by an admin.
+    pub featured: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -325,3 +325,66 @@ async fn only_admins_set_someone_elses_district_and_languages() {
     let (status, _) = w.app.call(&outsider, "set_member_profile", &form).await;
     assert!(status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND, "{status}");
 }
+
+/// The titles of the volunteer's list in its order, each with whether it is featured.
+async fn listed(w: &World, who: &Client) -> Vec<(String, bool)> {
+    let (status, body) = w.app.call(who, "list_volunteer_actions", &[("org_id", &w.org)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["title"].as_str().unwrap().to_string(), a["featured"].as_bool().unwrap()))
+        .collect()
+}
+
+/// "Mark featured" (or its undoing) as the admin.
+async fn feature(w: &World, action: &str, on: &str) -> (StatusCode, Value) {
+    w.app.call(&w.admin, "set_action_featured", &[("org_id", &w.org), ("action_id", action), ("featured", on)]).await
+}
+
+#[tokio::test]
+async fn featured_actions_come_first_then_the_newest() {
+    let w = World::new().await;
+    // The world's own action goes quiet, so the list holds exactly these three.
+    sqlx::query("update actions set status = 'closed' where id = $1::uuid")
+        .bind(&w.action)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (title, days_ago) in [("Oldest", 3), ("Middle", 2), ("Newest", 1)] {
+        let id = limited_action(&w, title, None, &[]).await;
+        sqlx::query("update actions set published_at = now() - make_interval(days => $2) where id = $1::uuid")
+            .bind(&id)
+            .bind(days_ago)
+            .execute(&w.app.pool)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let order = |l: Vec<(String, bool)>| {
+        l.into_iter().map(|(t, f)| format!("{t}{}", if f { "*" } else { "" })).collect::<Vec<_>>()
+    };
+    assert_eq!(order(listed(&w, &w.volunteer).await), ["Newest", "Middle", "Oldest"]);
+
+    // Several may be featured: featured first, newest first among them.
+    for id in [&ids[0], &ids[1]] {
+        let (status, body) = feature(&w, id, "true").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    assert_eq!(order(listed(&w, &w.volunteer).await), ["Middle*", "Oldest*", "Newest"]);
+    // Featuring twice changes nothing; unfeaturing puts it back in its place.
+    assert_eq!(feature(&w, &ids[0], "true").await.0, StatusCode::OK);
+    assert_eq!(feature(&w, &ids[1], "false").await.0, StatusCode::OK);
+    assert_eq!(order(listed(&w, &w.volunteer).await), ["Oldest*", "Newest", "Middle"]);
+
+    // A volunteer cannot feature; another organization's action is not found.
+    let form = [("org_id", w.org.as_str()), ("action_id", ids[2].as_str()), ("featured", "true")];
+    let (status, _) = w.app.call(&w.volunteer, "set_action_featured", &form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let other_org = w.app.org(&w.admin, "Another Coalition").await;
+    let form = [("org_id", other_org.as_str()), ("action_id", ids[2].as_str()), ("featured", "true")];
+    let (status, _) = w.app.call(&w.admin, "set_action_featured", &form).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(order(listed(&w, &w.volunteer).await), ["Oldest*", "Newest", "Middle"]);
+}

@@ -17,7 +17,7 @@ const DETAIL: &str = r#"select id, title, description, disclaimer, start_label, 
        initial_variants, script_image_id,
        (select i.file_name from script_images i where i.id = actions.script_image_id) as script_image_name,
        card_image_id, (select i.file_name from script_images i where i.id = actions.card_image_id) as card_image_name,
-       status, publish_at, published_at, ends_at, cost_acknowledged_at, compliance_acknowledged_at
+       status, publish_at, published_at, ends_at, cost_acknowledged_at, compliance_acknowledged_at, featured_at
 from actions"#;
 
 fn not_found() -> AppError {
@@ -512,6 +512,24 @@ pub async fn set_end(
     sqlx::query("update actions set ends_at = $2 where id = $1").bind(action_id).bind(ends).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(ends)
+}
+
+/// Pins the action to the top of the volunteers' list, or unpins it. Pinning again keeps the
+/// first time it was pinned.
+pub async fn set_featured(db: &PgPool, org_id: Uuid, action_id: Uuid, featured: bool) -> Result<(), AppError> {
+    let updated = sqlx::query(
+        r#"update actions set featured_at = case when $3 then coalesce(featured_at, now()) end
+           where id = $1 and organization_id = $2"#,
+    )
+    .bind(action_id)
+    .bind(org_id)
+    .bind(featured)
+    .execute(db)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(not_found());
+    }
+    Ok(())
 }
 
 pub async fn duplicate(db: &PgPool, caller: &Caller, action_id: Uuid) -> Result<Uuid, AppError> {

@@ -123,10 +123,12 @@ pub async fn volunteer_actions(db: &PgPool, caller: &Caller) -> Result<Vec<Volun
                   -- The first texts this volunteer sent, not the conversations they hold now (some
                   -- may have been reassigned to them): the running count the results use.
                   coalesce((select n from action_counts k where k.action_id = a.id and k.volunteer_id = $2
-                              and k.metric = $3 and k.key = ''), 0) as sent_by_me
+                              and k.metric = $3 and k.key = ''), 0) as sent_by_me,
+                  a.featured_at is not null as featured
            from actions a join memberships m on m.organization_id = a.organization_id and m.user_id = $2
            where a.organization_id = $1 and a.status in ('published', 'paused') and member_may_text(a, m)
-           order by a.published_at desc nulls last, a.id"#,
+           -- Featured first, then the newest.
+           order by a.featured_at is not null desc, a.published_at desc nulls last, a.id"#,
     )
     .bind(caller.org_id)
     .bind(caller.user.id)

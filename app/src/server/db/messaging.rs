@@ -15,8 +15,7 @@ use crate::server::caller::Caller;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 
-/// How long Outbound Message Lock Protection keeps a number from being texted again.
-pub const OUTBOUND_LOCK_HOURS: i64 = 6;
+pub use crate::domain::texting_window::OUTBOUND_LOCK_HOURS;
 
 #[derive(sqlx::FromRow)]
 struct Target {

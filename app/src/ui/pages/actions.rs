@@ -3,7 +3,7 @@
 
 use crate::api::actions::{
     get_action, list_actions, ActionPage, ActionSummary, ChangeActionStatus, CreateAction, DuplicateAction, SaveAction,
-    SetActionEnd,
+    SetActionEnd, SetActionFeatured,
 };
 use crate::domain::action_lifecycle::{ActionStatus, Transition, MAX_RUN_DAYS};
 use crate::domain::cost_estimate::format_dollars;
@@ -129,6 +129,7 @@ pub fn ActionEditorPage() -> impl IntoView {
     let save = ServerAction::<SaveAction>::new();
     let change = ServerAction::<ChangeActionStatus>::new();
     let duplicate = ServerAction::<DuplicateAction>::new();
+    let feature = ServerAction::<SetActionFeatured>::new();
     let set_end = ServerAction::<SetActionEnd>::new();
     // Bumped when the picture is uploaded or removed (outside the form's save).
     let image_changed = RwSignal::new(0u32);
@@ -149,9 +150,10 @@ pub fn ActionEditorPage() -> impl IntoView {
                 saved_ok.get(),
                 set_end.version().get(),
                 image_changed.get(),
+                feature.version().get(),
             )
         },
-        |(org_id, action_id, _, _, _, _)| async move {
+        |(org_id, action_id, _, _, _, _, _)| async move {
             match (org_id, action_id) {
                 (Some(org_id), Some(action_id)) => get_action(org_id, action_id).await,
                 _ => Err(AppError::NotFound("That action does not exist.".into())),
@@ -164,10 +166,9 @@ pub fn ActionEditorPage() -> impl IntoView {
         <Loaded>
             {move || Suspend::new(async move {
                 let zone = org.zone().await;
-                Ok::<_, AppError>(match page.await? {
-                    p => view! {
-                        <ActionEditor page=p zone save change duplicate set_end image_changed autosaving/>
-                    }.into_any(),
+                let p = page.await?;
+                Ok::<_, AppError>(view! {
+                    <ActionEditor page=p zone save change duplicate feature set_end image_changed autosaving/>
                 })
             })}
         </Loaded>
@@ -190,12 +191,14 @@ fn ActionEditor(
     save: ServerAction<SaveAction>,
     change: ServerAction<ChangeActionStatus>,
     duplicate: ServerAction<DuplicateAction>,
+    feature: ServerAction<SetActionFeatured>,
     set_end: ServerAction<SetActionEnd>,
     image_changed: RwSignal<u32>,
     autosaving: RwSignal<bool>,
 ) -> impl IntoView {
     let org = use_org();
     let a = page.action.clone();
+    let featured = a.featured_at.is_some();
     // Uuids are Copy, so every form and task below can take its own.
     let org_id = org.org_id();
     let action_id = a.id;
@@ -388,7 +391,17 @@ fn ActionEditor(
                     <input type="hidden" name="action_id" value=action_id.to_string()/>
                     <button type="submit">"Duplicate"</button>
                 </ActionForm>
+                // Pinned to the top of the volunteers' list; several actions may be.
+                <ActionForm action=feature>
+                    <input type="hidden" name="org_id" value=org_id.to_string()/>
+                    <input type="hidden" name="action_id" value=action_id.to_string()/>
+                    <input type="hidden" name="featured" value=(!featured).to_string()/>
+                    <button type="submit" disabled=move || feature.pending().get()>
+                        {if featured { "Remove from featured" } else { "Mark featured" }}
+                    </button>
+                </ActionForm>
             </div>
+            <ErrorAlert error=Signal::derive(move || feature.value().get().and_then(Result::err))/>
             // Closing cannot be undone, so it sits apart from Publish and Pause and asks first
             // (a required box, which also works before the bundle has loaded).
             {status.choices().contains(&Transition::Close).then(|| view! {

@@ -138,17 +138,16 @@ fn JoinCodeCard() -> impl IntoView {
             <h2 id="join-heading">"Recruit volunteers"</h2>
             <Loaded>
                 {move || Suspend::new(async move {
-                    Ok::<_, AppError>(match info.await? {
-                        info => view! {
-                            <p id="join-code-label">"Volunteers join with this code:"</p>
-                            <p class="join-code" data-testid="join-code" aria-describedby="join-code-label">{info.code.clone()}</p>
-                            <label for="join-link">"Or share the join link"</label>
-                            <div class="copy-row">
-                                <input id="join-link" type="text" readonly value=info.link.clone()/>
-                                <CopyButton text=info.link.clone()/>
-                            </div>
-                        }.into_any(),
-                    })
+                    let info = info.await?;
+                    Ok::<_, AppError>(view! {
+                        <p id="join-code-label">"Volunteers join with this code:"</p>
+                        <p class="join-code" data-testid="join-code" aria-describedby="join-code-label">{info.code.clone()}</p>
+                        <label for="join-link">"Or share the join link"</label>
+                        <div class="copy-row">
+                            <input id="join-link" type="text" readonly value=info.link.clone()/>
+                            <CopyButton text=info.link.clone()/>
+                        </div>
+                    }.into_any())
                 })}
             </Loaded>
             <ActionForm action=rotate>
@@ -260,70 +259,69 @@ fn MembersCard() -> impl IntoView {
             <ErrorAlert error/>
             <Loaded>
                 {move || Suspend::new(async move {
-                    Ok::<_, AppError>(match members.await? {
-                        list => view! {
-                            <div class="table-scroll">
-                            <table class="members">
-                                <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th><th scope="col">"District and languages"</th><th scope="col"><span class="visually-hidden">"Remove"</span></th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|member| {
-                                        let org_id = org_id_string(org);
-                                        let user_id = member.user_id.to_string();
-                                        let (remove_org_id, remove_user_id) = (org_id.clone(), user_id.clone());
-                                        let select_id = format!("role-{}", member.user_id);
-                                        let (profile_org_id, profile_user_id) = (org_id.clone(), user_id.clone());
-                                        let district_id = format!("district-{}", member.user_id);
-                                        let languages_id = format!("languages-{}", member.user_id);
-                                        let current = member.languages.join(",");
-                                        let (district_label, languages_label) =
-                                            (format!("District of {}", member.display_name), format!("Languages of {}", member.display_name));
-                                        view! {
-                                            <tr>
-                                                <td>{member.display_name.clone()}</td>
-                                                <td>{member.email.clone()}</td>
-                                                <td>
-                                                    <ActionForm action=set_role>
-                                                        <input type="hidden" name="org_id" value=org_id/>
-                                                        <input type="hidden" name="user_id" value=user_id/>
-                                                        <label class="visually-hidden" for=select_id.clone()>"Role of " {member.display_name.clone()}</label>
-                                                        <select id=select_id name="role">
-                                                            {[Role::Volunteer, Role::Admin, Role::Owner].into_iter().map(|role| view! {
-                                                                <option value=role.as_str() selected=role == member.role>{role.label()}</option>
-                                                            }).collect_view()}
-                                                        </select>
-                                                        <button type="submit">"Save"</button>
-                                                    </ActionForm>
-                                                </td>
-                                                <td>
-                                                    <ActionForm action=set_profile attr:class="member-profile">
-                                                        <input type="hidden" name="org_id" value=profile_org_id/>
-                                                        <input type="hidden" name="user_id" value=profile_user_id/>
-                                                        <label class="visually-hidden" for=district_id.clone()>{district_label}</label>
-                                                        <input id=district_id name="district" placeholder="District" size="10" value=member.district.clone().unwrap_or_default()/>
-                                                        <label class="visually-hidden" for=languages_id.clone()>{languages_label}</label>
-                                                        <select id=languages_id name="languages">
-                                                            {crate::ui::pages::volunteer::LANGUAGE_CHOICES.into_iter().map(|(value, label)| view! {
-                                                                <option value=value selected=value == current>{label}</option>
-                                                            }).collect_view()}
-                                                        </select>
-                                                        <button type="submit">"Save"</button>
-                                                    </ActionForm>
-                                                </td>
-                                                <td>
-                                                    <ActionForm action=remove>
-                                                        <input type="hidden" name="org_id" value=remove_org_id/>
-                                                        <input type="hidden" name="user_id" value=remove_user_id/>
-                                                        <button type="submit" class="link-button danger">"Remove"</button>
-                                                    </ActionForm>
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            </div>
-                        }.into_any(),
-                    })
+                    let list = members.await?;
+                    Ok::<_, AppError>(view! {
+                        <div class="table-scroll">
+                        <table class="members">
+                            <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th><th scope="col">"District and languages"</th><th scope="col"><span class="visually-hidden">"Remove"</span></th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|member| {
+                                    let org_id = org_id_string(org);
+                                    let user_id = member.user_id.to_string();
+                                    let (remove_org_id, remove_user_id) = (org_id.clone(), user_id.clone());
+                                    let select_id = format!("role-{}", member.user_id);
+                                    let (profile_org_id, profile_user_id) = (org_id.clone(), user_id.clone());
+                                    let district_id = format!("district-{}", member.user_id);
+                                    let languages_id = format!("languages-{}", member.user_id);
+                                    let current = member.languages.join(",");
+                                    let (district_label, languages_label) =
+                                        (format!("District of {}", member.display_name), format!("Languages of {}", member.display_name));
+                                    view! {
+                                        <tr>
+                                            <td>{member.display_name.clone()}</td>
+                                            <td>{member.email.clone()}</td>
+                                            <td>
+                                                <ActionForm action=set_role>
+                                                    <input type="hidden" name="org_id" value=org_id/>
+                                                    <input type="hidden" name="user_id" value=user_id/>
+                                                    <label class="visually-hidden" for=select_id.clone()>"Role of " {member.display_name.clone()}</label>
+                                                    <select id=select_id name="role">
+                                                        {[Role::Volunteer, Role::Admin, Role::Owner].into_iter().map(|role| view! {
+                                                            <option value=role.as_str() selected=role == member.role>{role.label()}</option>
+                                                        }).collect_view()}
+                                                    </select>
+                                                    <button type="submit">"Save"</button>
+                                                </ActionForm>
+                                            </td>
+                                            <td>
+                                                <ActionForm action=set_profile attr:class="member-profile">
+                                                    <input type="hidden" name="org_id" value=profile_org_id/>
+                                                    <input type="hidden" name="user_id" value=profile_user_id/>
+                                                    <label class="visually-hidden" for=district_id.clone()>{district_label}</label>
+                                                    <input id=district_id name="district" placeholder="District" size="10" value=member.district.clone().unwrap_or_default()/>
+                                                    <label class="visually-hidden" for=languages_id.clone()>{languages_label}</label>
+                                                    <select id=languages_id name="languages">
+                                                        {crate::ui::pages::volunteer::LANGUAGE_CHOICES.into_iter().map(|(value, label)| view! {
+                                                            <option value=value selected=value == current>{label}</option>
+                                                        }).collect_view()}
+                                                    </select>
+                                                    <button type="submit">"Save"</button>
+                                                </ActionForm>
+                                            </td>
+                                            <td>
+                                                <ActionForm action=remove>
+                                                    <input type="hidden" name="org_id" value=remove_org_id/>
+                                                    <input type="hidden" name="user_id" value=remove_user_id/>
+                                                    <button type="submit" class="link-button danger">"Remove"</button>
+                                                </ActionForm>
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        </div>
+                    }.into_any())
                 })}
             </Loaded>
         </section>

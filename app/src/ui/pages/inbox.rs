@@ -144,9 +144,8 @@ pub fn ThreadPage() -> impl IntoView {
         <Loaded>
             {move || Suspend::new(async move {
                 let zone = org.zone().await;
-                Ok::<_, AppError>(match thread.await? {
-                    t => view! { <ThreadView thread=t zone/> }.into_any(),
-                })
+                let t = thread.await?;
+                Ok::<_, AppError>(view! { <ThreadView thread=t zone/> }.into_any())
             })}
         </Loaded>
     }

@@ -145,9 +145,8 @@ pub fn ScriptEditorCard(org_id: Uuid, action_id: Uuid, #[prop(into)] version: Si
     view! {
         <Loaded>
             {move || Suspend::new(async move {
-                Ok::<_, AppError>(match page.await? {
-                    p => view! { <ScriptEditor page=p org_id action_id/> }.into_any(),
-                })
+                let p = page.await?;
+                Ok::<_, AppError>(view! { <ScriptEditor page=p org_id action_id/> }.into_any())
             })}
         </Loaded>
     }

@@ -4,6 +4,7 @@ use crate::api::settings::{
     get_state_rules, get_texting_settings, SaveTextingSettings, SetStateRules, TextingSettings,
 };
 use crate::domain::cost_estimate::micros_to_input;
+use crate::domain::texting_window::OUTBOUND_LOCK_HOURS;
 use crate::error::AppError;
 use crate::ui::common::{use_org, Alert, Loaded};
 use leptos::prelude::*;
@@ -27,9 +28,8 @@ pub fn TextingSettingsCard() -> impl IntoView {
             <h2 id="texting-heading">"Texting"</h2>
             <Loaded>
                 {move || Suspend::new(async move {
-                    Ok::<_, AppError>(match settings.await? {
-                        s => view! { <SettingsForm settings=s save/> }.into_any(),
-                    })
+                    let s = settings.await?;
+                    Ok::<_, AppError>(view! { <SettingsForm settings=s save/> }.into_any())
                 })}
             </Loaded>
         </section>
@@ -86,7 +86,9 @@ fn SettingsForm(settings: TextingSettings, save: ServerAction<SaveTextingSetting
                 {field("Sender's first name when unknown", "sender_fallback_name", settings.sender_fallback_name.clone(), "text", "")}
                 <div class="field checkbox">
                     <input id="setting-outbound_lock" type="checkbox" name="outbound_lock" checked=settings.outbound_lock/>
-                    <label for="setting-outbound_lock">"Outbound Message Lock Protection: never text a number twice within 6 hours"</label>
+                    <label for="setting-outbound_lock">
+                        {format!("Outbound Message Lock Protection: never text a number twice within {OUTBOUND_LOCK_HOURS} hours")}
+                    </label>
                 </div>
                 <div class="field checkbox">
                     <input id="setting-disable_custom_responses" type="checkbox" name="disable_custom_responses" checked=settings.disable_custom_responses/>
@@ -187,26 +189,25 @@ pub fn StateRulesCard() -> impl IntoView {
             <p class="hint">"Some states narrow the hours or days for texting people there (Florida 8 am–8 pm, Texas from noon on Sundays, Rhode Island not on Sundays or holidays, …). They apply on top of your window, in the contact's state from their ZIP code or area code."</p>
             <Loaded>
                 {move || Suspend::new(async move {
-                    Ok::<_, AppError>(match rules.await? {
-                        r => view! {
-                            <p data-testid="state-rules-status" role="status">
-                                {if r.on { "State texting hours apply.".to_string() } else { "State texting hours are off.".to_string() }}
-                            </p>
-                            {r.acknowledgement.clone().map(|a| view! { <p data-testid="state-rules-acknowledgement">{a}"."</p> })}
-                            <ActionForm action=set>
-                                <input type="hidden" name="org_id" value=org.org_id().to_string()/>
-                                <div class="field checkbox">
-                                    <input id="state-rules-on" type="checkbox" name="state_rules" checked=r.on/>
-                                    <label for="state-rules-on">"Apply the states' texting hours"</label>
-                                </div>
-                                <div class="field checkbox">
-                                    <input id="state-rules-acknowledge" type="checkbox" name="acknowledge"/>
-                                    <label for="state-rules-acknowledge">"I acknowledge that with state hours off, my organization is responsible for following each state's texting hours"</label>
-                                </div>
-                                <button type="submit" disabled=move || set.pending().get()>"Save state texting hours"</button>
-                            </ActionForm>
-                        }.into_any(),
-                    })
+                    let r = rules.await?;
+                    Ok::<_, AppError>(view! {
+                        <p data-testid="state-rules-status" role="status">
+                            {if r.on { "State texting hours apply.".to_string() } else { "State texting hours are off.".to_string() }}
+                        </p>
+                        {r.acknowledgement.clone().map(|a| view! { <p data-testid="state-rules-acknowledgement">{a}"."</p> })}
+                        <ActionForm action=set>
+                            <input type="hidden" name="org_id" value=org.org_id().to_string()/>
+                            <div class="field checkbox">
+                                <input id="state-rules-on" type="checkbox" name="state_rules" checked=r.on/>
+                                <label for="state-rules-on">"Apply the states' texting hours"</label>
+                            </div>
+                            <div class="field checkbox">
+                                <input id="state-rules-acknowledge" type="checkbox" name="acknowledge"/>
+                                <label for="state-rules-acknowledge">"I acknowledge that with state hours off, my organization is responsible for following each state's texting hours"</label>
+                            </div>
+                            <button type="submit" disabled=move || set.pending().get()>"Save state texting hours"</button>
+                        </ActionForm>
+                    }.into_any())
                 })}
             </Loaded>
             {move || error().map(|m| view! { <Alert message=m/> })}

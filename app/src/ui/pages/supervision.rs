@@ -337,24 +337,23 @@ pub fn SupervisedThreadPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let zone = org.zone().await;
                 let choices = options.await;
-                Ok::<_, AppError>(match thread.await? {
-                    t => view! {
-                        <h1>{if t.contact_name.is_empty() { "(no name)".to_string() } else { t.contact_name.clone() }}</h1>
-                        <dl class="facts supervised-facts">
-                            <dt>"Phone"</dt><dd>{t.contact_phone.clone()}</dd>
-                            <dt>"Action"</dt><dd>{t.action_title.clone()}</dd>
-                            <dt>"Volunteer"</dt><dd>{t.volunteer_name.clone().unwrap_or_else(|| "Unassigned".into())}</dd>
-                            <dt>"Status"</dt><dd><span class=format!("badge status-{}", t.status.as_str())>{t.status.label()}</span></dd>
-                        </dl>
-                        <ol class="messages" aria-label="Messages">
-                            {message_history(&t.messages, &zone)}
-                        </ol>
-                        {known_facts(&t.survey, &t.tags, &t.fields)}
-                        {choices.map(|choices| view! {
-                            <ThreadActions org_id=org.org_id() thread=t.clone() choices on_done=Callback::new(move |_| acted.update(|n| *n += 1))/>
-                        })}
-                    }.into_any(),
-                })
+                let t = thread.await?;
+                Ok::<_, AppError>(view! {
+                    <h1>{if t.contact_name.is_empty() { "(no name)".to_string() } else { t.contact_name.clone() }}</h1>
+                    <dl class="facts supervised-facts">
+                        <dt>"Phone"</dt><dd>{t.contact_phone.clone()}</dd>
+                        <dt>"Action"</dt><dd>{t.action_title.clone()}</dd>
+                        <dt>"Volunteer"</dt><dd>{t.volunteer_name.clone().unwrap_or_else(|| "Unassigned".into())}</dd>
+                        <dt>"Status"</dt><dd><span class=format!("badge status-{}", t.status.as_str())>{t.status.label()}</span></dd>
+                    </dl>
+                    <ol class="messages" aria-label="Messages">
+                        {message_history(&t.messages, &zone)}
+                    </ol>
+                    {known_facts(&t.survey, &t.tags, &t.fields)}
+                    {choices.map(|choices| view! {
+                        <ThreadActions org_id=org.org_id() thread=t.clone() choices on_done=Callback::new(move |_| acted.update(|n| *n += 1))/>
+                    })}
+                }.into_any())
             })}
         </Loaded>
     }

@@ -100,7 +100,7 @@ pub fn ActionsPage() -> impl IntoView {
                                 view! {
                                     <li class="card action-card">
                                         {a.card_image_id.map(|id| view! { <img class="action-card-image" src=crate::domain::script_image::media_path(id) alt=""/> })}
-                                        <h2>{a.title.clone()}</h2>
+                                        <h2>{a.title.clone()}{a.featured.then(|| view! { " " <span class="badge featured">"Featured"</span> })}</h2>
                                         {(!a.description.is_empty()).then(|| view! { <p>{a.description.clone()}</p> })}
                                         {(!a.disclaimer.is_empty()).then(|| view! { <p class="disclaimer">{a.disclaimer.clone()}</p> })}
                                         <p class="muted">{format!("You have texted {} in this action.", crate::domain::plural(a.sent_by_me, "person", "people"))}</p>
