@@ -484,58 +484,57 @@ pub fn ContactListPage() -> impl IntoView {
         <p><A href=move || format!("/o/{}/admin/contacts", org.org_id())>"← All lists"</A></p>
         <Loaded>
             {move || Suspend::new(async move {
-                Ok::<_, AppError>(match page.await? {
-                    p => {
-                        let pages = ((p.matching as u32).div_ceil(p.page_size)).max(1);
-                        let custom = p.list.custom_fields.clone();
-                        let link = move |n: u32| {
-                            let q = search();
-                            if q.is_empty() { format!("?page={n}") } else { format!("?page={n}&q={}", crate::ui::common::encode(&q)) }
-                        };
-                        view! {
-                            <h1>{p.list.name.clone()}</h1>
-                            <p>{crate::domain::wording::plural(p.list.contact_count as i64, "contact", "contacts")}</p>
-                            <Form method="GET" action="">
-                                <div class="field inline">
-                                    <label for="contact-search">"Search"</label>
-                                    <input id="contact-search" type="search" name="q" value=search()
-                                        placeholder="Name, number, e-mail or ID"/>
-                                    <button type="submit">"Search"</button>
-                                </div>
-                            </Form>
-                            <p class="hint">{format!("{} matching · page {} of {}", format_count(p.matching as u64), p.page + 1, pages)}</p>
-                            <div class="table-scroll">
-                                <table class="contacts">
-                                    <thead><tr>
-                                        <th scope="col">"Name"</th><th scope="col">"Cell"</th><th scope="col">"ZIP"</th>
-                                        <th scope="col">"Time zone"</th><th scope="col">"Assigned to"</th>
-                                        {custom.iter().map(|c| view! { <th scope="col">{c.clone()}</th> }).collect_view()}
-                                    </tr></thead>
-                                    <tbody>
-                                        {p.contacts.into_iter().map(|c| {
-                                            let values: Vec<String> = custom.iter()
-                                                .map(|name| c.custom.get(name).and_then(|v| v.as_str()).unwrap_or("").to_string())
-                                                .collect();
-                                            view! {
-                                                <tr>
-                                                    <td>{format!("{} {}", c.first_name, c.last_name)}</td>
-                                                    <td>{c.phone.clone()}</td>
-                                                    <td>{c.zip.clone().unwrap_or_default()}</td>
-                                                    <td>{if c.time_zones.is_empty() { "unknown".to_string() } else { c.time_zones.join(", ") }}</td>
-                                                    <td>{c.assigned_to.clone().unwrap_or_default()}</td>
-                                                    {values.into_iter().map(|v| view! { <td>{v}</td> }).collect_view()}
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
+                let p = page.await?;
+                Ok::<_, AppError>({
+                    let pages = ((p.matching as u32).div_ceil(p.page_size)).max(1);
+                    let custom = p.list.custom_fields.clone();
+                    let link = move |n: u32| {
+                        let q = search();
+                        if q.is_empty() { format!("?page={n}") } else { format!("?page={n}&q={}", crate::ui::common::encode(&q)) }
+                    };
+                    view! {
+                        <h1>{p.list.name.clone()}</h1>
+                        <p>{crate::domain::wording::plural(p.list.contact_count as i64, "contact", "contacts")}</p>
+                        <Form method="GET" action="">
+                            <div class="field inline">
+                                <label for="contact-search">"Search"</label>
+                                <input id="contact-search" type="search" name="q" value=search()
+                                    placeholder="Name, number, e-mail or ID"/>
+                                <button type="submit">"Search"</button>
                             </div>
-                            <nav class="pager" aria-label="Pages">
-                                {(p.page > 0).then(|| view! { <A href=link(p.page - 1)>"← Previous"</A> })}
-                                {(p.page + 1 < pages).then(|| view! { <A href=link(p.page + 1)>"Next →"</A> })}
-                            </nav>
-                        }.into_any()
-                    }
+                        </Form>
+                        <p class="hint">{format!("{} matching · page {} of {}", format_count(p.matching as u64), p.page + 1, pages)}</p>
+                        <div class="table-scroll">
+                            <table class="contacts">
+                                <thead><tr>
+                                    <th scope="col">"Name"</th><th scope="col">"Cell"</th><th scope="col">"ZIP"</th>
+                                    <th scope="col">"Time zone"</th><th scope="col">"Assigned to"</th>
+                                    {custom.iter().map(|c| view! { <th scope="col">{c.clone()}</th> }).collect_view()}
+                                </tr></thead>
+                                <tbody>
+                                    {p.contacts.into_iter().map(|c| {
+                                        let values: Vec<String> = custom.iter()
+                                            .map(|name| c.custom.get(name).and_then(|v| v.as_str()).unwrap_or("").to_string())
+                                            .collect();
+                                        view! {
+                                            <tr>
+                                                <td>{format!("{} {}", c.first_name, c.last_name)}</td>
+                                                <td>{c.phone.clone()}</td>
+                                                <td>{c.zip.clone().unwrap_or_default()}</td>
+                                                <td>{if c.time_zones.is_empty() { "unknown".to_string() } else { c.time_zones.join(", ") }}</td>
+                                                <td>{c.assigned_to.clone().unwrap_or_default()}</td>
+                                                {values.into_iter().map(|v| view! { <td>{v}</td> }).collect_view()}
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        <nav class="pager" aria-label="Pages">
+                            {(p.page > 0).then(|| view! { <A href=link(p.page - 1)>"← Previous"</A> })}
+                            {(p.page + 1 < pages).then(|| view! { <A href=link(p.page + 1)>"Next →"</A> })}
+                        </nav>
+                    }.into_any()
                 })
             })}
         </Loaded>

@@ -57,67 +57,66 @@ pub fn InboxPage() -> impl IntoView {
         <ErrorAlert error=Signal::derive(failed)/>
         <Loaded>
             {move || Suspend::new(async move {
-                Ok::<_, AppError>(match inbox.await? {
-                    inbox => {
-                        let org_id = org.org_id();
-                        let counts = inbox.counts;
-                        let current = filter.get_untracked();
-                        let auto_archive = inbox.auto_archive;
-                        view! {
-                            {(!inbox.notices.is_empty()).then(|| view! {
-                                <section class="notices" role="status">
-                                    {inbox.notices.iter().map(|n| view! { <p>{n.body.clone()}</p> }).collect_view()}
-                                    <ActionForm action=dismiss>
-                                        <input type="hidden" name="org_id" value=org_id.to_string()/>
-                                        <button type="submit" class="link-button">"Dismiss"</button>
-                                    </ActionForm>
-                                </section>
-                            })}
-                            <nav class="filters inbox-filters" aria-label="Filter conversations">
-                                {InboxFilter::ALL.into_iter().map(|f| view! {
-                                    <A href=format!("{}?filter={}", base(), f.as_str()) attr:aria-current=(f == current).then_some("page")>
-                                        {f.label()} " " <span class="count">{counts.get(f)}</span>
-                                    </A>
-                                }).collect_view()}
-                            </nav>
-                            <ActionForm action=auto_archive_save>
-                                <input type="hidden" name="org_id" value=org_id.to_string()/>
-                                <label class="toggle">
-                                    // Saved as soon as it changes; without the bundle, by the button below.
-                                    <input type="checkbox" name="on" value="true" prop:checked=auto_archive on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        auto_archive_save.dispatch(SetAutoArchive { org_id, on });
-                                    }/>
-                                    " Archive a conversation when I file its report"
-                                </label>
-                                <noscript><button type="submit" class="secondary">"Save"</button></noscript>
-                            </ActionForm>
-                            {if inbox.threads.is_empty() {
-                                view! {
-                                    <EmptyState title="Nothing here">
-                                        <p>"Replies from the people you text appear here, newest first."</p>
-                                    </EmptyState>
-                                }.into_any()
-                            } else {
-                                view! {
-                                    <ul class="threads">
-                                        {inbox.threads.into_iter().map(|t| view! {
-                                            <li class:unread=t.unread class:attention=t.needs_attention>
-                                                <A href=format!("/o/{org_id}/inbox/{}", t.conversation_id)>
-                                                    <span class="thread-name">{if t.contact_name.is_empty() { "(no name)".to_string() } else { t.contact_name.clone() }}</span>
-                                                    <span class="thread-meta">{t.action_title.clone()} " · Peer-to-Peer"
-                                                        {t.needs_attention.then(|| view! { " · " <strong>"Needs Attention"</strong> })}
-                                                        {t.opted_out.then(|| " · Opted out")}
-                                                    </span>
-                                                    <span class="thread-last">{if t.last_inbound { "" } else { "You: " }}{t.last_body.clone()}</span>
-                                                </A>
-                                            </li>
-                                        }).collect_view()}
-                                    </ul>
-                                }.into_any()
-                            }}
-                        }.into_any()
-                    }
+                let inbox = inbox.await?;
+                Ok::<_, AppError>({
+                    let org_id = org.org_id();
+                    let counts = inbox.counts;
+                    let current = filter.get_untracked();
+                    let auto_archive = inbox.auto_archive;
+                    view! {
+                        {(!inbox.notices.is_empty()).then(|| view! {
+                            <section class="notices" role="status">
+                                {inbox.notices.iter().map(|n| view! { <p>{n.body.clone()}</p> }).collect_view()}
+                                <ActionForm action=dismiss>
+                                    <input type="hidden" name="org_id" value=org_id.to_string()/>
+                                    <button type="submit" class="link-button">"Dismiss"</button>
+                                </ActionForm>
+                            </section>
+                        })}
+                        <nav class="filters inbox-filters" aria-label="Filter conversations">
+                            {InboxFilter::ALL.into_iter().map(|f| view! {
+                                <A href=format!("{}?filter={}", base(), f.as_str()) attr:aria-current=(f == current).then_some("page")>
+                                    {f.label()} " " <span class="count">{counts.get(f)}</span>
+                                </A>
+                            }).collect_view()}
+                        </nav>
+                        <ActionForm action=auto_archive_save>
+                            <input type="hidden" name="org_id" value=org_id.to_string()/>
+                            <label class="toggle">
+                                // Saved as soon as it changes; without the bundle, by the button below.
+                                <input type="checkbox" name="on" value="true" prop:checked=auto_archive on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    auto_archive_save.dispatch(SetAutoArchive { org_id, on });
+                                }/>
+                                " Archive a conversation when I file its report"
+                            </label>
+                            <noscript><button type="submit" class="secondary">"Save"</button></noscript>
+                        </ActionForm>
+                        {if inbox.threads.is_empty() {
+                            view! {
+                                <EmptyState title="Nothing here">
+                                    <p>"Replies from the people you text appear here, newest first."</p>
+                                </EmptyState>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <ul class="threads">
+                                    {inbox.threads.into_iter().map(|t| view! {
+                                        <li class:unread=t.unread class:attention=t.needs_attention>
+                                            <A href=format!("/o/{org_id}/inbox/{}", t.conversation_id)>
+                                                <span class="thread-name">{if t.contact_name.is_empty() { "(no name)".to_string() } else { t.contact_name.clone() }}</span>
+                                                <span class="thread-meta">{t.action_title.clone()} " · Peer-to-Peer"
+                                                    {t.needs_attention.then(|| view! { " · " <strong>"Needs Attention"</strong> })}
+                                                    {t.opted_out.then(|| " · Opted out")}
+                                                </span>
+                                                <span class="thread-last">{if t.last_inbound { "" } else { "You: " }}{t.last_body.clone()}</span>
+                                            </A>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    }.into_any()
                 })
             })}
         </Loaded>
