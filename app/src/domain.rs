@@ -85,6 +85,7 @@ pub mod script_template;
 pub mod script_tree;
 pub mod segments;
 pub mod sender_type;
+pub mod share_link;
 pub mod state_hours;
 pub mod text_limits;
 pub mod texting_window;

@@ -1,6 +1,7 @@
 //! The server binary's library: wiring only. `main.rs` reads the environment and calls in;
 //! tests build the same application on a random port.
 
+pub mod action_links;
 pub mod carrier_simulator;
 pub mod contact_files;
 pub mod demo;

@@ -230,6 +230,8 @@ fn router(state: AppState, site_root: PathBuf) -> Router {
         .route("/api/orgs/{org_id}/opt-outs.csv", get(crate::do_not_contact::export))
         .route("/api/actions/{action_id}/image", post(script_images::upload).delete(script_images::remove))
         .route(script_images::MEDIA_PATH, get(script_images::serve))
+        .route(crate::action_links::PATH, get(crate::action_links::open))
+        .route(crate::action_links::QR_PATH, get(crate::action_links::qr))
         .route(crate::inbound_media::PATH, get(crate::inbound_media::serve))
         .nest_service("/pkg", pkg)
         .route_service("/sw.js", no_cache().layer(ServeFile::new(site_root.join("sw.js"))))

@@ -48,7 +48,9 @@ pub async fn get_action(org_id: Uuid, action_id: Uuid) -> Result<ActionPage, App
     use crate::server::{auth, db, state};
     let state = state()?;
     auth::require_member(&state, org_id, Role::Admin).await?;
-    db::actions::page(&state.db, org_id, action_id).await
+    let page = db::actions::page(&state.db, org_id, action_id).await?;
+    // The query knows the path; only the server's configuration knows its public address.
+    Ok(ActionPage { share_link: state.config.link(&page.share_link), ..page })
 }
 
 /// The basic information and initial script. Only while the action is a draft, scheduled or

@@ -20,6 +20,7 @@ pub async fn sign_up(
     password: String,
     #[server(default)] join_code: String,
     #[server(default)] invite: String,
+    #[server(default)] next: String,
 ) -> Result<SessionUser, AppError> {
     use crate::domain::{DisplayName, Email, JoinCode, NewPassword};
     use crate::server::{auth, db, password, state};
@@ -37,7 +38,7 @@ pub async fn sign_up(
     auth::start_session(&user).await?;
     leptos_axum::redirect(&match joined {
         Some(org) => org.home_path(),
-        None => "/".to_string(),
+        None => safe_next(&next).to_string(),
     });
     Ok(user)
 }

@@ -66,6 +66,9 @@ pub struct ActionPage {
     pub org_name: String,
     /// What the saved initial scripts lack ("Variant 2: it has no opt-out language, …").
     pub compliance_problems: Vec<String>,
+    /// The share link that admits newcomers to the organization (`domain::share_link`), as a
+    /// full address.
+    pub share_link: String,
 }
 
 /// The basic information and initial script: what `save_action` stores, parsed from an

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod action_end;
+mod action_links;
 mod actions;
 mod admin_thread;
 mod assets;

@@ -115,9 +115,13 @@ pub async fn page(db: &PgPool, org_id: Uuid, action_id: Uuid) -> Result<ActionPa
         Err(reason) => (None, Some(reason)),
     };
     let compliance_problems = compliance_problems(&mut conn, org_id, &action).await?;
-    let org_name: String =
-        sqlx::query_scalar("select name from organizations where id = $1").bind(org_id).fetch_one(&mut *conn).await?;
+    let (org_name, join_code): (String, String) =
+        sqlx::query_as("select name, join_code from organizations where id = $1")
+            .bind(org_id)
+            .fetch_one(&mut *conn)
+            .await?;
     Ok(ActionPage {
+        share_link: crate::domain::share_link::joining_path(org_id, action_id, &join_code),
         action,
         estimate,
         estimate_missing,

@@ -402,6 +402,14 @@ fn ActionEditor(
                 </ActionForm>
             </div>
             <ErrorAlert error=Signal::derive(move || feature.value().get().and_then(Result::err))/>
+            <section class="share" aria-labelledby="share-heading">
+                <h3 id="share-heading">"Share"</h3>
+                <p class="hint">"Whoever opens this link signs in or creates an account, joins your organization and lands on this action. Print the QR code on flyers."</p>
+                <label for="share-link">"Share link"</label>
+                <input id="share-link" type="text" readonly=true value=page.share_link.clone()/>
+                <img class="share-qr" src=format!("/o/{org_id}/a/{action_id}/qr.svg") alt="QR code of the share link" width="160" height="160" loading="lazy"/>
+                <p><a href=format!("/o/{org_id}/a/{action_id}/qr.svg") download="action-qr-code.svg">"Download the QR code"</a></p>
+            </section>
             // Closing cannot be undone, so it sits apart from Publish and Pause and asks first
             // (a required box, which also works before the bundle has loaded).
             {status.choices().contains(&Transition::Close).then(|| view! {

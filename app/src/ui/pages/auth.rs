@@ -46,12 +46,19 @@ fn is_about(error: &AppError, field: &str) -> bool {
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
+    // Where a share link sent the visitor; they go back there once they have an account.
+    let query = use_query_map();
+    let next = query.read_untracked().get("next").unwrap_or_default();
+    let login_href = match next.as_str() {
+        "" => "/login".to_string(),
+        next => format!("/login?next={}", crate::ui::common::encode(next)),
+    };
     view! {
         <Title text="Create an account"/>
         <main class="page narrow auth">
             <h1>"Create an account"</h1>
-            <SignUpForm/>
-            <p>"Already have an account? " <A href="/login">"Sign in"</A></p>
+            <SignUpForm next/>
+            <p>"Already have an account? " <A href=login_href>"Sign in"</A></p>
         </main>
     }
 }
@@ -61,6 +68,9 @@ pub fn SignUpPage() -> impl IntoView {
 pub fn SignUpForm(
     #[prop(into, optional)] join_code: Option<Signal<String>>,
     #[prop(into, optional)] invite: Option<String>,
+    /// Where to go once signed up (a share link), unless the code or invite decides.
+    #[prop(into, optional)]
+    next: Option<String>,
 ) -> impl IntoView {
     let session = use_session();
     let error = Signal::derive(move || session.sign_up.value().get().and_then(Result::err));
@@ -81,6 +91,7 @@ pub fn SignUpForm(
             <Field label="Password" name="password" kind="password" autocomplete="new-password" required=true invalid=invalid("password")
                 hint="At least 8 characters."/>
             <input type="hidden" name="invite" value=invite.unwrap_or_default()/>
+            <input type="hidden" name="next" value=next.unwrap_or_default()/>
             <button type="submit" class="primary" disabled=move || session.sign_up.pending().get()>"Create account"</button>
         </ActionForm>
     }
