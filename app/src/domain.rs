@@ -63,6 +63,7 @@ macro_rules! text_column {
 
 pub mod action_lifecycle;
 pub mod action_results;
+pub mod contacts_export_csv;
 pub mod cost_estimate;
 pub mod csv_import;
 pub mod do_not_contact;
@@ -73,9 +74,11 @@ pub mod join_code;
 pub mod keyword_replies;
 pub mod message_kind;
 pub mod message_status;
+pub mod name_folding;
 pub mod names;
 pub mod opt_out;
 pub mod org_time;
+pub mod own_phone_links;
 pub mod password;
 pub mod phone;
 pub mod retention;
@@ -91,6 +94,7 @@ pub mod text_limits;
 pub mod texting_window;
 pub mod time_zones;
 pub mod us_states;
+pub mod vcard;
 pub mod volunteer_profile;
 pub mod wording;
 

@@ -236,6 +236,9 @@ impl World {
             "get_action" | "duplicate_action" => {
                 vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await)]
             }
+            "set_action_featured" => {
+                vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await), ("featured", "true".into())]
+            }
             "save_action" => {
                 vec![("org_id", org.clone()), ("action_id", self.new_action(&org).await), ("title", "Renamed".into())]
             }
@@ -354,6 +357,7 @@ fn cases() -> Vec<Case> {
         Case { endpoint: "save_action", expect: ADMIN },
         Case { endpoint: "change_action_status", expect: ADMIN },
         Case { endpoint: "duplicate_action", expect: ADMIN },
+        Case { endpoint: "set_action_featured", expect: ADMIN },
         Case { endpoint: "get_texting_settings", expect: ADMIN },
         Case { endpoint: "get_state_rules", expect: ADMIN },
         Case { endpoint: "set_state_rules", expect: ADMIN },
