@@ -4,7 +4,7 @@
 //! the volunteer.
 
 use super::csv_import::{detect_delimiter, CsvError, RecordReader};
-use super::vcard::{CardContact, MAX_CARDS, MAX_PER_CARD, MAX_VALUE_CHARS};
+use super::vcard::{push_distinct, CardContact, MAX_CARDS, MAX_VALUE_CHARS};
 
 /// What a column holds, by the names Google's and Outlook's exports give it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,11 +92,7 @@ pub fn parse_contacts_csv(text: &str) -> Result<Vec<CardContact>, String> {
                 _ => {}
             }
         }
-        let empty = contact.first_name.is_empty()
-            && contact.last_name.is_empty()
-            && contact.phones.is_empty()
-            && contact.emails.is_empty();
-        if !empty {
+        if !contact.is_empty() {
             if contacts.len() == MAX_CARDS {
                 return Err(Stop::TooMany { row: record.row });
             }
@@ -118,12 +114,6 @@ pub fn parse_contacts_csv(text: &str) -> Result<Vec<CardContact>, String> {
         return Err("This file is empty.".into());
     }
     Ok(contacts)
-}
-
-fn push_distinct(list: &mut Vec<String>, value: &str) {
-    if !list.iter().any(|v| v == value) && list.len() < MAX_PER_CARD {
-        list.push(value.to_string());
-    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,13 @@ pub struct CardContact {
     pub city: Option<String>,
 }
 
+impl CardContact {
+    /// Nothing to know the person by: no name, number or e-mail.
+    pub fn is_empty(&self) -> bool {
+        self.first_name.is_empty() && self.last_name.is_empty() && self.phones.is_empty() && self.emails.is_empty()
+    }
+}
+
 /// Why a file cannot be read, with the line it happened on (counted from 1, as an editor does).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VcardError {
@@ -190,8 +197,8 @@ impl Property {
                 card.first_name = limited(words.next().unwrap_or(""));
                 card.last_name = limited(&words.collect::<Vec<_>>().join(" "));
             }
-            "TEL" => push_distinct(&mut card.phones, tel_value(&self.value)),
-            "EMAIL" => push_distinct(&mut card.emails, unescape(&self.value).trim().to_string()),
+            "TEL" => push_distinct(&mut card.phones, &tel_value(&self.value)),
+            "EMAIL" => push_distinct(&mut card.emails, &unescape(&self.value)),
             "ADR" => {
                 // PO box; extended; street; locality; region; postal code; country. The home
                 // address wins over others; the first one found is kept otherwise.
@@ -221,8 +228,9 @@ fn tel_value(value: &str) -> String {
     value.strip_prefix("tel:").unwrap_or(value).to_string()
 }
 
-fn push_distinct(list: &mut Vec<String>, value: String) {
-    let value = limited(&value);
+/// Adds a number or an e-mail once, within the card's limits (CSV exports use it too).
+pub(super) fn push_distinct(list: &mut Vec<String>, value: &str) {
+    let value = limited(value);
     if !value.is_empty() && !list.contains(&value) && list.len() < MAX_PER_CARD {
         list.push(value);
     }
