@@ -24,6 +24,10 @@ test('a featured action is first in the volunteers list, with its badge', async 
   await hydrated(admin);
   await admin.getByRole('button', { name: 'Mark featured' }).click();
   await expect(admin.getByRole('button', { name: 'Remove from featured' })).toBeVisible();
+  // The admin's list marks it too.
+  await admin.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Actions' }).click();
+  await expect(admin.getByRole('row').filter({ hasText: 'Canvass launch' })).toContainText('Featured');
+  await expect(admin.getByRole('row').filter({ hasText: 'Early vote push' })).not.toContainText('Featured');
 
   const page = await (await browser.newContext()).newPage();
   await signUp(page, 'Van Volunteer', uniqueEmail('fvol'));

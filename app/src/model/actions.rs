@@ -23,6 +23,8 @@ pub struct ActionSummary {
     /// Contacts sent their initial text so far, and replies received: the list's progress.
     pub texted: i64,
     pub replies: i64,
+    /// Pinned to the top of the volunteers' list.
+    pub featured: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

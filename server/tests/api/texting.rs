@@ -377,6 +377,17 @@ async fn featured_actions_come_first_then_the_newest() {
     assert_eq!(feature(&w, &ids[0], "true").await.0, StatusCode::OK);
     assert_eq!(feature(&w, &ids[1], "false").await.0, StatusCode::OK);
     assert_eq!(order(listed(&w, &w.volunteer).await), ["Oldest*", "Newest", "Middle"]);
+    // The admin's list says which are featured.
+    let (status, all) = w.app.call(&w.admin, "list_actions", &[("org_id", &w.org)]).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let featured: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["featured"] == true)
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(featured, ["Oldest"]);
 
     // A volunteer cannot feature; another organization's action is not found.
     let form = [("org_id", w.org.as_str()), ("action_id", ids[2].as_str()), ("featured", "true")];

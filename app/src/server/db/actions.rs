@@ -40,7 +40,8 @@ pub async fn list(
 ) -> Result<Vec<ActionSummary>, AppError> {
     Ok(sqlx::query_as::<_, ActionSummary>(
         r#"select a.id, a.title, a.status, a.folder, l.name as list_name, l.contact_count, a.publish_at, a.ends_at, a.created_at,
-                  coalesce(c.texted, 0) as texted, coalesce(c.replies, 0) as replies
+                  coalesce(c.texted, 0) as texted, coalesce(c.replies, 0) as replies,
+                  a.featured_at is not null as featured
            from actions a left join contact_lists l on l.id = a.contact_list_id
            left join lateral (
                -- The counters the results page reads, summed over volunteers.

@@ -83,7 +83,8 @@ pub fn ActionsPage() -> impl IntoView {
                                 <tbody>
                                     {list.into_iter().map(|a| { let progress_text = progress(&a); view! {
                                         <tr>
-                                            <td><A href=format!("/o/{}/admin/actions/{}", org.org_id(), a.id)>{a.title.clone()}</A></td>
+                                            <td><A href=format!("/o/{}/admin/actions/{}", org.org_id(), a.id)>{a.title.clone()}</A>
+                                                {a.featured.then(|| view! { " " <span class="badge featured">"Featured"</span> })}</td>
                                             <td><span class=format!("badge status-{}", a.status.as_str())>{a.status.label()}</span></td>
                                             <td>{a.folder.clone()}</td>
                                             <td>{a.list_name.clone().unwrap_or_else(|| "—".into())}</td>
